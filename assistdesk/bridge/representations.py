@@ -1,0 +1,96 @@
+"""Public JSON shapes of tickets and comments (INTERFACE.md), shared by the REST API and webhooks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from assistdesk.domain.tickets.models import Attachment, Comment, Ticket
+
+
+class AuthorOut(BaseModel):
+    name: str
+    email: str | None
+    kind: Literal["contact", "agent", "chat"]
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str | None = Field(description="a link to the file where we only hold its link")
+
+
+class CommentOut(BaseModel):
+    id: int
+    author: AuthorOut
+    body: str
+    public: bool
+    source: str
+    created_at: datetime
+    edited_at: datetime | None = None
+    deleted: bool = False
+    attachments: list[AttachmentOut] = []
+
+
+class TicketOut(BaseModel):
+    key: str = Field(examples=["SUP-1"])
+    org: str
+    title: str
+    description: str
+    status: Literal["open", "in_progress", "waiting_on_customer", "resolved", "closed"]
+    severity: Literal["S1", "S2", "S3", "S4"]
+    reporter_email: str
+    assignee_email: str | None
+    source: Literal["slack", "lark", "portal", "email", "api"]
+    created_at: datetime
+    updated_at: datetime
+    url: str
+
+
+class TicketWithComments(TicketOut):
+    comments: list[CommentOut]
+
+
+def ticket_out(ticket: Ticket, *, public_url: str) -> TicketOut:
+    return TicketOut(
+        key=ticket.key,
+        org=ticket.organization.name,
+        title=ticket.title,
+        description=ticket.description,
+        status=ticket.status,  # type: ignore[arg-type]
+        severity=ticket.severity,  # type: ignore[arg-type]
+        reporter_email=ticket.reporter.email,
+        assignee_email=ticket.assignee.email if ticket.assignee is not None else None,
+        source=ticket.source,  # type: ignore[arg-type]
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        url=f"{public_url}/help/requests/{ticket.key}",
+    )
+
+
+def attachment_out(attachment: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        id=attachment.id,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        url=attachment.external_url,
+    )
+
+
+def comment_out(comment: Comment) -> CommentOut:
+    return CommentOut(
+        id=comment.id,
+        author=AuthorOut(name=comment.author_name, email=comment.author_email, kind=comment.author_kind),  # type: ignore[arg-type]
+        body="" if comment.deleted_at is not None else comment.body,
+        public=comment.public,
+        source=comment.source,
+        created_at=comment.created_at,
+        edited_at=comment.edited_at,
+        deleted=comment.deleted_at is not None,
+        attachments=[attachment_out(a) for a in comment.attachments],
+    )

@@ -1,0 +1,1 @@
+"""Storage plumbing shared by every package: engine, base model, unit of work, migrations."""

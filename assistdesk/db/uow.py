@@ -1,0 +1,137 @@
+"""Units of work: one transaction, the domain events it raised, and what must happen around commit.
+
+The contract that makes "nothing lost" hold: events are turned into outbox rows by the publisher
+*before* the commit, in the same transaction as the change; only after the commit succeeds are the
+in-process hooks run (waking the delivery worker). A rollback discards both the change and its
+messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from assistdesk.db.engine import READ_ONLY, backend_name
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Publisher = Callable[["UnitOfWork", Sequence[Any]], None]
+CommitHook = Callable[["UnitOfWork"], None]
+
+_MAX_PUBLISH_ROUNDS = 8
+
+
+class UnitOfWork:
+    def __init__(self, session: Session, backend: str) -> None:
+        self.session = session
+        self.backend = backend
+        self.flags: set[str] = set()
+        self._events: list[Any] = []
+        self.published: list[Any] = []
+
+    def emit(self, event: object) -> None:
+        self._events.append(event)
+
+    def take_events(self) -> list[Any]:
+        events, self._events = self._events, []
+        return events
+
+
+class Database:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.backend = backend_name(engine)
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
+        self._publishers: list[Publisher] = []
+        self._commit_hooks: list[CommitHook] = []
+
+    def add_publisher(self, publisher: Publisher) -> None:
+        self._publishers.append(publisher)
+
+    def add_commit_hook(self, hook: CommitHook) -> None:
+        self._commit_hooks.append(hook)
+
+    @contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        session = self._sessions()
+        uow = UnitOfWork(session, self.backend)
+        try:
+            yield uow
+            self._publish(uow)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        for hook in self._commit_hooks:
+            try:
+                hook(uow)
+            except Exception:  # a hook is an optimisation (a wake-up); the data is committed
+                log.exception("commit hook failed")
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only session; on SQLite it does not take the write lock."""
+        session = self._read_sessions()
+        try:
+            yield session
+        finally:
+            # close() ends the transaction without expiring what was loaded, so results stay usable
+            session.close()
+
+    def run(self, work: Callable[[UnitOfWork], T], *, attempts: int = 5) -> T:
+        """Run `work` in a transaction, again from the start after a deadlock or lock timeout.
+
+        MySQL and PostgreSQL resolve deadlocks by killing one transaction; the loser must retry.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.transaction() as uow:
+                    return work(uow)
+            except (OperationalError, DBAPIError) as exc:
+                if attempt == attempts or not is_retryable(exc):
+                    raise
+                time.sleep(random.uniform(0.005, 0.02 * attempt))
+        raise AssertionError("unreachable")
+
+    def _publish(self, uow: UnitOfWork) -> None:
+        for _ in range(_MAX_PUBLISH_ROUNDS):
+            events = uow.take_events()
+            if not events:
+                return
+            uow.published.extend(events)
+            for publisher in self._publishers:
+                publisher(uow, events)
+            uow.session.flush()
+        raise RuntimeError("domain events kept raising new events; a subscriber loops")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+_RETRYABLE_MYSQL = {1205, 1213}  # lock wait timeout, deadlock
+_RETRYABLE_PG = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+
+
+def is_retryable(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None)
+    if code in _RETRYABLE_PG:
+        return True
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int) and args[0] in _RETRYABLE_MYSQL:
+        return True
+    return "database is locked" in str(orig)

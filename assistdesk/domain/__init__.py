@@ -1,0 +1,1 @@
+"""Business rules and their persistence. Knows no chat platform, no web framework, no delivery."""

@@ -1,0 +1,1 @@
+"""Where tickets meet chats. Platform ids (channels, threads, messages, users) live only here."""

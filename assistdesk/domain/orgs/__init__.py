@@ -1,0 +1,1 @@
+"""Customer organizations, their support plan, email domains and on-request chat features."""

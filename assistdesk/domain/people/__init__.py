@@ -1,0 +1,1 @@
+"""Customer contacts, support agents and the agents' API tokens."""

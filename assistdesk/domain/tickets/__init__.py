@@ -1,0 +1,1 @@
+"""Tickets, their comments and attachments, and the status workflow."""

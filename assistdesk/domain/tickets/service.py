@@ -1,0 +1,369 @@
+"""Ticket use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from assistdesk.db.sql import insert_ignore
+from assistdesk.db.types import utcnow
+from assistdesk.errors import Conflict, Invalid, NotAllowed, NotFound
+from assistdesk.domain.events import Work
+from assistdesk.domain.orgs.models import Organization
+from assistdesk.domain.people.models import Agent, Contact
+from assistdesk.domain.text import clean_line, clean_text
+from assistdesk.domain.tickets.enums import AuthorKind, CommentSource, Severity, Status, TicketSource
+from assistdesk.domain.tickets.events import (
+    CommentAdded,
+    CommentDeleted,
+    CommentEdited,
+    TicketAssigned,
+    TicketCreated,
+    TicketSeverityChanged,
+    TicketStatusChanged,
+)
+from assistdesk.domain.tickets.models import Attachment, Comment, KeyCounter, Ticket
+from assistdesk.domain.tickets.workflow import REOPENED_BY_CUSTOMER, check_transition
+
+MAX_TITLE = 255
+MAX_BODY = 100_000
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who wrote something. A chat author matched to a contact is that contact."""
+
+    kind: AuthorKind
+    name: str
+    email: str | None = None
+    contact_id: int | None = None
+    agent_id: int | None = None
+    chat_identity_id: int | None = None
+
+    @classmethod
+    def of_contact(cls, contact: Contact, *, chat_identity_id: int | None = None) -> Author:
+        return cls(
+            AuthorKind.CONTACT,
+            contact.display_name,
+            contact.email,
+            contact_id=contact.id,
+            chat_identity_id=chat_identity_id,
+        )
+
+    @classmethod
+    def of_agent(cls, agent: Agent) -> Author:
+        return cls(AuthorKind.AGENT, agent.display_name, agent.email, agent_id=agent.id)
+
+    @classmethod
+    def of_chat(cls, *, chat_identity_id: int, display_name: str) -> Author:
+        return cls(AuthorKind.CHAT, display_name or "unknown", None, chat_identity_id=chat_identity_id)
+
+    @property
+    def is_customer(self) -> bool:
+        return self.kind in (AuthorKind.CONTACT, AuthorKind.CHAT)
+
+
+def parse_severity(raw: str | None) -> Severity:
+    if raw is None or raw == "":
+        return Severity.default()
+    try:
+        return Severity(raw.strip().upper())
+    except ValueError:
+        choices = ", ".join(s.value for s in Severity)
+        raise Invalid(f"unknown severity {raw!r} (choose one of: {choices})", field="severity") from None
+
+
+def parse_status(raw: str) -> Status:
+    try:
+        return Status((raw or "").strip().lower())
+    except ValueError:
+        choices = ", ".join(s.value for s in Status)
+        raise Invalid(f"unknown status {raw!r} (choose one of: {choices})", field="status") from None
+
+
+def _next_number(session: Session, prefix: str) -> int:
+    table = KeyCounter.__table__
+    bump = update(table).where(table.c.name == prefix).values(value=table.c.value + 1)
+    if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
+        insert_ignore(session, table, {"name": prefix, "value": 0})  # type: ignore[arg-type]
+        session.execute(bump)
+    value = session.execute(select(table.c.value).where(table.c.name == prefix)).scalar_one()
+    return int(value)
+
+
+def create_ticket(
+    work: Work,
+    *,
+    org: Organization,
+    reporter: Contact,
+    title: str,
+    description: str = "",
+    severity: str | None = None,
+    source: TicketSource,
+    prefix: str,
+    origin: str | None = None,
+) -> Ticket:
+    if reporter.organization_id != org.id:
+        raise Invalid(f"{reporter.email} is not a contact of {org.name}", field="reporter_email")
+    clean_title = clean_line(title, field="title", max_length=MAX_TITLE)
+    clean_description = clean_text(description, field="description", max_length=MAX_BODY)
+    chosen = parse_severity(severity)
+    session = work.session
+    number = _next_number(session, prefix)
+    now = utcnow()
+    ticket = Ticket(
+        key=f"{prefix}-{number}",
+        organization_id=org.id,
+        reporter_id=reporter.id,
+        title=clean_title,
+        description=clean_description,
+        status=Status.OPEN.value,
+        severity=chosen.value,
+        source=source.value,
+        created_at=now,
+        updated_at=now,
+    )
+    ticket.organization = org
+    ticket.reporter = reporter
+    session.add(ticket)
+    session.flush()
+    work.emit(TicketCreated(ticket_id=ticket.id, origin=origin))
+    return ticket
+
+
+def find_ticket(session: Session, key: str) -> Ticket | None:
+    return session.scalars(select(Ticket).where(Ticket.key == key.strip().upper())).one_or_none()
+
+
+def get_ticket(session: Session, key: str) -> Ticket:
+    ticket = find_ticket(session, key)
+    if ticket is None:
+        raise NotFound(f"no ticket {key.strip()!r}", field="key")
+    return ticket
+
+
+def get_ticket_by_id(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"no ticket #{ticket_id}")
+    return ticket
+
+
+def list_tickets(
+    session: Session,
+    *,
+    organization_id: int | None = None,
+    statuses: Iterable[Status] = (),
+    reporter_id: int | None = None,
+    assignee_id: int | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> Sequence[Ticket]:
+    """Newest first, keyset-paged on id: the cost of a page does not grow with its depth."""
+    stmt = select(Ticket).order_by(Ticket.id.desc()).limit(limit)
+    if organization_id is not None:
+        stmt = stmt.where(Ticket.organization_id == organization_id)
+    wanted = [s.value for s in statuses]
+    if wanted:
+        stmt = stmt.where(Ticket.status.in_(wanted))
+    if reporter_id is not None:
+        stmt = stmt.where(Ticket.reporter_id == reporter_id)
+    if assignee_id is not None:
+        stmt = stmt.where(Ticket.assignee_id == assignee_id)
+    if before_id is not None:
+        stmt = stmt.where(Ticket.id < before_id)
+    return session.scalars(stmt).all()
+
+
+def _touch(ticket: Ticket) -> None:
+    ticket.updated_at = utcnow()
+
+
+def change_status(
+    work: Work, *, ticket: Ticket, status: str | Status, actor: Author, origin: str | None = None
+) -> bool:
+    """Returns whether anything changed."""
+    target = status if isinstance(status, Status) else parse_status(status)
+    current = Status(ticket.status)
+    check_transition(ticket.key, current, target)
+    if target is current:
+        return False
+    if actor.is_customer and target not in (Status.RESOLVED, Status.OPEN):
+        raise NotAllowed("customers can only mark a request resolved or reopen it", field="status")
+    _apply_status(work, ticket, current, target, actor, origin)
+    return True
+
+
+def _apply_status(
+    work: Work, ticket: Ticket, current: Status, target: Status, actor: Author, origin: str | None
+) -> None:
+    now = utcnow()
+    ticket.status = target.value
+    if target is Status.RESOLVED:
+        ticket.resolved_at = now
+    elif target is Status.CLOSED:
+        ticket.closed_at = now
+    else:
+        ticket.resolved_at = None
+    _touch(ticket)
+    work.session.flush()
+    work.emit(
+        TicketStatusChanged(
+            ticket_id=ticket.id,
+            origin=origin,
+            old_status=current.value,
+            new_status=target.value,
+            actor_kind=actor.kind.value,
+            actor_name=actor.name,
+        )
+    )
+
+
+def change_severity(work: Work, *, ticket: Ticket, severity: str, origin: str | None = None) -> bool:
+    chosen = parse_severity(severity)
+    if Status(ticket.status) is Status.CLOSED:
+        raise Conflict(f"{ticket.key} is closed", field="severity")
+    if chosen.value == ticket.severity:
+        return False
+    old = ticket.severity
+    ticket.severity = chosen.value
+    _touch(ticket)
+    work.session.flush()
+    work.emit(
+        TicketSeverityChanged(ticket_id=ticket.id, origin=origin, old_severity=old, new_severity=chosen.value)
+    )
+    return True
+
+
+def assign(work: Work, *, ticket: Ticket, agent: Agent | None, origin: str | None = None) -> bool:
+    new_id = agent.id if agent is not None else None
+    if new_id == ticket.assignee_id:
+        return False
+    if Status(ticket.status) is Status.CLOSED:
+        raise Conflict(f"{ticket.key} is closed", field="assignee_email")
+    if agent is not None and not agent.active:
+        raise Invalid(f"{agent.email} is deactivated", field="assignee_email")
+    ticket.assignee_id = new_id
+    ticket.assignee = agent
+    _touch(ticket)
+    work.session.flush()
+    work.emit(TicketAssigned(ticket_id=ticket.id, origin=origin, assignee_id=new_id))
+    return True
+
+
+def add_comment(
+    work: Work,
+    *,
+    ticket: Ticket,
+    author: Author,
+    body: str,
+    public: bool,
+    source: CommentSource,
+    origin: str | None = None,
+    allow_empty: bool = False,
+) -> Comment:
+    text = clean_text(body, field="body", max_length=MAX_BODY, required=not allow_empty)
+    status = Status(ticket.status)
+    if status is Status.CLOSED:
+        raise Conflict(f"{ticket.key} is closed; open a new request instead", field="body")
+    if author.is_customer and not public:
+        raise NotAllowed("customers cannot write internal notes", field="public")
+    now = utcnow()
+    comment = Comment(
+        ticket_id=ticket.id,
+        body=text,
+        public=public,
+        source=source.value,
+        author_kind=author.kind.value,
+        author_contact_id=author.contact_id,
+        author_agent_id=author.agent_id,
+        author_chat_id=author.chat_identity_id,
+        author_name=author.name[:200],
+        author_email=author.email,
+        created_at=now,
+    )
+    work.session.add(comment)
+    ticket.updated_at = now
+    work.session.flush()
+    work.emit(
+        CommentAdded(
+            ticket_id=ticket.id,
+            origin=origin,
+            comment_id=comment.id,
+            public=public,
+            author_kind=author.kind.value,
+        )
+    )
+    if author.is_customer and status in REOPENED_BY_CUSTOMER:
+        _apply_status(work, ticket, status, Status.OPEN, author, origin)
+    return comment
+
+
+def get_comment(session: Session, comment_id: int) -> Comment:
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(f"no comment #{comment_id}")
+    return comment
+
+
+def edit_comment(work: Work, *, comment: Comment, body: str, origin: str | None = None) -> bool:
+    text = clean_text(body, field="body", max_length=MAX_BODY, required=True)
+    if comment.deleted_at is not None or text == comment.body:
+        return False
+    comment.body = text
+    comment.edited_at = utcnow()
+    work.session.flush()
+    work.emit(CommentEdited(ticket_id=comment.ticket_id, origin=origin, comment_id=comment.id, public=comment.public))
+    return True
+
+
+def delete_comment(work: Work, *, comment: Comment, origin: str | None = None) -> bool:
+    """Marks the comment deleted; its row stays so the history shows that something was removed."""
+    if comment.deleted_at is not None:
+        return False
+    comment.deleted_at = utcnow()
+    work.session.flush()
+    work.emit(CommentDeleted(ticket_id=comment.ticket_id, origin=origin, comment_id=comment.id, public=comment.public))
+    return True
+
+
+def comments_of(session: Session, ticket: Ticket, *, public_only: bool) -> Sequence[Comment]:
+    stmt = select(Comment).where(Comment.ticket_id == ticket.id).order_by(Comment.id)
+    if public_only:
+        stmt = stmt.where(Comment.public.is_(True))
+    return session.scalars(stmt).all()
+
+
+def add_attachment(
+    work: Work,
+    *,
+    comment: Comment,
+    filename: str,
+    content_type: str | None,
+    content: bytes | None = None,
+    external_url: str | None = None,
+) -> Attachment:
+    name = clean_line(filename, field="filename", max_length=255)
+    if content is None and not external_url:
+        raise Invalid("an attachment needs content or a link", field="attachment")
+    if content is not None and len(content) > MAX_ATTACHMENT_BYTES:
+        raise Invalid(
+            f"{name} is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB", field="attachment"
+        )
+    attachment = Attachment(
+        ticket_id=comment.ticket_id,
+        comment_id=comment.id,
+        filename=name,
+        content_type=(content_type or "application/octet-stream")[:255],
+        size=len(content) if content is not None else 0,
+        content=content,
+        external_url=external_url,
+    )
+    work.session.add(attachment)
+    comment.attachments.append(attachment)
+    work.session.flush()
+    return attachment

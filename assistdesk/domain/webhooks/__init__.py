@@ -1,0 +1,1 @@
+"""Outbound webhooks: the vendor's own systems subscribe to ticket events."""

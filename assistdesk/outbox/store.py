@@ -1,0 +1,205 @@
+"""The worker's SQL: claim destinations, read their jobs, record outcomes, release.
+
+Every state change that matters is a compare-and-set (a conditional UPDATE whose row count says
+whether it won). Row locks with SKIP LOCKED reduce contention on PostgreSQL and MySQL, but TiDB
+accepts SKIP LOCKED without honouring it, so correctness never depends on them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from assistdesk.db.uow import UnitOfWork
+from assistdesk.outbox.jobs import Job
+from assistdesk.outbox.models import JobStatus, OutboxDestination, OutboxJob
+
+_jobs = OutboxJob.__table__
+_dest = OutboxDestination.__table__
+
+
+@dataclass
+class Lease:
+    key: str
+    token: str
+    until: datetime
+    not_before: datetime | None
+
+
+def _free(now: datetime) -> Any:
+    return or_(_dest.c.lease_until.is_(None), _dest.c.lease_until < now)
+
+
+def claim(
+    uow: UnitOfWork,
+    *,
+    owner: str,
+    channels: Sequence[str],
+    now: datetime,
+    lease_seconds: float,
+    limit: int,
+) -> list[Lease]:
+    session = uow.session
+    due = and_(_dest.c.channel.in_(channels), _dest.c.next_run_at <= now, _free(now))
+    candidates = select(_dest.c.key).where(due).order_by(_dest.c.next_run_at).limit(limit)
+    if uow.backend in ("postgresql", "mysql"):
+        candidates = candidates.with_for_update(skip_locked=True)
+    keys = list(session.scalars(candidates))
+    if not keys:
+        return []
+    token = f"{owner}/{uuid.uuid4().hex[:12]}"
+    until = now + timedelta(seconds=lease_seconds)
+    session.execute(
+        update(_dest).where(_dest.c.key.in_(keys), due).values(lease_owner=token, lease_until=until)
+    )
+    rows = session.execute(
+        select(_dest.c.key, _dest.c.not_before).where(_dest.c.lease_owner == token)
+    ).all()
+    return [Lease(key=r.key, token=token, until=until, not_before=r.not_before) for r in rows]
+
+
+def next_due(session: Session, *, channels: Sequence[str], now: datetime) -> datetime | None:
+    """When the scheduler should look again: the earliest scheduled run or expiring lease."""
+    scheduled = session.scalar(
+        select(func.min(_dest.c.next_run_at)).where(_dest.c.channel.in_(channels), _free(now))
+    )
+    expiring = session.scalar(
+        select(func.min(_dest.c.lease_until)).where(
+            _dest.c.channel.in_(channels), _dest.c.next_run_at.is_not(None), _dest.c.lease_until >= now
+        )
+    )
+    candidates = [t for t in (scheduled, expiring) if t is not None]
+    return min(candidates) if candidates else None
+
+
+def pending_jobs(session: Session, *, destination: str, limit: int) -> list[Job]:
+    rows = session.execute(
+        select(
+            _jobs.c.id,
+            _jobs.c.destination,
+            _jobs.c.kind,
+            _jobs.c.payload,
+            _jobs.c.idempotency_key,
+            _jobs.c.attempts,
+            _jobs.c.failures,
+            _jobs.c.created_at,
+            _jobs.c.available_at,
+        )
+        .where(_jobs.c.destination == destination, _jobs.c.status == JobStatus.PENDING.value)
+        .order_by(_jobs.c.id)
+        .limit(limit)
+    ).all()
+    return [Job(**row._asdict()) for row in rows]
+
+
+def renew(session: Session, lease: Lease, *, now: datetime, lease_seconds: float) -> bool:
+    until = now + timedelta(seconds=lease_seconds)
+    result = session.execute(
+        update(_dest)
+        .where(_dest.c.key == lease.key, _dest.c.lease_owner == lease.token)
+        .values(lease_until=until)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    lease.until = until
+    return True
+
+
+def pace(session: Session, lease: Lease, *, not_before: datetime | None, reason: str | None = None) -> bool:
+    """Record when the destination may next be sent to; False when the lease was lost."""
+    lease.not_before = not_before
+    result = session.execute(
+        update(_dest)
+        .where(_dest.c.key == lease.key, _dest.c.lease_owner == lease.token)
+        .values(not_before=not_before, hold_reason=reason)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def mark_delivered(session: Session, job: Job, *, now: datetime, result: dict[str, Any] | None) -> bool:
+    outcome = session.execute(
+        update(_jobs)
+        .where(_jobs.c.id == job.id, _jobs.c.status == JobStatus.PENDING.value)
+        .values(
+            status=JobStatus.DELIVERED.value,
+            delivered_at=now,
+            attempts=_jobs.c.attempts + 1,
+            result=result,
+            last_error=None,
+        )
+    )
+    return bool(outcome.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def mark_retry(
+    session: Session, job: Job, *, available_at: datetime, error: str, counts_as_failure: bool
+) -> None:
+    values: dict[str, Any] = {
+        "attempts": _jobs.c.attempts + 1,
+        "available_at": available_at,
+        "last_error": error[:4000],
+    }
+    if counts_as_failure:
+        values["failures"] = _jobs.c.failures + 1
+    session.execute(
+        update(_jobs).where(_jobs.c.id == job.id, _jobs.c.status == JobStatus.PENDING.value).values(**values)
+    )
+
+
+def mark_failed(session: Session, job: Job, *, error: str) -> None:
+    session.execute(
+        update(_jobs)
+        .where(_jobs.c.id == job.id, _jobs.c.status == JobStatus.PENDING.value)
+        .values(
+            status=JobStatus.FAILED.value,
+            attempts=_jobs.c.attempts + 1,
+            failures=_jobs.c.failures + 1,
+            last_error=error[:4000],
+        )
+    )
+
+
+def release(db_run: Any, lease: Lease) -> None:
+    """Give the destination back with its next run computed from its head job.
+
+    A compare-and-set on `enqueue_seq`: if a job was enqueued after we looked, the update matches no
+    row and we look again, so a job enqueued while we were leaving is never stranded.
+    """
+
+    def attempt(uow: UnitOfWork) -> bool:
+        session = uow.session
+        row = session.execute(
+            select(_dest.c.enqueue_seq, _dest.c.not_before, _dest.c.lease_owner).where(_dest.c.key == lease.key)
+        ).one_or_none()
+        if row is None or row.lease_owner != lease.token:
+            return True  # lost the lease; the new owner schedules
+        head = session.execute(
+            select(_jobs.c.available_at)
+            .where(_jobs.c.destination == lease.key, _jobs.c.status == JobStatus.PENDING.value)
+            .order_by(_jobs.c.id)
+            .limit(1)
+        ).scalar_one_or_none()
+        next_run = None
+        if head is not None:
+            next_run = max(head, row.not_before) if row.not_before is not None else head
+        result = session.execute(
+            update(_dest)
+            .where(
+                _dest.c.key == lease.key,
+                _dest.c.lease_owner == lease.token,
+                _dest.c.enqueue_seq == row.enqueue_seq,
+            )
+            .values(lease_owner=None, lease_until=None, next_run_at=next_run)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    for _ in range(50):
+        if db_run(attempt):
+            return
+    raise RuntimeError(f"could not release outbox destination {lease.key}")

@@ -1,0 +1,1 @@
+"""Outbound webhooks: signed JSON POSTs to the vendor's own systems."""

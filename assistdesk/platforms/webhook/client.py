@@ -1,0 +1,80 @@
+"""Posting one webhook delivery and classifying the answer.
+
+Receivers verify `X-Assistdesk-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`
+and deduplicate on `X-Assistdesk-Delivery`, which is the same on every retry of one delivery.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+import aiohttp
+
+from assistdesk.outcomes import Delivered, Outcome, PermanentFailure, RetryAfter, TransientFailure
+from assistdesk.platforms.http import parse_retry_after
+
+SIGNATURE_HEADER = "X-Assistdesk-Signature"
+DELIVERY_HEADER = "X-Assistdesk-Delivery"
+EVENT_HEADER = "X-Assistdesk-Event"
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def verify(secret: str, header: str, body: bytes, *, tolerance: float = 300.0, now: float | None = None) -> bool:
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs((now if now is not None else time.time()) - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), header)
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+async def post(
+    session: aiohttp.ClientSession,
+    *,
+    url: str,
+    secret: str,
+    body: dict[str, Any],
+    event: str,
+    delivery_id: str,
+    timeout: float = 10.0,
+) -> Outcome:
+    raw = encode(body)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "assistdesk-webhooks/1",
+        EVENT_HEADER: event,
+        DELIVERY_HEADER: delivery_id,
+        SIGNATURE_HEADER: sign(secret, int(time.time()), raw),
+    }
+    try:
+        async with session.post(
+            url, data=raw, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout), allow_redirects=False
+        ) as response:
+            status = response.status
+            retry_after = response.headers.get("Retry-After")
+            await response.read()
+    except TimeoutError:
+        return TransientFailure(f"{url}: timed out")
+    except aiohttp.ClientError as exc:
+        return TransientFailure(f"{url}: {type(exc).__name__}: {exc}")
+    if 200 <= status < 300:
+        return Delivered(reference=None, data={"status": status})
+    if status == 429 or (status == 503 and retry_after):
+        return RetryAfter(parse_retry_after(retry_after), reason=f"{url}: HTTP {status}")
+    if status in (408, 425) or status >= 500:
+        return TransientFailure(f"{url}: HTTP {status}")
+    return PermanentFailure(f"{url}: HTTP {status}")

@@ -1,0 +1,126 @@
+"""The composition root: builds every long-lived object once, from one Settings.
+
+Web processes, workers and CLI commands all start here, so they agree on how events become
+deliveries. Platform integrations plug in by adding their subscribers and delivery handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from assistdesk.bridge.dispatch import EventRouter
+from assistdesk.bridge.webhooks import CHANNEL as WEBHOOK_CHANNEL
+from assistdesk.bridge.webhooks import WebhookBridge
+from assistdesk.db import migrate
+from assistdesk.db.engine import build_engine
+from assistdesk.db.types import utcnow
+from assistdesk.db.uow import Database
+from assistdesk.domain.links.service import purge_receipts
+from assistdesk.metrics import Metrics
+from assistdesk.outbox.admin import purge_delivered
+from assistdesk.outbox.handlers import DeliveryHandler
+from assistdesk.outbox.notify import Wakeup
+from assistdesk.outbox.policy import RatePolicy
+from assistdesk.outbox.worker import Periodic, Worker, WorkerConfig
+from assistdesk.security.secretbox import SecretBox
+from assistdesk.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Platforms redeliver for about 7 hours at most (Lark); receipts are kept a day.
+RECEIPT_RETENTION = timedelta(days=1)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    secrets: SecretBox
+    metrics: Metrics
+    wakeup: Wakeup
+    router: EventRouter
+    handlers: dict[str, DeliveryHandler] = field(default_factory=dict)
+    periodic: list[Periodic] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    extensions: dict[str, object] = field(default_factory=dict)
+
+    def worker_config(self) -> WorkerConfig:
+        s = self.settings
+        return WorkerConfig(
+            lease_seconds=s.outbox_lease_seconds,
+            max_failures=s.outbox_max_failures,
+            concurrency=s.outbox_concurrency,
+            poll_seconds=s.outbox_poll_seconds,
+            rates=RatePolicy(
+                rates={"slack": s.outbox_rate_slack, "lark": s.outbox_rate_lark},
+                default=s.outbox_rate_default,
+            ),
+        )
+
+    def worker(self, *, owner: str | None = None) -> Worker:
+        return Worker(
+            db=self.db,
+            handlers=self.handlers,
+            config=self.worker_config(),
+            wakeup=self.wakeup,
+            metrics=self.metrics,
+            owner=owner,
+            periodic=tuple(self.periodic),
+        )
+
+    async def aclose(self) -> None:
+        for closer in reversed(self.closers):
+            try:
+                await closer()
+            except Exception:
+                log.exception("closing a runtime resource failed")
+        self.db.dispose()
+
+
+Installer = Callable[[Runtime], None]
+
+
+def _integrations() -> tuple[Installer, ...]:
+    """Chat platforms, each switched on by its own credentials (INTERFACE.md: a platform whose
+    credentials are missing is simply off)."""
+    return ()
+
+
+def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
+    engine = build_engine(settings.database_url)
+    if run_migrations and migrate.upgrade(engine):
+        log.info("database migrated to the newest schema")
+    db = Database(engine)
+    runtime = Runtime(
+        settings=settings,
+        db=db,
+        secrets=SecretBox(settings.resolve_secret_key()),
+        metrics=Metrics(),
+        wakeup=Wakeup(),
+        router=EventRouter(),
+    )
+    db.add_publisher(runtime.router.publish)
+    db.add_commit_hook(runtime.wakeup.commit_hook)
+
+    webhooks = WebhookBridge(db=db, secrets=runtime.secrets, public_url=settings.public_url)
+    webhooks.install(runtime.router)
+    runtime.handlers[WEBHOOK_CHANNEL] = webhooks
+    runtime.closers.append(webhooks.aclose)
+
+    retention = timedelta(days=settings.outbox_retention_days)
+    runtime.periodic.append(
+        Periodic("purge delivered outbox jobs", 300, lambda: db.run(lambda uow: purge_delivered(uow.session, older_than=retention)))
+    )
+    runtime.periodic.append(
+        Periodic(
+            "purge inbound receipts",
+            3600,
+            lambda: db.run(lambda uow: purge_receipts(uow.session, older_than=utcnow() - RECEIPT_RETENTION)),
+        )
+    )
+    for install in _integrations():
+        install(runtime)
+    return runtime

@@ -1,0 +1,1 @@
+"""Cryptographic helpers with no knowledge of the rest of the package."""
