@@ -1,10 +1,10 @@
 """Errors every layer raises and every entry point translates; their text is shown to users as is.
 
-    DomainError
-    ├── NotFound      a named thing does not exist            (HTTP 404)
-    ├── Conflict      the request clashes with current state  (HTTP 409)
-    ├── Invalid       the input itself is wrong               (HTTP 422; `field` names the input)
-    └── NotAllowed    the caller may not do this              (HTTP 403)
+DomainError
+├── NotFound      a named thing does not exist            (HTTP 404)
+├── Conflict      the request clashes with current state  (HTTP 409)
+├── Invalid       the input itself is wrong               (HTTP 422; `field` names the input)
+└── NotAllowed    the caller may not do this              (HTTP 403)
 """
 
 from __future__ import annotations

@@ -71,12 +71,16 @@ class Runtime:
             periodic=tuple(self.periodic),
         )
 
-    async def aclose(self) -> None:
+    async def close_clients(self) -> None:
+        """Close HTTP sessions; call from the event loop that used them."""
         for closer in reversed(self.closers):
             try:
                 await closer()
             except Exception:
                 log.exception("closing a runtime resource failed")
+
+    async def aclose(self) -> None:
+        await self.close_clients()
         self.db.dispose()
 
 
@@ -112,7 +116,11 @@ def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime
 
     retention = timedelta(days=settings.outbox_retention_days)
     runtime.periodic.append(
-        Periodic("purge delivered outbox jobs", 300, lambda: db.run(lambda uow: purge_delivered(uow.session, older_than=retention)))
+        Periodic(
+            "purge delivered outbox jobs",
+            300,
+            lambda: db.run(lambda uow: purge_delivered(uow.session, older_than=retention)),
+        )
     )
     runtime.periodic.append(
         Periodic(

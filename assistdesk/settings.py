@@ -24,7 +24,7 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 
 DEFAULT_DATABASE_URL = "sqlite:///./assistdesk.db"
-SECRET_FILE_NAME = "assistdesk.secret"
+SECRET_FILE_NAME = "assistdesk.secret"  # noqa: S105 (a file name)
 
 
 class _TomlFileSource(PydanticBaseSettingsSource):
@@ -128,13 +128,17 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("ASSISTDESK_OUTBOX_LEASE_SECONDS", "outbox_lease_seconds"),
     )
     outbox_max_failures: int = Field(
-        default=12, ge=1, validation_alias=AliasChoices("ASSISTDESK_OUTBOX_MAX_FAILURES", "outbox_max_failures")
+        default=12,
+        ge=1,
+        validation_alias=AliasChoices("ASSISTDESK_OUTBOX_MAX_FAILURES", "outbox_max_failures"),
     )
     outbox_concurrency: int = Field(
         default=32, ge=1, validation_alias=AliasChoices("ASSISTDESK_OUTBOX_CONCURRENCY", "outbox_concurrency")
     )
     outbox_poll_seconds: float = Field(
-        default=0.5, gt=0, validation_alias=AliasChoices("ASSISTDESK_OUTBOX_POLL_SECONDS", "outbox_poll_seconds")
+        default=0.5,
+        gt=0,
+        validation_alias=AliasChoices("ASSISTDESK_OUTBOX_POLL_SECONDS", "outbox_poll_seconds"),
     )
     outbox_retention_days: float = Field(
         default=7.0,
@@ -220,9 +224,7 @@ class Settings(BaseSettings):
                 "(it encrypts stored bot tokens; keep it the same on every process)"
             )
         database = url.database or ""
-        folder = (
-            Path(database).resolve().parent if database and database != ":memory:" else Path.cwd()
-        )
+        folder = Path(database).resolve().parent if database and database != ":memory:" else Path.cwd()
         path = folder / SECRET_FILE_NAME
         if path.exists():
             return path.read_text(encoding="utf-8").strip()

@@ -19,7 +19,9 @@ from sqlalchemy.engine import make_url
 BACKENDS = ("sqlite", "postgresql", "mariadb")
 
 SERVER_URLS = {
-    "postgresql": os.environ.get("ASSISTDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    "postgresql": os.environ.get(
+        "ASSISTDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    ),
     "mariadb": os.environ.get("ASSISTDESK_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
 }
 
@@ -58,13 +60,19 @@ def provision(backend: str, workdir: Path) -> ProvisionedDatabase:
             if backend == "postgresql":
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             else:
-                conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+                conn.execute(
+                    text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+                )
     except Exception as exc:
         raise ConnectionError(f"{backend} at {server.render_as_string(hide_password=True)}: {exc}") from exc
     finally:
         admin.dispose()
     url = server.set(database=name).render_as_string(hide_password=False)
-    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' if backend == "postgresql" else f"DROP DATABASE IF EXISTS `{name}`"
+    drop = (
+        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        if backend == "postgresql"
+        else f"DROP DATABASE IF EXISTS `{name}`"
+    )
     return ProvisionedDatabase(backend, url, drop, server.render_as_string(hide_password=False))
 
 

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from assistdesk.domain.orgs.enums import Feature
+from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.tickets.models import Attachment, Comment, Ticket
 
 
@@ -61,11 +63,11 @@ def ticket_out(ticket: Ticket, *, public_url: str) -> TicketOut:
         org=ticket.organization.name,
         title=ticket.title,
         description=ticket.description,
-        status=ticket.status,  # type: ignore[arg-type]
-        severity=ticket.severity,  # type: ignore[arg-type]
+        status=ticket.status,
+        severity=ticket.severity,
         reporter_email=ticket.reporter.email,
         assignee_email=ticket.assignee.email if ticket.assignee is not None else None,
-        source=ticket.source,  # type: ignore[arg-type]
+        source=ticket.source,
         created_at=ticket.created_at,
         updated_at=ticket.updated_at,
         url=f"{public_url}/help/requests/{ticket.key}",
@@ -85,7 +87,7 @@ def attachment_out(attachment: Attachment) -> AttachmentOut:
 def comment_out(comment: Comment) -> CommentOut:
     return CommentOut(
         id=comment.id,
-        author=AuthorOut(name=comment.author_name, email=comment.author_email, kind=comment.author_kind),  # type: ignore[arg-type]
+        author=AuthorOut(name=comment.author_name, email=comment.author_email, kind=comment.author_kind),
         body="" if comment.deleted_at is not None else comment.body,
         public=comment.public,
         source=comment.source,
@@ -93,4 +95,22 @@ def comment_out(comment: Comment) -> CommentOut:
         edited_at=comment.edited_at,
         deleted=comment.deleted_at is not None,
         attachments=[attachment_out(a) for a in comment.attachments],
+    )
+
+
+class OrganizationOut(BaseModel):
+    name: str
+    plan: Literal["basic", "developer", "enterprise", "premium"]
+    domains: list[str]
+    features: dict[str, Literal["off", "requested", "enabled", "suspended"]] = Field(
+        examples=[{"slack": "enabled", "lark": "off"}]
+    )
+
+
+def organization_out(org: Organization) -> OrganizationOut:
+    return OrganizationOut(
+        name=org.name,
+        plan=org.plan,
+        domains=[d.domain for d in org.domains],
+        features={f.value: org.feature_state(f).value for f in Feature},
     )

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import anyio.to_thread
 
 from assistdesk.bridge.dispatch import EventRouter
@@ -29,6 +28,9 @@ from assistdesk.outbox.jobs import Job, NewJob, destination_key, idempotency_key
 from assistdesk.outcomes import Delivered, Outcome, PermanentFailure
 from assistdesk.platforms.webhook import client
 from assistdesk.security.secretbox import SecretBox
+
+if TYPE_CHECKING:
+    import aiohttp
 
 CHANNEL = "webhook"
 KIND = "webhook.event"
@@ -59,7 +61,9 @@ class WebhookBridge:
     # Outbound: event -> jobs ---------------------------------------------------------------------
 
     def on_ticket_event(self, uow: UnitOfWork, event: TicketEvent) -> None:
-        subscribers = [h for h in webhooks.list_webhooks(uow.session, active_only=True) if h.wants(event.name)]
+        subscribers = [
+            h for h in webhooks.list_webhooks(uow.session, active_only=True) if h.wants(event.name)
+        ]
         if not subscribers:
             return
         body = self._body(uow, event)
@@ -78,14 +82,23 @@ class WebhookBridge:
 
     def _body(self, uow: UnitOfWork, event: TicketEvent) -> dict[str, Any]:
         ticket = tickets.get_ticket_by_id(uow.session, event.ticket_id)
-        data: dict[str, Any] = {"ticket": ticket_out(ticket, public_url=self._public_url).model_dump(mode="json")}
+        data: dict[str, Any] = {
+            "ticket": ticket_out(ticket, public_url=self._public_url).model_dump(mode="json")
+        }
         comment_id = getattr(event, "comment_id", None)
         if comment_id is not None:
-            data["comment"] = comment_out(tickets.get_comment(uow.session, comment_id)).model_dump(mode="json")
+            data["comment"] = comment_out(tickets.get_comment(uow.session, comment_id)).model_dump(
+                mode="json"
+            )
         for name in ("old_status", "new_status", "old_severity", "new_severity"):
             if hasattr(event, name):
                 data[name] = getattr(event, name)
-        return {"id": event.event_id, "type": event.name, "occurred_at": event.occurred_at.isoformat(), "data": data}
+        return {
+            "id": event.event_id,
+            "type": event.name,
+            "occurred_at": event.occurred_at.isoformat(),
+            "data": data,
+        }
 
     # Delivery: job -> HTTP -----------------------------------------------------------------------
 
@@ -95,6 +108,8 @@ class WebhookBridge:
             return PermanentFailure(f"webhook #{job.payload['webhook_id']} was removed or deactivated")
         url, secret = target
         if self._session is None or self._session.closed:
+            import aiohttp
+
             self._session = aiohttp.ClientSession()
         return await client.post(
             self._session,

@@ -74,7 +74,6 @@ def upgrade(engine: Engine) -> bool:
     """Bring the schema to the newest revision; returns whether anything was applied."""
     if is_current(engine):
         return False
-    with _migration_lock(engine):
-        with engine.begin() as connection:
-            command.upgrade(alembic_config(connection), "heads")
+    with _migration_lock(engine), engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "heads")
     return True

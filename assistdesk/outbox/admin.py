@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from assistdesk.db.base import table_of
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.errors import Conflict, NotFound
 from assistdesk.outbox.enqueue import ENQUEUED_FLAG, touch_destination
 from assistdesk.outbox.models import JobStatus, OutboxJob
 
-_jobs = OutboxJob.__table__
+_jobs = table_of(OutboxJob)
 
 
 def list_jobs(

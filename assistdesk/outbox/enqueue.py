@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, case, insert, text, update
 from sqlalchemy.orm import Session
 
+from assistdesk.db.base import table_of
 from assistdesk.db.sql import insert_ignore
 from assistdesk.db.types import UTCDateTime, utcnow
 from assistdesk.db.uow import UnitOfWork
@@ -18,8 +19,8 @@ NOTIFY_CHANNEL = "assistdesk_outbox"
 ENQUEUED_FLAG = "outbox.enqueued"
 _NOTIFIED_FLAG = "outbox.notified"
 
-_jobs = OutboxJob.__table__
-_destinations = OutboxDestination.__table__
+_jobs = table_of(OutboxJob)
+_destinations = table_of(OutboxDestination)
 
 
 def enqueue(uow: UnitOfWork, jobs: Sequence[NewJob]) -> None:
@@ -76,7 +77,7 @@ def touch_destination(session: Session, key: str, now: datetime) -> None:
         return
     insert_ignore(
         session,
-        _destinations,  # type: ignore[arg-type]
+        _destinations,
         {"key": key, "channel": channel_of(key), "enqueue_seq": 0, "next_run_at": None},
     )
     session.execute(stmt)

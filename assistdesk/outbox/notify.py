@@ -53,12 +53,12 @@ class Wakeup:
         if self._event is not None:
             self._event.clear()
 
-    async def wait(self, timeout: float) -> None:
+    async def wait(self, at_most: float) -> None:
         if self._event is None:
-            await asyncio.sleep(timeout)
+            await asyncio.sleep(at_most)
             return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout)
+            await asyncio.wait_for(self._event.wait(), at_most)
 
 
 def libpq_url(url: URL) -> str:

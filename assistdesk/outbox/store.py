@@ -16,12 +16,13 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from assistdesk.db.base import table_of
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.outbox.jobs import Job
 from assistdesk.outbox.models import JobStatus, OutboxDestination, OutboxJob
 
-_jobs = OutboxJob.__table__
-_dest = OutboxDestination.__table__
+_jobs = table_of(OutboxJob)
+_dest = table_of(OutboxDestination)
 
 
 @dataclass
@@ -58,9 +59,7 @@ def claim(
     session.execute(
         update(_dest).where(_dest.c.key.in_(keys), due).values(lease_owner=token, lease_until=until)
     )
-    rows = session.execute(
-        select(_dest.c.key, _dest.c.not_before).where(_dest.c.lease_owner == token)
-    ).all()
+    rows = session.execute(select(_dest.c.key, _dest.c.not_before).where(_dest.c.lease_owner == token)).all()
     return [Lease(key=r.key, token=token, until=until, not_before=r.not_before) for r in rows]
 
 
@@ -175,7 +174,9 @@ def release(db_run: Any, lease: Lease) -> None:
     def attempt(uow: UnitOfWork) -> bool:
         session = uow.session
         row = session.execute(
-            select(_dest.c.enqueue_seq, _dest.c.not_before, _dest.c.lease_owner).where(_dest.c.key == lease.key)
+            select(_dest.c.enqueue_seq, _dest.c.not_before, _dest.c.lease_owner).where(
+                _dest.c.key == lease.key
+            )
         ).one_or_none()
         if row is None or row.lease_owner != lease.token:
             return True  # lost the lease; the new owner schedules

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import socket
@@ -122,7 +123,7 @@ class Worker:
                 leases: list[store.Lease] = []
                 due: datetime | None = None
                 try:
-                    leases, due = await self._in_thread(lambda: self._db.run(lambda uow: self._claim(uow, free)))
+                    leases, due = await self._in_thread(functools.partial(self._db.run, self._claimer(free)))
                 except Exception:
                     log.exception("claiming outbox destinations failed")
                 for lease in leases:
@@ -163,7 +164,10 @@ class Worker:
 
         return done
 
-    def _claim(self, uow: UnitOfWork, free: int) -> tuple[list[store.Lease], datetime | None]:
+    def _claimer(self, free: int) -> Callable[[UnitOfWork], tuple[list[store.Lease], datetime | None]]:
+        return functools.partial(self._claim, free=free)
+
+    def _claim(self, uow: UnitOfWork, *, free: int) -> tuple[list[store.Lease], datetime | None]:
         now = self._clock()
         leases: list[store.Lease] = []
         if free > 0:
@@ -219,13 +223,18 @@ class Worker:
                     return False
                 if lease.not_before is not None and lease.not_before > now:
                     return False
-                if (lease.until - now).total_seconds() < self._config.delivery_timeout + _LEASE_MARGIN_SECONDS:
+                if (
+                    lease.until - now
+                ).total_seconds() < self._config.delivery_timeout + _LEASE_MARGIN_SECONDS:
                     renewed = await self._in_thread(self._renew(lease))
                     if not renewed:
                         log.warning("lost the lease on %s; another worker resumes it", lease.key)
                         return True
                 outcome = await self._attempt(handler, job)
-                verdict = await self._in_thread(lambda j=job, o=outcome: self._db.run(lambda uow: self._record(uow, lease, handler, j, o)))
+                record = functools.partial(
+                    self._record, lease=lease, handler=handler, job=job, outcome=outcome
+                )
+                verdict = await self._in_thread(functools.partial(self._db.run, record))
                 if verdict == "lost":
                     return True
                 if verdict == "stop":
@@ -242,7 +251,9 @@ class Worker:
     def _renew(self, lease: store.Lease) -> Callable[[], bool]:
         def renew() -> bool:
             return self._db.run(
-                lambda uow: store.renew(uow.session, lease, now=self._clock(), lease_seconds=self._config.lease_seconds)
+                lambda uow: store.renew(
+                    uow.session, lease, now=self._clock(), lease_seconds=self._config.lease_seconds
+                )
             )
 
         return renew
@@ -257,7 +268,7 @@ class Worker:
             return TransientFailure(f"{type(exc).__name__}: {exc}")
 
     def _record(
-        self, uow: UnitOfWork, lease: store.Lease, handler: DeliveryHandler, job: Job, outcome: Outcome
+        self, uow: UnitOfWork, *, lease: store.Lease, handler: DeliveryHandler, job: Job, outcome: Outcome
     ) -> str:
         """Store the outcome; returns "next" (go on), "stop" (destination must wait) or "lost"."""
         session = uow.session
@@ -273,9 +284,13 @@ class Worker:
             return "next"
         if isinstance(outcome, RetryAfter):
             wait = retry_after_seconds(outcome.seconds)
-            store.mark_retry(session, job, available_at=job.available_at, error=outcome.reason, counts_as_failure=False)
+            store.mark_retry(
+                session, job, available_at=job.available_at, error=outcome.reason, counts_as_failure=False
+            )
             self._count(channel, "rate_limited")
-            if not store.pace(session, lease, not_before=now + timedelta(seconds=wait), reason=outcome.reason):
+            if not store.pace(
+                session, lease, not_before=now + timedelta(seconds=wait), reason=outcome.reason
+            ):
                 return "lost"
             return "stop"
         if isinstance(outcome, PermanentFailure):
@@ -290,7 +305,11 @@ class Worker:
             return "next"
         delay = backoff_seconds(failures)
         store.mark_retry(
-            session, job, available_at=now + timedelta(seconds=delay), error=outcome.reason, counts_as_failure=True
+            session,
+            job,
+            available_at=now + timedelta(seconds=delay),
+            error=outcome.reason,
+            counts_as_failure=True,
         )
         self._count(channel, "retry")
         return "stop"

@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 def derive_key(secret_key: str, purpose: str, length: int = 32) -> bytes:
-    return HKDF(
-        algorithm=hashes.SHA256(), length=length, salt=b"assistdesk", info=purpose.encode()
-    ).derive(secret_key.encode())
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=b"assistdesk", info=purpose.encode()).derive(
+        secret_key.encode()
+    )
 
 
 class SecretBox:

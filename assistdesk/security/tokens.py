@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-TOKEN_PREFIX = "adk_"
+TOKEN_PREFIX = "adk_"  # noqa: S105 (a marker, not a secret)
 
 
 def new_token() -> str:

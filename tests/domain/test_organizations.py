@@ -88,7 +88,9 @@ def test_a_denied_request_is_visible_and_a_basic_plan_cannot_ask(runtime: Runtim
     with runtime.db.transaction() as uow:
         org = orgs.create_org(uow, name="Acme", plan="enterprise")
         request = orgs.request_feature(uow, org=org, feature="lark", requested_by_email=None)
-        orgs.decide_request(uow, request_id=request.id, approve=False, by_email="x@vendor.example", note="not yet")
+        orgs.decide_request(
+            uow, request_id=request.id, approve=False, by_email="x@vendor.example", note="not yet"
+        )
         assert org.feature_state(Feature.LARK) is FeatureState.OFF
         assert request.status == "denied"
         assert request.decision_note == "not yet"

@@ -28,7 +28,13 @@ def new_ticket(uow: UnitOfWork, title: str = "Login fails") -> tickets.Ticket:  
     org = orgs.get_org(uow.session, "Acme")
     contact = people.get_contact(uow.session, "ann@acme.example")
     return tickets.create_ticket(
-        uow, org=org, reporter=contact, title=title, description="after SSO", source=TicketSource.API, prefix="SUP"
+        uow,
+        org=org,
+        reporter=contact,
+        title=title,
+        description="after SSO",
+        source=TicketSource.API,
+        prefix="SUP",
     )
 
 
@@ -38,8 +44,12 @@ def test_keys_are_dense_and_never_reused(runtime: Runtime) -> None:
         first = new_ticket(uow)
         second = new_ticket(uow, "Second")
         assert (first.key, second.key) == ("SUP-1", "SUP-2")
-        assert first.status == "open" and first.severity == "S3"
-        assert [type(e) for e in uow.take_events() if isinstance(e, TicketCreated)] == [TicketCreated, TicketCreated]
+        assert first.status == "open"
+        assert first.severity == "S3"
+        assert [type(e) for e in uow.take_events() if isinstance(e, TicketCreated)] == [
+            TicketCreated,
+            TicketCreated,
+        ]
     with runtime.db.transaction() as uow:
         assert new_ticket(uow).key == "SUP-3"
 
@@ -73,11 +83,23 @@ def test_bad_titles_and_severities_are_refused(runtime: Runtime) -> None:
         org = orgs.get_org(uow.session, "Acme")
         contact = people.get_contact(uow.session, "ann@acme.example")
         with pytest.raises(Invalid, match="title must not be empty"):
-            tickets.create_ticket(uow, org=org, reporter=contact, title="  ", source=TicketSource.API, prefix="SUP")
+            tickets.create_ticket(
+                uow, org=org, reporter=contact, title="  ", source=TicketSource.API, prefix="SUP"
+            )
         with pytest.raises(Invalid, match="unknown severity 'S9'"):
-            tickets.create_ticket(uow, org=org, reporter=contact, title="x", severity="S9", source=TicketSource.API, prefix="SUP")
+            tickets.create_ticket(
+                uow,
+                org=org,
+                reporter=contact,
+                title="x",
+                severity="S9",
+                source=TicketSource.API,
+                prefix="SUP",
+            )
         with pytest.raises(Invalid, match="longer than 255"):
-            tickets.create_ticket(uow, org=org, reporter=contact, title="x" * 256, source=TicketSource.API, prefix="SUP")
+            tickets.create_ticket(
+                uow, org=org, reporter=contact, title="x" * 256, source=TicketSource.API, prefix="SUP"
+            )
 
 
 def test_workflow_allows_the_documented_moves_and_closed_is_final(runtime: Runtime) -> None:
@@ -93,7 +115,9 @@ def test_workflow_allows_the_documented_moves_and_closed_is_final(runtime: Runti
         with pytest.raises(Conflict, match="closed tickets cannot change"):
             tickets.change_status(uow, ticket=ticket, status="open", actor=by_agent)
         with pytest.raises(Conflict, match="is closed"):
-            tickets.add_comment(uow, ticket=ticket, author=by_agent, body="hi", public=True, source=CommentSource.API)
+            tickets.add_comment(
+                uow, ticket=ticket, author=by_agent, body="hi", public=True, source=CommentSource.API
+            )
         with pytest.raises(Invalid, match="unknown status 'done'"):
             tickets.change_status(uow, ticket=ticket, status="done", actor=by_agent)
 
@@ -105,7 +129,12 @@ def test_a_customer_reply_reopens_a_waiting_or_resolved_ticket(runtime: Runtime)
         tickets.change_status(uow, ticket=ticket, status="waiting_on_customer", actor=Author.of_agent(agent))  # type: ignore[arg-type]
         uow.take_events()
         tickets.add_comment(
-            uow, ticket=ticket, author=Author.of_contact(contact), body="still broken", public=True, source=CommentSource.PORTAL  # type: ignore[arg-type]
+            uow,
+            ticket=ticket,
+            author=Author.of_contact(contact),
+            body="still broken",
+            public=True,
+            source=CommentSource.PORTAL,  # type: ignore[arg-type]
         )
         assert ticket.status == "open"
         events = uow.take_events()
@@ -114,13 +143,24 @@ def test_a_customer_reply_reopens_a_waiting_or_resolved_ticket(runtime: Runtime)
 
         tickets.change_status(uow, ticket=ticket, status="resolved", actor=Author.of_agent(agent))  # type: ignore[arg-type]
         tickets.add_comment(
-            uow, ticket=ticket, author=Author.of_chat(chat_identity_id=None, display_name="jamie"),  # type: ignore[arg-type]
-            body="no, it's back", public=True, source=CommentSource.SLACK,
+            uow,
+            ticket=ticket,
+            author=Author.of_chat(chat_identity_id=None, display_name="jamie"),  # type: ignore[arg-type]
+            body="no, it's back",
+            public=True,
+            source=CommentSource.SLACK,
         )
         assert ticket.status == "open"
         # an agent's reply does not reopen
         tickets.change_status(uow, ticket=ticket, status="resolved", actor=Author.of_agent(agent))  # type: ignore[arg-type]
-        tickets.add_comment(uow, ticket=ticket, author=Author.of_agent(agent), body="ok", public=True, source=CommentSource.API)  # type: ignore[arg-type]
+        tickets.add_comment(
+            uow,
+            ticket=ticket,
+            author=Author.of_agent(agent),
+            body="ok",
+            public=True,
+            source=CommentSource.API,
+        )  # type: ignore[arg-type]
         assert ticket.status == "resolved"
 
 
@@ -130,7 +170,9 @@ def test_customers_cannot_write_internal_notes_or_move_tickets_freely(runtime: R
         ticket = new_ticket(uow)
         customer = Author.of_contact(contact)  # type: ignore[arg-type]
         with pytest.raises(NotAllowed, match="internal notes"):
-            tickets.add_comment(uow, ticket=ticket, author=customer, body="psst", public=False, source=CommentSource.PORTAL)
+            tickets.add_comment(
+                uow, ticket=ticket, author=customer, body="psst", public=False, source=CommentSource.PORTAL
+            )
         with pytest.raises(NotAllowed, match="only mark a request resolved"):
             tickets.change_status(uow, ticket=ticket, status="in_progress", actor=customer)
         assert tickets.change_status(uow, ticket=ticket, status="resolved", actor=customer)
@@ -141,13 +183,20 @@ def test_edit_and_delete_keep_the_history(runtime: Runtime) -> None:
         _, contact, _ = seed(uow)
         ticket = new_ticket(uow)
         comment = tickets.add_comment(
-            uow, ticket=ticket, author=Author.of_contact(contact), body="frist", public=True, source=CommentSource.SLACK  # type: ignore[arg-type]
+            uow,
+            ticket=ticket,
+            author=Author.of_contact(contact),
+            body="frist",
+            public=True,
+            source=CommentSource.SLACK,  # type: ignore[arg-type]
         )
         assert tickets.edit_comment(uow, comment=comment, body="first")
         assert not tickets.edit_comment(uow, comment=comment, body="first")
         assert tickets.delete_comment(uow, comment=comment)
         assert not tickets.delete_comment(uow, comment=comment)
-        assert comment.body == "first" and comment.edited_at is not None and comment.deleted_at is not None
+        assert comment.body == "first"
+        assert comment.edited_at is not None
+        assert comment.deleted_at is not None
 
 
 def test_reporters_must_belong_to_the_organization_or_its_domain(runtime: Runtime) -> None:

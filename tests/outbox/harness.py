@@ -50,7 +50,11 @@ def worker(
     owner: str | None = None,
 ) -> Worker:
     config = WorkerConfig(
-        lease_seconds=lease, max_failures=max_failures, concurrency=16, poll_seconds=poll, rates=RatePolicy(default=rate)
+        lease_seconds=lease,
+        max_failures=max_failures,
+        concurrency=16,
+        poll_seconds=poll,
+        rates=RatePolicy(default=rate),
     )
     return Worker(
         db=runtime.db,

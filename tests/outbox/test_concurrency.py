@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import timedelta
 
@@ -20,7 +21,9 @@ def _closer(runtime: Runtime):  # type: ignore[no-untyped-def]
     return [runtime.handlers["webhook"].aclose]  # type: ignore[attr-defined]
 
 
-def test_two_workers_never_share_a_destination_and_deliver_each_job_once(runtime: Runtime, sink: Sink) -> None:
+def test_two_workers_never_share_a_destination_and_deliver_each_job_once(
+    runtime: Runtime, sink: Sink
+) -> None:
     hooks = {name: add_hook(runtime, sink.url(name)) for name in "abcdefgh"}
     for name in hooks:
         sink.always(name, Answer(delay=0.002))
@@ -28,7 +31,7 @@ def test_two_workers_never_share_a_destination_and_deliver_each_job_once(runtime
     w2 = worker(runtime, own_wakeup=True, poll=0.02, owner="w2")
     with running(w1, w2, closers=_closer(runtime)):
         for round_ in range(5):
-            for name, hook in hooks.items():
+            for hook in hooks.values():
                 enqueue_to(runtime, hook, range(round_ * 10, round_ * 10 + 10))
         sink.wait_for(400, timeout=60)
         time.sleep(0.3)  # anything duplicated would arrive now
@@ -51,7 +54,8 @@ def test_a_throttled_or_slow_destination_does_not_delay_the_others(runtime: Runt
         assert time.monotonic() - started < 1.5
     with runtime.db.reading() as session:
         dest = session.get(OutboxDestination, f"webhook:{throttled}")
-        assert dest is not None and dest.not_before is not None
+        assert dest is not None
+        assert dest.not_before is not None
         assert dest.not_before > utcnow() + timedelta(seconds=20)
         failures = session.scalars(
             select(OutboxJob.failures).where(OutboxJob.destination == f"webhook:{throttled}")
@@ -68,7 +72,7 @@ def test_pacing_spaces_deliveries_per_destination_not_globally(runtime: Runtime,
         received = sink.wait_for(12, timeout=10)
     for name in ("a", "b"):
         times = [r.at for r in received if r.path == name]
-        gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
         assert min(gaps) >= 0.09, (name, gaps)
     assert max(r.at for r in received) - min(r.at for r in received) < 1.0  # a and b ran side by side
 
@@ -91,7 +95,9 @@ def test_a_dead_workers_lease_expires_and_its_jobs_are_delivered(runtime: Runtim
     assert [b["n"] for b in sink.bodies("a")] == [0, 1, 2]
 
 
-def test_postgres_notify_wakes_a_worker_in_another_process(settings: Settings, backend: str, sink: Sink) -> None:
+def test_postgres_notify_wakes_a_worker_in_another_process(
+    settings: Settings, backend: str, sink: Sink
+) -> None:
     if backend != "postgresql":
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
     worker_side = build_runtime(settings, run_migrations=False)

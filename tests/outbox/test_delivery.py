@@ -33,9 +33,14 @@ def wait_until(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-unt
 
 def test_jobs_exist_only_if_their_transaction_commits(runtime: Runtime, sink: Sink) -> None:
     hook = add_hook(runtime, sink.url("a"))
-    with pytest.raises(RuntimeError), runtime.db.transaction() as uow:
-        enqueue(uow, [NewJob(f"webhook:{hook}", "webhook.event", {"webhook_id": hook}, "k1")])
-        raise RuntimeError("the change failed")
+
+    def fail_after_enqueueing() -> None:
+        with runtime.db.transaction() as uow:
+            enqueue(uow, [NewJob(f"webhook:{hook}", "webhook.event", {"webhook_id": hook}, "k1")])
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        fail_after_enqueueing()
     assert jobs(runtime) == []
     with runtime.db.reading() as session:
         assert admin.stats(session).pending == 0
@@ -86,7 +91,8 @@ def test_permanent_failures_are_dead_letters_that_can_be_replayed(runtime: Runti
         enqueue_to(runtime, hook, [1, 2, 3])
         sink.wait_for(2, name="a")
         dead = jobs(runtime)[0]
-        assert dead.status == "failed" and "HTTP 410" in (dead.last_error or "")
+        assert dead.status == "failed"
+        assert "HTTP 410" in (dead.last_error or "")
         with runtime.db.reading() as session:
             assert [j.id for j in admin.list_jobs(session, status=JobStatus.FAILED)] == [dead.id]
         with runtime.db.transaction() as uow:
@@ -103,7 +109,8 @@ def test_a_job_is_given_up_after_its_error_budget(runtime: Runtime, sink: Sink) 
         enqueue_to(runtime, hook, [1])
         wait_until(lambda: jobs(runtime)[0].status == "failed")
     job = jobs(runtime)[0]
-    assert job.failures == 2 and "gave up after 2 failures" in (job.last_error or "")
+    assert job.failures == 2
+    assert "gave up after 2 failures" in (job.last_error or "")
     with runtime.db.reading() as session:
         stats = admin.stats(session)
     assert (stats.pending, stats.failed) == (0, 1)

@@ -19,7 +19,7 @@ class ChatPlatform(StrEnum):
 
 
 class Direction(StrEnum):
-    INBOUND = "inbound"   # written by a person in the chat
+    INBOUND = "inbound"  # written by a person in the chat
     OUTBOUND = "outbound"  # posted by us
 
 
@@ -37,7 +37,9 @@ class ChannelLink(Base):
     platform: Mapped[str] = mapped_column(String(16))
     workspace: Mapped[str] = mapped_column(String(64), default="")
     channel: Mapped[str] = mapped_column(String(PLATFORM_ID))
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship(lazy="joined")

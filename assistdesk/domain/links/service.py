@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from assistdesk.db.base import table_of
 from assistdesk.db.sql import insert_ignore
-from assistdesk.errors import Invalid, NotFound
 from assistdesk.domain.events import Work
 from assistdesk.domain.links.models import (
     ChannelLink,
@@ -22,6 +22,7 @@ from assistdesk.domain.links.models import (
 )
 from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.people.service import find_contact
+from assistdesk.errors import Invalid, NotFound
 
 
 def parse_platform(raw: str) -> ChatPlatform:
@@ -175,7 +176,7 @@ def record_message(
     """Remember a message; False when it was already known (a redelivery or our own echo)."""
     inserted = insert_ignore(
         work.session,
-        ChatMessage.__table__,  # type: ignore[arg-type]
+        table_of(ChatMessage),
         {
             "platform": platform,
             "workspace": workspace,
@@ -224,8 +225,13 @@ def upsert_identity(
     clean_email = email.strip().lower() if email else None
     insert_ignore(
         session,
-        ChatIdentity.__table__,  # type: ignore[arg-type]
-        {"platform": platform, "workspace": workspace, "user_id": user_id, "display_name": display_name[:200]},
+        table_of(ChatIdentity),
+        {
+            "platform": platform,
+            "workspace": workspace,
+            "user_id": user_id,
+            "display_name": display_name[:200],
+        },
     )
     identity = session.scalars(
         select(ChatIdentity).where(
@@ -250,7 +256,7 @@ def claim_receipt(work: Work, *, platform: str, key: str) -> bool:
     return (
         insert_ignore(
             work.session,
-            InboundReceipt.__table__,  # type: ignore[arg-type]
+            table_of(InboundReceipt),
             {"platform": platform, "receipt_key": key[:191]},
         )
         == 1

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from assistdesk.db.types import utcnow
-from assistdesk.errors import Conflict, Invalid, NotFound
 from assistdesk.domain.events import Work
 from assistdesk.domain.orgs.enums import Feature, FeatureState, Plan, RequestStatus
 from assistdesk.domain.orgs.events import (
@@ -21,6 +20,7 @@ from assistdesk.domain.orgs.events import (
 )
 from assistdesk.domain.orgs.models import FeatureGrant, FeatureRequest, Organization, OrganizationDomain
 from assistdesk.domain.text import clean_line, clean_text, normalise_domain
+from assistdesk.errors import Conflict, Invalid, NotFound
 
 MAX_NAME = 200
 

@@ -10,12 +10,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from assistdesk.db.types import utcnow
-from assistdesk.errors import Conflict, Invalid, NotAllowed, NotFound
 from assistdesk.domain.events import Work
 from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.orgs.service import org_for_email_domain
 from assistdesk.domain.people.models import Agent, ApiToken, Contact
 from assistdesk.domain.text import clean_line, email_domain, normalise_email
+from assistdesk.errors import Conflict, Invalid, NotAllowed, NotFound
 from assistdesk.security import passwords, tokens
 
 MAX_NAME = 200
@@ -42,14 +42,14 @@ def get_contact(session: Session, email: str) -> Contact:
     return contact
 
 
-def add_contact(
-    work: Work, *, email: str, org: Organization, name: str = "", admin: bool = False
-) -> Contact:
+def add_contact(work: Work, *, email: str, org: Organization, name: str = "", admin: bool = False) -> Contact:
     clean = normalise_email(email)
     if find_contact(work.session, clean) is not None:
         raise Conflict(f"a contact with email {clean} already exists", field="email")
     if _find_agent(work.session, clean) is not None:
-        raise Conflict(f"{clean} is an agent's email; a person is either a contact or an agent", field="email")
+        raise Conflict(
+            f"{clean} is an agent's email; a person is either a contact or an agent", field="email"
+        )
     contact = Contact(
         email=clean,
         organization_id=org.id,
@@ -111,7 +111,9 @@ def add_agent(
     if _find_agent(work.session, clean) is not None:
         raise Conflict(f"an agent with email {clean} already exists", field="email")
     if find_contact(work.session, clean) is not None:
-        raise Conflict(f"{clean} is a customer contact; a person is either a contact or an agent", field="email")
+        raise Conflict(
+            f"{clean} is a customer contact; a person is either a contact or an agent", field="email"
+        )
     agent = Agent(
         email=clean,
         name=clean_line(name, field="name", max_length=MAX_NAME),
@@ -153,7 +155,9 @@ def check_agent_password(session: Session, *, email: str, password: str) -> Agen
 # API tokens --------------------------------------------------------------------------------------
 
 
-def create_token(work: Work, *, agent: Agent, scope: str | None = None, name: str = "") -> tuple[str, ApiToken]:
+def create_token(
+    work: Work, *, agent: Agent, scope: str | None = None, name: str = ""
+) -> tuple[str, ApiToken]:
     """Returns the token itself (to show once) and its stored record (which keeps only a digest)."""
     chosen = Scope(scope) if scope else (Scope.ADMIN if agent.is_admin else Scope.AGENT)
     if chosen is Scope.ADMIN and not agent.is_admin:
@@ -183,13 +187,13 @@ def authenticate_token(session: Session, secret: str) -> ApiToken | None:
     return record
 
 
-def touch_token(session: Session, record: ApiToken) -> bool:
-    """Record use at most every few minutes; returns whether a write is pending."""
-    now = utcnow()
-    if record.last_used_at is not None and now - record.last_used_at < LAST_USED_RESOLUTION:
-        return False
-    session.execute(update(ApiToken).where(ApiToken.id == record.id).values(last_used_at=now))
-    return True
+def token_use_is_stale(record: ApiToken) -> bool:
+    """Use is recorded at most every few minutes, so that reads stay reads."""
+    return record.last_used_at is None or utcnow() - record.last_used_at >= LAST_USED_RESOLUTION
+
+
+def touch_token(session: Session, token_id: int) -> None:
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
 
 
 def revoke_token(work: Work, *, token_id: int) -> None:

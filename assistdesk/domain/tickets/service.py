@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from assistdesk.db.base import table_of
 from assistdesk.db.sql import insert_ignore
 from assistdesk.db.types import utcnow
-from assistdesk.errors import Conflict, Invalid, NotAllowed, NotFound
 from assistdesk.domain.events import Work
 from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.people.models import Agent, Contact
@@ -27,6 +27,7 @@ from assistdesk.domain.tickets.events import (
 )
 from assistdesk.domain.tickets.models import Attachment, Comment, KeyCounter, Ticket
 from assistdesk.domain.tickets.workflow import REOPENED_BY_CUSTOMER, check_transition
+from assistdesk.errors import Conflict, Invalid, NotAllowed, NotFound
 
 MAX_TITLE = 255
 MAX_BODY = 100_000
@@ -86,10 +87,10 @@ def parse_status(raw: str) -> Status:
 
 
 def _next_number(session: Session, prefix: str) -> int:
-    table = KeyCounter.__table__
+    table = table_of(KeyCounter)
     bump = update(table).where(table.c.name == prefix).values(value=table.c.value + 1)
     if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
-        insert_ignore(session, table, {"name": prefix, "value": 0})  # type: ignore[arg-type]
+        insert_ignore(session, table, {"name": prefix, "value": 0})
         session.execute(bump)
     value = session.execute(select(table.c.value).where(table.c.name == prefix)).scalar_one()
     return int(value)
@@ -317,7 +318,11 @@ def edit_comment(work: Work, *, comment: Comment, body: str, origin: str | None 
     comment.body = text
     comment.edited_at = utcnow()
     work.session.flush()
-    work.emit(CommentEdited(ticket_id=comment.ticket_id, origin=origin, comment_id=comment.id, public=comment.public))
+    work.emit(
+        CommentEdited(
+            ticket_id=comment.ticket_id, origin=origin, comment_id=comment.id, public=comment.public
+        )
+    )
     return True
 
 
@@ -327,7 +332,11 @@ def delete_comment(work: Work, *, comment: Comment, origin: str | None = None) -
         return False
     comment.deleted_at = utcnow()
     work.session.flush()
-    work.emit(CommentDeleted(ticket_id=comment.ticket_id, origin=origin, comment_id=comment.id, public=comment.public))
+    work.emit(
+        CommentDeleted(
+            ticket_id=comment.ticket_id, origin=origin, comment_id=comment.id, public=comment.public
+        )
+    )
     return True
 
 
@@ -351,9 +360,7 @@ def add_attachment(
     if content is None and not external_url:
         raise Invalid("an attachment needs content or a link", field="attachment")
     if content is not None and len(content) > MAX_ATTACHMENT_BYTES:
-        raise Invalid(
-            f"{name} is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB", field="attachment"
-        )
+        raise Invalid(f"{name} is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB", field="attachment")
     attachment = Attachment(
         ticket_id=comment.ticket_id,
         comment_id=comment.id,

@@ -10,8 +10,8 @@ that waits on them or was resolved puts it back to `open`.
 
 from __future__ import annotations
 
-from assistdesk.errors import Conflict
 from assistdesk.domain.tickets.enums import Status
+from assistdesk.errors import Conflict
 
 _WORKING = {Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER}
 
@@ -29,6 +29,10 @@ def check_transition(key: str, current: Status, target: Status) -> None:
         return
     if target not in TRANSITIONS[current]:
         if current is Status.CLOSED:
-            raise Conflict(f"{key} is closed; closed tickets cannot change (open a new request)", field="status")
+            raise Conflict(
+                f"{key} is closed; closed tickets cannot change (open a new request)", field="status"
+            )
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current]))
-        raise Conflict(f"{key} cannot go from {current.value} to {target.value} (allowed: {allowed})", field="status")
+        raise Conflict(
+            f"{key} cannot go from {current.value} to {target.value} (allowed: {allowed})", field="status"
+        )

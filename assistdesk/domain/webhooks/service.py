@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistdesk.errors import Invalid, NotFound
 from assistdesk.domain.events import Work
 from assistdesk.domain.webhooks.models import WebhookSubscription
+from assistdesk.errors import Invalid, NotFound
 
 EVENT_NAMES = (
     "ticket.created",
@@ -35,9 +35,7 @@ def add_webhook(
     wanted = sorted({e.strip() for e in events if e.strip()})
     unknown = [e for e in wanted if e not in EVENT_NAMES]
     if unknown:
-        raise Invalid(
-            f"unknown event {unknown[0]!r} (choose from: {', '.join(EVENT_NAMES)})", field="events"
-        )
+        raise Invalid(f"unknown event {unknown[0]!r} (choose from: {', '.join(EVENT_NAMES)})", field="events")
     hook = WebhookSubscription(url=_check_url(url), secret_ciphertext=secret_ciphertext, events=wanted)
     work.session.add(hook)
     work.session.flush()

@@ -10,12 +10,13 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from assistdesk.outcomes import Delivered, Outcome, PermanentFailure, RetryAfter, TransientFailure
 from assistdesk.platforms.http import parse_retry_after
+
+if TYPE_CHECKING:
+    import aiohttp
 
 SIGNATURE_HEADER = "X-Assistdesk-Signature"
 DELIVERY_HEADER = "X-Assistdesk-Delivery"
@@ -27,7 +28,9 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac}"
 
 
-def verify(secret: str, header: str, body: bytes, *, tolerance: float = 300.0, now: float | None = None) -> bool:
+def verify(
+    secret: str, header: str, body: bytes, *, tolerance: float = 300.0, now: float | None = None
+) -> bool:
     try:
         parts = dict(item.split("=", 1) for item in header.split(","))
         timestamp = int(parts["t"])
@@ -50,8 +53,10 @@ async def post(
     body: dict[str, Any],
     event: str,
     delivery_id: str,
-    timeout: float = 10.0,
+    within: float = 10.0,
 ) -> Outcome:
+    import aiohttp
+
     raw = encode(body)
     headers = {
         "Content-Type": "application/json",
@@ -62,7 +67,11 @@ async def post(
     }
     try:
         async with session.post(
-            url, data=raw, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout), allow_redirects=False
+            url,
+            data=raw,
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=within),
+            allow_redirects=False,
         ) as response:
             status = response.status
             retry_after = response.headers.get("Retry-After")

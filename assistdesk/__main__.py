@@ -1,0 +1,3 @@
+from assistdesk.cli.main import main
+
+main()

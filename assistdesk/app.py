@@ -1,0 +1,80 @@
+"""create_app(settings): the ASGI application, optionally with the delivery worker in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from assistdesk.runtime import Runtime, build_runtime
+from assistdesk.settings import Settings
+from assistdesk.web import health
+from assistdesk.web.api import admin as api_admin
+from assistdesk.web.api import tickets as api_tickets
+from assistdesk.web.middleware import BodyLimit, RequestMetrics
+from assistdesk.web.problems import install_problem_handlers
+
+log = logging.getLogger(__name__)
+
+API_DESCRIPTION = """\
+Tickets, comments and organizations of an assistdesk instance.
+
+Authenticate with `Authorization: Bearer <token>` (create one with `assistdesk token create --agent EMAIL`).
+Errors are `application/problem+json`. Lists are paged with an opaque `cursor`.
+"""
+
+
+def _api(runtime: Runtime) -> FastAPI:
+    api = FastAPI(
+        title="assistdesk REST API",
+        version="1",
+        description=API_DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    api.state.runtime = runtime
+    install_problem_handlers(api)
+    api.include_router(api_tickets.router)
+    api.include_router(api_admin.router)
+    return api
+
+
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, run_worker: bool = False
+) -> FastAPI:
+    rt = runtime or build_runtime(settings or Settings())
+    owns_runtime = runtime is None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        worker_task = asyncio.create_task(rt.worker().run(stop)) if run_worker else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker_task is not None:
+                await worker_task
+            await rt.close_clients()
+            if owns_runtime:
+                rt.db.dispose()
+
+    app = FastAPI(title="assistdesk", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.runtime = rt
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.mount("/api/v1", _api(rt))
+    rt.metrics.registry.register(health.OutboxCollector(rt))
+
+    upload_limit = max(rt.settings.max_body_bytes, 12 * 1024 * 1024)
+
+    def limit_for(path: str) -> int:
+        return upload_limit if path.startswith(("/help/", "/agent/")) else rt.settings.max_body_bytes
+
+    app.add_middleware(RequestMetrics, metrics=rt.metrics)
+    app.add_middleware(BodyLimit, limit_for=limit_for)
+    return app

@@ -1,0 +1,1 @@
+"""The `assistdesk` command (INTERFACE.md)."""

@@ -1,0 +1,99 @@
+"""assistdesk serve · worker · db upgrade"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Annotated
+
+import typer
+
+from assistdesk.cli.common import configure_logging, note, say
+from assistdesk.db import migrate
+from assistdesk.db.engine import build_engine
+from assistdesk.runtime import build_runtime
+from assistdesk.settings import Settings
+
+log = logging.getLogger("assistdesk")
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+
+def _platforms(settings: Settings) -> str:
+    on = [
+        name
+        for name, enabled in (("Slack", settings.slack_enabled), ("Lark", settings.lark_enabled))
+        if enabled
+    ]
+    return ", ".join(on) if on else "none (set SLACK_* or LARK_* to switch them on)"
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="leave deliveries to `assistdesk worker` processes")
+    ] = False,
+    access_log: Annotated[bool, typer.Option("--access-log", help="log every request")] = False,
+) -> None:
+    """Migrate the database, then serve the web app with the delivery worker in-process."""
+    import uvicorn  # the web stack is imported only by the commands that serve
+
+    from assistdesk.app import create_app
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    runtime = build_runtime(settings)
+    app = create_app(runtime=runtime, run_worker=not no_worker)
+    say(f"assistdesk on http://{host}:{port}  (public URL {settings.public_url})")
+    note(f"database: {settings.safe_database_url()}; chat platforms: {_platforms(settings)}")
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        access_log=access_log,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        server_header=False,
+    )
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        runtime.db.dispose()
+
+
+def worker() -> None:
+    """Run the delivery worker alone (run several beside `serve --no-worker` to scale out)."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    runtime = build_runtime(settings)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await runtime.worker().run(stop)
+        finally:
+            await runtime.aclose()
+
+    note(
+        f"delivery worker on {settings.safe_database_url()}; channels: {', '.join(sorted(runtime.handlers))}"
+    )
+    asyncio.run(main())
+
+
+@db_app.command("upgrade")
+def upgrade() -> None:
+    """Apply pending migrations."""
+    settings = Settings()
+    engine = build_engine(settings.database_url, pool_size=1)
+    try:
+        applied = migrate.upgrade(engine)
+        heads = ", ".join(sorted(migrate.current_revisions(engine)))
+    finally:
+        engine.dispose()
+    say(f"database {'upgraded to' if applied else 'already at'} revision {heads}")

@@ -1,0 +1,170 @@
+"""/api/v1/tickets"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistdesk.bridge.representations import (
+    CommentOut,
+    TicketOut,
+    TicketWithComments,
+    comment_out,
+    ticket_out,
+)
+from assistdesk.domain.orgs import service as orgs
+from assistdesk.domain.people import service as people
+from assistdesk.domain.text import normalise_email
+from assistdesk.domain.tickets import service as tickets
+from assistdesk.domain.tickets.enums import CommentSource, TicketSource
+from assistdesk.domain.tickets.service import Author
+from assistdesk.errors import Invalid
+from assistdesk.web.api.auth import Agent, RuntimeDep
+from assistdesk.web.api.paging import decode_cursor, encode_cursor
+
+router = APIRouter(tags=["tickets"])
+
+
+class TicketPage(BaseModel):
+    items: list[TicketOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
+
+
+class TicketCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    org: str = Field(max_length=200, description="the organization's name")
+    reporter_email: str = Field(max_length=320)
+    title: str = Field(max_length=255)
+    description: str = Field(default="", max_length=100_000)
+    severity: str = Field(default="S3", description="S1 (critical) … S4 (question)")
+
+
+class TicketPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: str | None = None
+    severity: str | None = None
+    assignee_email: str | None = Field(default=None, description="null unassigns")
+
+
+class CommentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(max_length=100_000)
+    public: bool = Field(
+        default=True, description="false: an internal note, never shown to customers or posted to chat"
+    )
+
+
+@router.get("/tickets", response_model=TicketPage, summary="List tickets, newest first")
+def list_tickets(
+    principal: Agent,
+    runtime: RuntimeDep,
+    org: str | None = None,
+    status_filter: Annotated[
+        str | None, Query(alias="status", description="one or several, comma-separated")
+    ] = None,
+    reporter: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> TicketPage:
+    before = decode_cursor(cursor)
+    statuses = [tickets.parse_status(s) for s in (status_filter or "").split(",") if s.strip()]
+    with runtime.db.reading() as session:
+        organization_id = orgs.get_org(session, org).id if org else None
+        reporter_id: int | None = None
+        if reporter:
+            contact = people.find_contact(session, normalise_email(reporter, field="reporter"))
+            if contact is None:
+                return TicketPage(items=[], next_cursor=None)
+            reporter_id = contact.id
+        rows = tickets.list_tickets(
+            session,
+            organization_id=organization_id,
+            statuses=statuses,
+            reporter_id=reporter_id,
+            before_id=before,
+            limit=limit + 1,
+        )
+        page = rows[:limit]
+        items = [ticket_out(t, public_url=runtime.settings.public_url) for t in page]
+        next_cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
+    return TicketPage(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/tickets", response_model=TicketOut, status_code=status.HTTP_201_CREATED, summary="Open a ticket"
+)
+def create_ticket(body: TicketCreate, principal: Agent, runtime: RuntimeDep, response: Response) -> TicketOut:
+    def create(uow):  # type: ignore[no-untyped-def]
+        org = orgs.get_org(uow.session, body.org)
+        reporter = people.resolve_reporter(uow, org=org, email=body.reporter_email)
+        ticket = tickets.create_ticket(
+            uow,
+            org=org,
+            reporter=reporter,
+            title=body.title,
+            description=body.description,
+            severity=body.severity,
+            source=TicketSource.API,
+            prefix=runtime.settings.ticket_prefix,
+        )
+        return ticket_out(ticket, public_url=runtime.settings.public_url)
+
+    created: TicketOut = runtime.db.run(create)
+    response.headers["Location"] = f"/api/v1/tickets/{created.key}"
+    return created
+
+
+@router.get("/tickets/{key}", response_model=TicketWithComments, summary="A ticket with all its comments")
+def get_ticket(key: str, principal: Agent, runtime: RuntimeDep) -> TicketWithComments:
+    with runtime.db.reading() as session:
+        ticket = tickets.get_ticket(session, key)
+        base = ticket_out(ticket, public_url=runtime.settings.public_url)
+        comments = [comment_out(c) for c in tickets.comments_of(session, ticket, public_only=False)]
+    return TicketWithComments(**base.model_dump(), comments=comments)
+
+
+@router.patch("/tickets/{key}", response_model=TicketOut, summary="Change status, severity or assignee")
+def patch_ticket(key: str, body: TicketPatch, principal: Agent, runtime: RuntimeDep) -> TicketOut:
+    given = body.model_fields_set
+    if not given:
+        raise Invalid("give at least one of status, severity, assignee_email")
+
+    def patch(uow):  # type: ignore[no-untyped-def]
+        ticket = tickets.get_ticket(uow.session, key)
+        actor = Author.of_agent(people.get_agent(uow.session, principal.email))
+        if "assignee_email" in given:
+            agent = people.get_agent(uow.session, body.assignee_email) if body.assignee_email else None
+            tickets.assign(uow, ticket=ticket, agent=agent)
+        if "severity" in given:
+            if body.severity is None:
+                raise Invalid("severity cannot be null", field="severity")
+            tickets.change_severity(uow, ticket=ticket, severity=body.severity)
+        if "status" in given:
+            if body.status is None:
+                raise Invalid("status cannot be null", field="status")
+            tickets.change_status(uow, ticket=ticket, status=body.status, actor=actor)
+        return ticket_out(ticket, public_url=runtime.settings.public_url)
+
+    result: TicketOut = runtime.db.run(patch)
+    return result
+
+
+@router.post(
+    "/tickets/{key}/comments",
+    response_model=CommentOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Reply publicly or add an internal note",
+)
+def add_comment(key: str, body: CommentCreate, principal: Agent, runtime: RuntimeDep) -> CommentOut:
+    def add(uow):  # type: ignore[no-untyped-def]
+        ticket = tickets.get_ticket(uow.session, key)
+        author = Author.of_agent(people.get_agent(uow.session, principal.email))
+        comment = tickets.add_comment(
+            uow, ticket=ticket, author=author, body=body.body, public=body.public, source=CommentSource.API
+        )
+        return comment_out(comment)
+
+    result: CommentOut = runtime.db.run(add)
+    return result
