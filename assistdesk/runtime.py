@@ -19,6 +19,7 @@ from assistdesk.db.engine import build_engine
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database
 from assistdesk.domain.links.service import purge_receipts
+from assistdesk.i18n import Catalogs
 from assistdesk.metrics import Metrics
 from assistdesk.outbox.admin import purge_delivered
 from assistdesk.outbox.handlers import DeliveryHandler
@@ -42,6 +43,7 @@ class Runtime:
     metrics: Metrics
     wakeup: Wakeup
     router: EventRouter
+    catalogs: Catalogs = field(default_factory=Catalogs)
     handlers: dict[str, DeliveryHandler] = field(default_factory=dict)
     periodic: list[Periodic] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

@@ -10,18 +10,21 @@ from sqlalchemy.orm import Session
 
 
 def insert_ignore(session: Session, table: Table, values: dict[str, Any]) -> int:
-    """INSERT that does nothing when a unique key already exists; returns rows inserted.
+    """INSERT that does nothing when a unique key already exists; returns rows inserted (0 or 1).
 
     Portable alternative to catching IntegrityError, which would abort a PostgreSQL transaction.
+    A concurrent inserter of the same key waits for the first transaction and then inserts nothing,
+    which is what makes this usable as a claim.
     """
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    elif dialect in ("mysql", "mariadb"):
-        stmt = mysql.insert(table).values(**values).prefix_with("IGNORE")
-    else:  # pragma: no cover
-        raise NotImplementedError(dialect)
-    result = session.execute(stmt)
-    return int(getattr(result, "rowcount", 0) or 0)
+    if dialect in ("postgresql", "sqlite"):
+        # RETURNING yields a row only when the insert happened; the row count is not reliable
+        # for ON CONFLICT DO NOTHING under every driver (psycopg 3 reports -1).
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        key = next(iter(table.primary_key.columns))
+        stmt = insert(table).values(**values).on_conflict_do_nothing().returning(key)
+        return 1 if session.execute(stmt).first() is not None else 0
+    if dialect in ("mysql", "mariadb"):
+        result = session.execute(mysql.insert(table).values(**values).prefix_with("IGNORE"))
+        return int(getattr(result, "rowcount", 0) or 0)
+    raise NotImplementedError(dialect)  # pragma: no cover

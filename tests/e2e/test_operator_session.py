@@ -33,7 +33,13 @@ class Operator:
 
     def run(self, *args: str, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [*ASSISTDESK, *args], env=self.env, cwd=self.cwd, input=stdin, capture_output=True, text=True, timeout=60
+            [*ASSISTDESK, *args],
+            env=self.env,
+            cwd=self.cwd,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         if ok:
             assert result.returncode == 0, f"{args}: {result.stderr}"
@@ -52,7 +58,11 @@ def served(db_url: str, tmp_path: Path) -> Iterator[tuple[Operator, str]]:
     }
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
-        [*ASSISTDESK, "serve", "--port", str(port)], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT
+        [*ASSISTDESK, "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -81,9 +91,9 @@ def test_an_operator_sets_up_a_customer_and_works_a_ticket(served: tuple[Operato
     op, base = served
     sink = Sink()
     try:
-        assert op.run("org", "create", "Acme", "--plan", "enterprise", "--domain", "acme.example").stdout.strip() == (
-            "created Acme (enterprise), domains acme.example"
-        )
+        assert op.run(
+            "org", "create", "Acme", "--plan", "enterprise", "--domain", "acme.example"
+        ).stdout.strip() == ("created Acme (enterprise), domains acme.example")
         refused = op.run("org", "enable", "Acme", "slack", ok=False)
         assert refused.returncode != 0
         assert refused.stderr.strip() == (
@@ -93,7 +103,16 @@ def test_an_operator_sets_up_a_customer_and_works_a_ticket(served: tuple[Operato
         op.run("org", "set-plan", "Acme", "premium")
         op.run("org", "enable", "Acme", "slack")
         op.run("contact", "add", "ann@acme.example", "--org", "Acme", "--name", "Ann", "--admin")
-        op.run("agent", "add", "eve@vendor.example", "--name", "Eve", "--admin", "--password-stdin", stdin="correct horse\n")
+        op.run(
+            "agent",
+            "add",
+            "eve@vendor.example",
+            "--name",
+            "Eve",
+            "--admin",
+            "--password-stdin",
+            stdin="correct horse\n",
+        )
         token = op.run("token", "create", "--agent", "eve@vendor.example").stdout.strip().splitlines()[-1]
         assert token.startswith("adk_")
         op.run("connect", "slack", "--org", "Acme", "--team", "T0A1B2C3D4", "--channel", "C0SUPPORT01")
@@ -102,20 +121,38 @@ def test_an_operator_sets_up_a_customer_and_works_a_ticket(served: tuple[Operato
         import json
 
         assert json.loads(listing) == [
-            {"name": "Acme", "plan": "premium", "domains": ["acme.example"], "features": {"slack": "enabled", "lark": "enabled"}}
+            {
+                "name": "Acme",
+                "plan": "premium",
+                "domains": ["acme.example"],
+                "features": {"slack": "enabled", "lark": "enabled"},
+            }
         ]
         hook_secret = op.run("webhook", "add", sink.url("ops")).stdout.strip().splitlines()[-1]
         assert hook_secret.startswith("whsec_")
 
-        api = httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=10)
-        created = api.post("/tickets", json={"org": "Acme", "reporter_email": "ann@acme.example", "title": "VPN drops", "severity": "S2"})
+        api = httpx.Client(
+            base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        created = api.post(
+            "/tickets",
+            json={
+                "org": "Acme",
+                "reporter_email": "ann@acme.example",
+                "title": "VPN drops",
+                "severity": "S2",
+            },
+        )
         assert created.status_code == 201
         assert created.json()["key"] == "ACME-1"
         assert created.json()["url"] == "https://support.example.test/help/requests/ACME-1"
         api.post("/tickets/ACME-1/comments", json={"body": "Which client version?"})
         api.patch("/tickets/ACME-1", json={"status": "waiting_on_customer"})
         ticket = api.get("/tickets/ACME-1").json()
-        assert ticket["status"] == "waiting_on_customer" and ticket["comments"][0]["body"] == "Which client version?"
+        assert (
+            ticket["status"] == "waiting_on_customer"
+            and ticket["comments"][0]["body"] == "Which client version?"
+        )
         events = [r.body["type"] for r in sink.wait_for(3, name="ops")]
         assert events == ["ticket.created", "comment.added", "ticket.status_changed"]
 

@@ -11,7 +11,9 @@ from starlette.types import ASGIApp
 
 class LiveServer:
     def __init__(self, app: ASGIApp) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", access_log=False)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", access_log=False
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="live-server", daemon=True)
         self._thread.start()

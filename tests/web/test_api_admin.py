@@ -17,16 +17,24 @@ def test_admin_resources_need_an_admin_token(api: Api) -> None:
 
 
 def test_organizations_plans_and_features(api: Api) -> None:
-    created = api.admin.post("/organizations", json={"name": "Globex", "plan": "enterprise", "domains": ["globex.example"]})
+    created = api.admin.post(
+        "/organizations", json={"name": "Globex", "plan": "enterprise", "domains": ["globex.example"]}
+    )
     assert created.status_code == 201
     assert created.json() == {
-        "name": "Globex", "plan": "enterprise", "domains": ["globex.example"], "features": {"slack": "off", "lark": "off"}
+        "name": "Globex",
+        "plan": "enterprise",
+        "domains": ["globex.example"],
+        "features": {"slack": "off", "lark": "off"},
     }
     assert api.admin.post("/organizations", json={"name": "globex", "plan": "basic"}).status_code == 409
     assert api.admin.post("/organizations", json={"name": "X", "plan": "gold"}).status_code == 422
     refused = api.admin.put("/organizations/Globex/features/slack", json={"enabled": True})
     assert refused.status_code == 409
-    assert refused.json()["detail"] == "'Globex' is on the enterprise plan; slack needs the premium plan or above"
+    assert (
+        refused.json()["detail"]
+        == "'Globex' is on the enterprise plan; slack needs the premium plan or above"
+    )
     lark = api.admin.put("/organizations/Globex/features/lark", json={"enabled": True})
     assert lark.json()["features"]["lark"] == "enabled"
     down = api.admin.patch("/organizations/Globex", json={"plan": "basic", "add_domains": ["globex.test"]})
@@ -39,33 +47,60 @@ def test_organizations_plans_and_features(api: Api) -> None:
 
 
 def test_contacts_channels_and_agents(api: Api) -> None:
-    added = api.admin.post("/organizations/Acme/contacts", json={"email": "Bob@Acme.example", "name": "Bob", "admin": True})
+    added = api.admin.post(
+        "/organizations/Acme/contacts", json={"email": "Bob@Acme.example", "name": "Bob", "admin": True}
+    )
     assert added.status_code == 201 and added.json()["email"] == "bob@acme.example"
-    assert api.admin.post("/organizations/Acme/contacts", json={"email": "bob@acme.example"}).status_code == 409
-    assert api.admin.post("/organizations/Acme/contacts", json={"email": "eve@vendor.example"}).status_code == 409
+    assert (
+        api.admin.post("/organizations/Acme/contacts", json={"email": "bob@acme.example"}).status_code == 409
+    )
+    assert (
+        api.admin.post("/organizations/Acme/contacts", json={"email": "eve@vendor.example"}).status_code
+        == 409
+    )
     emails = [c["email"] for c in api.admin.get("/organizations/Acme/contacts").json()]
     assert emails == ["ann@acme.example", "bob@acme.example"]
-    linked = api.admin.post("/organizations/Acme/channels", json={"platform": "slack", "workspace": "T1", "channel": "C1"})
+    linked = api.admin.post(
+        "/organizations/Acme/channels", json={"platform": "slack", "workspace": "T1", "channel": "C1"}
+    )
     assert linked.status_code == 201
-    again = api.admin.post("/organizations/Acme/channels", json={"platform": "slack", "workspace": "T1", "channel": "C1"})
+    again = api.admin.post(
+        "/organizations/Acme/channels", json={"platform": "slack", "workspace": "T1", "channel": "C1"}
+    )
     assert again.status_code == 200
-    assert api.admin.post("/organizations/Acme/channels", json={"platform": "teams", "channel": "C1"}).status_code == 422
+    assert (
+        api.admin.post(
+            "/organizations/Acme/channels", json={"platform": "teams", "channel": "C1"}
+        ).status_code
+        == 422
+    )
     assert len(api.admin.get("/organizations/Acme/channels").json()) == 1
-    agent = api.admin.post("/agents", json={"email": "max@vendor.example", "name": "Max", "password": "short"})
+    agent = api.admin.post(
+        "/agents", json={"email": "max@vendor.example", "name": "Max", "password": "short"}
+    )
     assert agent.status_code == 422 and "at least 8" in agent.json()["detail"]
     assert api.admin.post("/agents", json={"email": "max@vendor.example", "name": "Max"}).status_code == 201
     assert [a["email"] for a in api.admin.get("/agents").json()] == [
-        "ada@vendor.example", "eve@vendor.example", "max@vendor.example"
+        "ada@vendor.example",
+        "eve@vendor.example",
+        "max@vendor.example",
     ]
 
 
 def test_webhooks_receive_signed_ticket_events(api: Api, sink: Sink) -> None:
-    hook = api.admin.post("/webhooks", json={"url": sink.url("hooks"), "events": ["ticket.created", "comment.added"]})
+    hook = api.admin.post(
+        "/webhooks", json={"url": sink.url("hooks"), "events": ["ticket.created", "comment.added"]}
+    )
     assert hook.status_code == 201
     secret = hook.json()["secret"]
     assert secret.startswith("whsec_")
-    assert "secret" not in api.admin.get("/webhooks").json()[0] or api.admin.get("/webhooks").json()[0]["secret"] is None
-    api.agent.post("/tickets", json={"org": "Acme", "reporter_email": "ann@acme.example", "title": "Webhook me"})
+    assert (
+        "secret" not in api.admin.get("/webhooks").json()[0]
+        or api.admin.get("/webhooks").json()[0]["secret"] is None
+    )
+    api.agent.post(
+        "/tickets", json={"org": "Acme", "reporter_email": "ann@acme.example", "title": "Webhook me"}
+    )
     api.agent.post("/tickets/SUP-1/comments", json={"body": "internal", "public": False})
     api.agent.patch("/tickets/SUP-1", json={"status": "in_progress"})  # not subscribed
     received = sink.wait_for(2, name="hooks")
@@ -77,7 +112,9 @@ def test_webhooks_receive_signed_ticket_events(api: Api, sink: Sink) -> None:
     assert received[1].body["data"]["comment"]["public"] is False
     assert verify(secret, created.headers[SIGNATURE_HEADER], encode(created.body))
     assert api.admin.post("/webhooks", json={"url": "ftp://x"}).status_code == 422
-    assert api.admin.post("/webhooks", json={"url": "https://x.example", "events": ["nope"]}).status_code == 422
+    assert (
+        api.admin.post("/webhooks", json={"url": "https://x.example", "events": ["nope"]}).status_code == 422
+    )
 
 
 def test_failed_deliveries_are_listed_and_replayed(api: Api, sink: Sink) -> None:
@@ -108,7 +145,10 @@ def test_health_readiness_metrics_and_schema(api: Api) -> None:
     api.agent.get("/tickets/SUP-404")
     metrics = httpx.get(f"{api.url}/metrics").text
     assert 'assistdesk_http_requests_total{method="POST",route="/api/v1/tickets",status="201"} 1.0' in metrics
-    assert 'assistdesk_http_requests_total{method="GET",route="/api/v1/tickets/{key}",status="404"} 1.0' in metrics
+    assert (
+        'assistdesk_http_requests_total{method="GET",route="/api/v1/tickets/{key}",status="404"} 1.0'
+        in metrics
+    )
     assert "assistdesk_outbox_pending " in metrics
     assert "assistdesk_outbox_oldest_pending_age_seconds " in metrics
     schema = httpx.get(f"{api.url}/api/v1/openapi.json").json()

@@ -9,7 +9,12 @@ PROBLEM = "application/problem+json"
 
 
 def create(api: Api, **fields: object) -> dict:  # type: ignore[type-arg]
-    body = {"org": "Acme", "reporter_email": "ann@acme.example", "title": "Login fails", "description": "after SSO"}
+    body = {
+        "org": "Acme",
+        "reporter_email": "ann@acme.example",
+        "title": "Login fails",
+        "description": "after SSO",
+    }
     body.update(fields)
     response = api.agent.post("/tickets", json=body)
     assert response.status_code == 201, response.text
@@ -59,7 +64,9 @@ def test_bad_tickets_are_refused_and_nothing_is_created(api: Api) -> None:
         assert response.headers["content-type"] == PROBLEM
         assert fragment in response.json()["detail"], response.json()
     huge = api.agent.post(
-        "/tickets", content=b'{"title": "' + b"x" * 2_000_000 + b'"}', headers={"content-type": "application/json"}
+        "/tickets",
+        content=b'{"title": "' + b"x" * 2_000_000 + b'"}',
+        headers={"content-type": "application/json"},
     )
     assert huge.status_code == 413
     assert huge.json()["title"] == "Payload too large"
@@ -82,7 +89,10 @@ def test_lists_filter_and_page_with_a_cursor(api: Api) -> None:
     assert [t["key"] for t in working] == ["SUP-2"]
     several = api.agent.get("/tickets", params={"status": "open,in_progress", "org": "acme"}).json()["items"]
     assert len(several) == 7
-    assert api.agent.get("/tickets", params={"reporter": "ann@acme.example"}).json()["items"][0]["key"] == "SUP-7"
+    assert (
+        api.agent.get("/tickets", params={"reporter": "ann@acme.example"}).json()["items"][0]["key"]
+        == "SUP-7"
+    )
     assert api.agent.get("/tickets", params={"reporter": "nobody@acme.example"}).json()["items"] == []
     assert api.agent.get("/tickets", params={"cursor": "garbage"}).status_code == 422
     assert api.agent.get("/tickets", params={"status": "done"}).status_code == 422
@@ -92,10 +102,15 @@ def test_lists_filter_and_page_with_a_cursor(api: Api) -> None:
 
 def test_status_severity_and_assignee_follow_the_workflow(api: Api) -> None:
     create(api)
-    moved = api.agent.patch("/tickets/SUP-1", json={"status": "in_progress", "severity": "S1", "assignee_email": "eve@vendor.example"})
+    moved = api.agent.patch(
+        "/tickets/SUP-1",
+        json={"status": "in_progress", "severity": "S1", "assignee_email": "eve@vendor.example"},
+    )
     assert moved.status_code == 200, moved.text
     assert (moved.json()["status"], moved.json()["severity"], moved.json()["assignee_email"]) == (
-        "in_progress", "S1", "eve@vendor.example"
+        "in_progress",
+        "S1",
+        "eve@vendor.example",
     )
     illegal = api.agent.patch("/tickets/SUP-1", json={"status": "closed"})
     assert illegal.status_code == 409
@@ -107,7 +122,9 @@ def test_status_severity_and_assignee_follow_the_workflow(api: Api) -> None:
     assert api.agent.patch("/tickets/SUP-1", json={}).status_code == 422
     assert api.agent.patch("/tickets/SUP-404", json={"status": "open"}).status_code == 404
     create(api)
-    assert api.agent.patch("/tickets/SUP-2", json={"assignee_email": "ghost@vendor.example"}).status_code == 404
+    assert (
+        api.agent.patch("/tickets/SUP-2", json={"assignee_email": "ghost@vendor.example"}).status_code == 404
+    )
     assert api.agent.patch("/tickets/SUP-2", json={"status": "done"}).status_code == 422
     unassigned = api.agent.patch("/tickets/SUP-2", json={"assignee_email": None})
     assert unassigned.json()["assignee_email"] is None
@@ -122,10 +139,13 @@ def test_public_replies_and_internal_notes(api: Api) -> None:
     assert (reply.json()["public"], note.json()["public"], note.json()["source"]) == (True, False, "api")
     comments = api.agent.get("/tickets/SUP-1").json()["comments"]
     assert [(c["body"], c["public"]) for c in comments] == [
-        ("Could you send the logs?", True), ("probably the IdP cert", False)
+        ("Could you send the logs?", True),
+        ("probably the IdP cert", False),
     ]
     with api.runtime.db.reading() as session:
         ticket = tickets.get_ticket(session, "SUP-1")
-        assert [c.body for c in tickets.comments_of(session, ticket, public_only=True)] == ["Could you send the logs?"]
+        assert [c.body for c in tickets.comments_of(session, ticket, public_only=True)] == [
+            "Could you send the logs?"
+        ]
     assert api.agent.post("/tickets/SUP-1/comments", json={"body": "  "}).status_code == 422
     assert api.agent.post("/tickets/SUP-9/comments", json={"body": "x"}).status_code == 404
