@@ -38,7 +38,9 @@ def normalise_url(raw: str) -> URL:
 def build_engine(raw_url: str, *, pool_size: int = 20, echo: bool = False) -> Engine:
     url = normalise_url(raw_url)
     backend = url.get_backend_name()
-    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": backend != "sqlite"}
+    # No pre-ping: it costs a round trip on every checkout. Connections are recycled before servers
+    # drop idle ones, and Database.run retries a transaction whose connection turned out dead.
+    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": False}
     if backend == "sqlite":
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         if url.database in (None, "", ":memory:"):

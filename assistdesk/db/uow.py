@@ -127,6 +127,8 @@ _RETRYABLE_PG = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, 
 
 
 def is_retryable(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True  # the server closed the connection; the pool has discarded it
     orig = exc.orig
     code = getattr(orig, "sqlstate", None)
     if code in _RETRYABLE_PG:

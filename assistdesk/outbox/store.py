@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
@@ -121,19 +121,22 @@ def pace(session: Session, lease: Lease, *, not_before: datetime | None, reason:
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def mark_delivered(session: Session, job: Job, *, now: datetime, result: dict[str, Any] | None) -> bool:
-    outcome = session.execute(
-        update(_jobs)
-        .where(_jobs.c.id == job.id, _jobs.c.status == JobStatus.PENDING.value)
-        .values(
-            status=JobStatus.DELIVERED.value,
-            delivered_at=now,
-            attempts=_jobs.c.attempts + 1,
-            result=result,
-            last_error=None,
-        )
-    )
-    return bool(outcome.rowcount == 1)  # type: ignore[attr-defined]
+_MARK_DELIVERED = (
+    update(_jobs)
+    .where(_jobs.c.id.in_(bindparam("ids", expanding=True)), _jobs.c.status == JobStatus.PENDING.value)
+    .values(status=JobStatus.DELIVERED.value, delivered_at=bindparam("now"), attempts=_jobs.c.attempts + 1)
+)
+
+
+def mark_delivered(session: Session, job_ids: Sequence[int], *, now: datetime) -> None:
+    """Mark several delivered jobs in one statement (the recorder's group commit)."""
+    if job_ids:
+        session.execute(_MARK_DELIVERED, {"ids": list(job_ids), "now": now})
+
+
+def keep_result(session: Session, job: Job, result: dict[str, Any]) -> None:
+    """What the destination answered (a message id), for operators reading `outbox list`."""
+    session.execute(update(_jobs).where(_jobs.c.id == job.id).values(result=result))
 
 
 def mark_retry(

@@ -37,6 +37,7 @@ from assistdesk.outbox.handlers import DeliveryHandler
 from assistdesk.outbox.jobs import Job
 from assistdesk.outbox.notify import Wakeup, listen_postgres
 from assistdesk.outbox.policy import RatePolicy, backoff_seconds, retry_after_seconds
+from assistdesk.outbox.recorder import Recorder
 from assistdesk.outcomes import Delivered, Outcome, PermanentFailure, RetryAfter, TransientFailure
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ class Worker:
         self._clock = clock
         self._stopping = False
         self._limiter = anyio.CapacityLimiter(16)
+        self._recorder: Recorder | None = None
 
     @property
     def channels(self) -> list[str]:
@@ -110,6 +112,8 @@ class Worker:
             return
         loop = asyncio.get_running_loop()
         self._wakeup.bind(loop)
+        self._recorder = Recorder(self._db, self._in_thread)
+        self._recorder.start()
         helpers = [asyncio.create_task(self._run_periodic(p, stop)) for p in self._periodic]
         if self._db.backend == "postgresql":
             helpers.append(asyncio.create_task(listen_postgres(self._db.engine.url, self._wakeup, stop)))
@@ -147,6 +151,7 @@ class Worker:
             for task in (*tasks, *helpers, stopper):
                 with contextlib.suppress(BaseException):
                     await task
+            await self._recorder.stop()
             self._wakeup.unbind()
             log.info("delivery worker %s stopped", self._owner)
 
@@ -234,7 +239,8 @@ class Worker:
                 record = functools.partial(
                     self._record, lease=lease, handler=handler, job=job, outcome=outcome
                 )
-                verdict = await self._in_thread(functools.partial(self._db.run, record))
+                assert self._recorder is not None
+                verdict = await self._recorder.record(lease.key, record)
                 if verdict == "lost":
                     return True
                 if verdict == "stop":
@@ -260,7 +266,8 @@ class Worker:
 
     async def _attempt(self, handler: DeliveryHandler, job: Job) -> Outcome:
         try:
-            return await asyncio.wait_for(handler.deliver(job), self._config.delivery_timeout)
+            async with asyncio.timeout(self._config.delivery_timeout):
+                return await handler.deliver(job)
         except TimeoutError:
             return TransientFailure(f"timed out after {self._config.delivery_timeout:.0f} s")
         except Exception as exc:
@@ -268,15 +275,28 @@ class Worker:
             return TransientFailure(f"{type(exc).__name__}: {exc}")
 
     def _record(
-        self, uow: UnitOfWork, *, lease: store.Lease, handler: DeliveryHandler, job: Job, outcome: Outcome
+        self,
+        uow: UnitOfWork,
+        delivered: list[int],
+        *,
+        lease: store.Lease,
+        handler: DeliveryHandler,
+        job: Job,
+        outcome: Outcome,
     ) -> str:
-        """Store the outcome; returns "next" (go on), "stop" (destination must wait) or "lost"."""
+        """Store the outcome; returns "next" (go on), "stop" (destination must wait) or "lost".
+
+        Delivered jobs are appended to `delivered`, which the recorder marks in one statement before
+        its commit."""
         session = uow.session
         now = self._clock()
         channel = job.channel
         if isinstance(outcome, Delivered):
-            if store.mark_delivered(session, job, now=now, result=_result(outcome)):
-                handler.after_delivery(uow, job, outcome)
+            delivered.append(job.id)
+            result = _result(outcome)
+            if result is not None:
+                store.keep_result(session, job, result)
+            handler.after_delivery(uow, job, outcome)
             self._count(channel, "delivered", (now - job.created_at).total_seconds())
             interval = self._config.rates.interval(channel)
             if interval > 0 and not store.pace(session, lease, not_before=now + timedelta(seconds=interval)):

@@ -54,7 +54,8 @@ def _loaded() -> tuple[object, ...]:
 
 
 def find_org(session: Session, name: str) -> Organization | None:
-    stmt = select(Organization).where(Organization.name_key == name_key(name)).options(*_loaded())  # type: ignore[arg-type]
+    """Domains, grants and requests load when first read; most callers need only id and name."""
+    stmt = select(Organization).where(Organization.name_key == name_key(name))
     return session.scalars(stmt).one_or_none()
 
 
@@ -66,8 +67,7 @@ def get_org(session: Session, name: str) -> Organization:
 
 
 def get_org_by_id(session: Session, organization_id: int) -> Organization:
-    stmt = select(Organization).where(Organization.id == organization_id).options(*_loaded())  # type: ignore[arg-type]
-    org = session.scalars(stmt).one_or_none()
+    org = session.get(Organization, organization_id)
     if org is None:
         raise NotFound(f"no organization #{organization_id}")
     return org
@@ -79,12 +79,7 @@ def list_orgs(session: Session) -> Sequence[Organization]:
 
 
 def org_for_email_domain(session: Session, domain: str) -> Organization | None:
-    stmt = (
-        select(Organization)
-        .join(OrganizationDomain)
-        .where(OrganizationDomain.domain == domain.lower())
-        .options(*_loaded())  # type: ignore[arg-type]
-    )
+    stmt = select(Organization).join(OrganizationDomain).where(OrganizationDomain.domain == domain.lower())
     return session.scalars(stmt).one_or_none()
 
 

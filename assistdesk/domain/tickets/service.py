@@ -87,13 +87,19 @@ def parse_status(raw: str) -> Status:
 
 
 def _next_number(session: Session, prefix: str) -> int:
+    """Take the next number; the row lock taken by the UPDATE serialises concurrent takers."""
     table = table_of(KeyCounter)
     bump = update(table).where(table.c.name == prefix).values(value=table.c.value + 1)
+    if session.get_bind().dialect.name in ("postgresql", "sqlite"):
+        value = session.execute(bump.returning(table.c.value)).scalar_one_or_none()
+        if value is None:
+            insert_ignore(session, table, {"name": prefix, "value": 0})
+            value = session.execute(bump.returning(table.c.value)).scalar_one()
+        return int(value)
     if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
         insert_ignore(session, table, {"name": prefix, "value": 0})
         session.execute(bump)
-    value = session.execute(select(table.c.value).where(table.c.name == prefix)).scalar_one()
-    return int(value)
+    return int(session.execute(select(table.c.value).where(table.c.name == prefix)).scalar_one())
 
 
 def create_ticket(

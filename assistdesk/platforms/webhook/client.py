@@ -81,7 +81,7 @@ async def post(
     except aiohttp.ClientError as exc:
         return TransientFailure(f"{url}: {type(exc).__name__}: {exc}")
     if 200 <= status < 300:
-        return Delivered(reference=None, data={"status": status})
+        return Delivered()
     if status == 429 or (status == 503 and retry_after):
         return RetryAfter(parse_retry_after(retry_after), reason=f"{url}: HTTP {status}")
     if status in (408, 425) or status >= 500:

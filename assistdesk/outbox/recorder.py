@@ -1,0 +1,90 @@
+"""Group commit for delivery outcomes.
+
+One transaction per delivered job caps a worker at what the database commits per second. Destination
+tasks instead hand their outcome to the recorder and wait; the recorder writes every outcome that
+arrived while its previous commit was in flight in one transaction. A destination still records job k
+before it attempts job k+1, so the window in which a crash causes a repeat delivery does not grow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from assistdesk.db.types import utcnow
+from assistdesk.db.uow import Database, UnitOfWork
+from assistdesk.outbox import store
+
+log = logging.getLogger(__name__)
+
+Record = Callable[[UnitOfWork, list[int]], str]
+
+
+@dataclass
+class _Pending:
+    sort_key: str
+    record: Record
+    future: asyncio.Future[str]
+
+
+class Recorder:
+    def __init__(self, db: Database, in_thread: Callable[[Callable[[], Any]], Awaitable[Any]]) -> None:
+        self._db = db
+        self._in_thread = in_thread
+        self._queue: list[_Pending] = []
+        self._arrived = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        for pending in self._queue:
+            if not pending.future.done():
+                pending.future.set_exception(RuntimeError("worker stopped"))
+
+    async def record(self, sort_key: str, record: Record) -> str:
+        """Run `record` in a shared transaction; returns its verdict once committed."""
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(sort_key, record, future))
+        self._arrived.set()
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            await self._arrived.wait()
+            self._arrived.clear()
+            batch, self._queue = self._queue, []
+            if batch:
+                await self._commit(batch)
+
+    async def _commit(self, batch: list[_Pending]) -> None:
+        # A fixed order of destination rows keeps concurrent transactions from deadlocking.
+        batch.sort(key=lambda p: p.sort_key)
+
+        def together(uow: UnitOfWork) -> list[str]:
+            delivered: list[int] = []
+            verdicts = [p.record(uow, delivered) for p in batch]
+            store.mark_delivered(uow.session, delivered, now=utcnow())
+            return verdicts
+
+        try:
+            verdicts = await self._in_thread(lambda: self._db.run(together))
+        except Exception:
+            if len(batch) == 1:
+                log.exception("recording a delivery outcome failed")
+                batch[0].future.set_exception(RuntimeError("recording the outcome failed"))
+                return
+            # One bad record must not fail the others: record them one by one.
+            for pending in batch:
+                await self._commit([pending])
+            return
+        for pending, verdict in zip(batch, verdicts, strict=True):
+            if not pending.future.done():
+                pending.future.set_result(verdict)
