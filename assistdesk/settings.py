@@ -136,7 +136,7 @@ class Settings(BaseSettings):
         default=32, ge=1, validation_alias=AliasChoices("ASSISTDESK_OUTBOX_CONCURRENCY", "outbox_concurrency")
     )
     outbox_poll_seconds: float = Field(
-        default=0.5,
+        default=0.25,
         gt=0,
         validation_alias=AliasChoices("ASSISTDESK_OUTBOX_POLL_SECONDS", "outbox_poll_seconds"),
     )
