@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
         validation_alias=AliasChoices("ASSISTDESK_DATABASE_URL", "database_url"),
+        repr=False,  # it may hold a password; __repr_args__ shows it masked
     )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
@@ -185,6 +186,10 @@ class Settings(BaseSettings):
         except Exception as exc:
             raise ValueError("ASSISTDESK_DATABASE_URL is not a database URL") from exc
         return value
+
+    def __repr_args__(self) -> Any:
+        yield "database_url", self.safe_database_url()
+        yield from super().__repr_args__()
 
     # Derived facts -------------------------------------------------------------------------------
 
