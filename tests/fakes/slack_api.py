@@ -123,7 +123,7 @@ class FakeSlack:
 
     # Arranging the world -----------------------------------------------------------------------------
 
-    def add_workspace(self, team_id: str = "T0A1B2C3D4", token: str = "xoxb-test-token", **kw: Any) -> Workspace:
+    def add_workspace(self, team_id: str, token: str, **kw: Any) -> Workspace:
         workspace = Workspace(team_id=team_id, bot_token=token, **kw)
         with self._lock:
             self.workspaces[token] = workspace
@@ -153,7 +153,9 @@ class FakeSlack:
                 "profile": profile,
             }
 
-    def add_message(self, channel: str, ts: str, *, user: str, text: str, thread_ts: str | None = None) -> None:
+    def add_message(
+        self, channel: str, ts: str, *, user: str, text: str, thread_ts: str | None = None
+    ) -> None:
         message = {"type": "message", "user": user, "text": text, "ts": ts}
         if thread_ts:
             message["thread_ts"] = thread_ts
@@ -190,8 +192,14 @@ class FakeSlack:
         with self._lock:
             return [c for c in self.calls if c.method == method and c.error is None and c.status == 200]
 
-    def wait_for(self, method: str, count: int = 1, *, timeout: float = 15.0,
-                 where: Callable[[Call], bool] | None = None) -> list[Call]:
+    def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        *,
+        timeout: float = 15.0,
+        where: Callable[[Call], bool] | None = None,
+    ) -> list[Call]:
         deadline = time.monotonic() + timeout
         found: list[Call] = []
         while time.monotonic() < deadline:
@@ -205,7 +213,11 @@ class FakeSlack:
         """What a person sees in a thread: the app's current messages there, oldest first."""
         with self._lock:
             return sorted(
-                (m for (ch, _), m in self.posted.items() if ch == channel and m.get("thread_ts") == thread_ts),
+                (
+                    m
+                    for (ch, _), m in self.posted.items()
+                    if ch == channel and m.get("thread_ts") == thread_ts
+                ),
                 key=lambda m: m["ts"],
             )
 
@@ -240,7 +252,9 @@ class FakeSlack:
         token = auth[7:] if auth.startswith("Bearer ") else None
         with self._lock:
             script = self._script[method].popleft() if self._script[method] else None
-            channel_rule = self._channel_status.get(str(args.get("channel", ""))) if method.startswith("chat.") else None
+            channel_rule = (
+                self._channel_status.get(str(args.get("channel", ""))) if method.startswith("chat.") else None
+            )
         rule = script or channel_rule
         if rule is not None:
             if rule.delay:
@@ -252,12 +266,24 @@ class FakeSlack:
         return self._answer(method, args, token, status, body, headers)
 
     def _answer(
-        self, method: str, args: dict[str, Any], token: str | None, status: int, body: dict[str, Any],
+        self,
+        method: str,
+        args: dict[str, Any],
+        token: str | None,
+        status: int,
+        body: dict[str, Any],
         headers: dict[str, str] | None = None,
     ) -> web.Response:
         with self._lock:
             self.calls.append(
-                Call(method, args, token, time.monotonic(), status, None if body.get("ok") else body.get("error"))
+                Call(
+                    method,
+                    args,
+                    token,
+                    time.monotonic(),
+                    status,
+                    None if body.get("ok") else body.get("error"),
+                )
             )
             if status == 429:
                 self.rate_limited += 1
@@ -304,7 +330,9 @@ class FakeSlack:
             return None
         return {"ok": False, "error": "missing_scope", "needed": scope, "provided": ws.scopes}
 
-    def _m_chat_postMessage(self, ws: Workspace, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _m_chat_postMessage(
+        self, ws: Workspace, args: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         channel = str(args["channel"])
         now = time.monotonic()
         if self.post_interval > 0:
@@ -332,10 +360,14 @@ class FakeSlack:
             self.posted[(channel, ts)] = message
         return 200, {"ok": True, "channel": channel, "ts": ts, "message": message}, {}
 
-    def _m_chat_postEphemeral(self, ws: Workspace, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _m_chat_postEphemeral(
+        self, ws: Workspace, args: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         return 200, {"ok": True, "message_ts": self._next_ts()}, {}
 
-    def _m_chat_update(self, ws: Workspace, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _m_chat_update(
+        self, ws: Workspace, args: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         key = (str(args["channel"]), str(args["ts"]))
         with self._lock:
             message = self.posted.get(key)
@@ -346,14 +378,18 @@ class FakeSlack:
             message.update({"text": args.get("text", ""), "blocks": args.get("blocks"), "edited": True})
         return 200, {"ok": True, "channel": key[0], "ts": key[1], "text": args.get("text", "")}, {}
 
-    def _m_chat_delete(self, ws: Workspace, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _m_chat_delete(
+        self, ws: Workspace, args: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         key = (str(args["channel"]), str(args["ts"]))
         with self._lock:
             if self.posted.pop(key, None) is None:
                 return 200, {"ok": False, "error": "message_not_found"}, {}
         return 200, {"ok": True, "channel": key[0], "ts": key[1]}, {}
 
-    def _m_reactions_get(self, ws: Workspace, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _m_reactions_get(
+        self, ws: Workspace, args: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         if missing := self._scope(ws, "reactions:read"):
             return 200, missing, {}
         channel, ts = str(args["channel"]), str(args["timestamp"])
@@ -363,7 +399,9 @@ class FakeSlack:
             return 200, {"ok": False, "error": "message_not_found"}, {}
         return 200, {"ok": True, "type": "message", "channel": channel, "message": message}, {}
 
-    def _m_users_info(self, ws: Workspace, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _m_users_info(
+        self, ws: Workspace, args: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         with self._lock:
             user = self.users.get(str(args["user"]))
         if user is None:
@@ -375,7 +413,9 @@ class FakeSlack:
             shown.pop("locale", None)
         return 200, {"ok": True, "user": shown}, {}
 
-    def _m_views_open(self, ws: Workspace, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _m_views_open(
+        self, ws: Workspace, args: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         trigger_id = str(args.get("trigger_id", ""))
         with self._lock:
             issued = self._triggers.get(trigger_id)
@@ -387,14 +427,23 @@ class FakeSlack:
                 return 200, {"ok": False, "error": "expired_trigger_id"}, {}
             self._triggers[trigger_id] = (issued[0], True)
         view = args["view"] if isinstance(args["view"], dict) else json.loads(args["view"])
-        opened = {**view, "id": f"V{secrets.token_hex(5).upper()}", "hash": secrets.token_hex(6),
-                  "team_id": ws.team_id, "app_id": ws.app_id, "bot_id": ws.bot_id,
-                  "app_installed_team_id": ws.team_id}
+        opened = {
+            **view,
+            "id": f"V{secrets.token_hex(5).upper()}",
+            "hash": secrets.token_hex(6),
+            "team_id": ws.team_id,
+            "app_id": ws.app_id,
+            "bot_id": ws.bot_id,
+            "app_installed_team_id": ws.team_id,
+        }
         with self._lock:
             self.views[opened["id"]] = opened
+        args["_opened_id"] = opened["id"]
         return 200, {"ok": True, "view": opened}, {}
 
-    def _m_views_update(self, ws: Workspace, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _m_views_update(
+        self, ws: Workspace, args: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         view_id = str(args.get("view_id", ""))
         with self._lock:
             current = self.views.get(view_id)
@@ -420,7 +469,9 @@ class FakeSlack:
         target = f"{query.get('redirect_uri')}?{urlencode({'code': code, 'state': query.get('state', '')})}"
         raise web.HTTPFound(target)
 
-    def _oauth_access(self, args: dict[str, Any], request: web.Request) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _oauth_access(
+        self, args: dict[str, Any], request: web.Request
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         auth = request.headers.get("Authorization", "")
         client = base64.b64decode(auth[6:]).decode() if auth.startswith("Basic ") else ""
         if client != ":".join(self.oauth_client):
@@ -434,25 +485,31 @@ class FakeSlack:
             return 200, {"ok": False, "error": "bad_redirect_uri"}, {}
         token = f"xoxb-{team}-{secrets.token_hex(6)}"
         self.add_workspace(team, token, bot_user_id=f"U{team[1:]}BOT", bot_id=f"B{team[1:]}")
-        return 200, {
-            "ok": True,
-            "access_token": token,
-            "token_type": "bot",
-            "scope": ALL_SCOPES,
-            "bot_user_id": f"U{team[1:]}BOT",
-            "app_id": "A0ASSIST01",
-            "team": {"name": f"Team {team}", "id": team},
-            "enterprise": None,
-            "authed_user": {"id": "U0INSTALLER"},
-            "is_enterprise_install": False,
-        }, {}
+        return (
+            200,
+            {
+                "ok": True,
+                "access_token": token,
+                "token_type": "bot",
+                "scope": ALL_SCOPES,
+                "bot_user_id": f"U{team[1:]}BOT",
+                "app_id": "A0ASSIST01",
+                "team": {"name": f"Team {team}", "id": team},
+                "enterprise": None,
+                "authed_user": {"id": "U0INSTALLER"},
+                "is_enterprise_install": False,
+            },
+            {},
+        )
 
     async def _file(self, request: web.Request) -> web.Response:
         auth = request.headers.get("Authorization", "")
         workspace = self._workspace(auth[7:] if auth.startswith("Bearer ") else None)
         content = self.files.get(request.match_info["file_id"])
         with self._lock:
-            self.calls.append(Call("files.download", {"id": request.match_info["file_id"]}, None, time.monotonic()))
+            self.calls.append(
+                Call("files.download", {"id": request.match_info["file_id"]}, None, time.monotonic())
+            )
         if workspace is None or "files:read" not in workspace.scopes.split(","):
             # What files.slack.com does without access: a login page, not an error status.
             return web.Response(text="<html>sign in</html>", content_type="text/html")
@@ -466,7 +523,9 @@ class FakeSlack:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._socket = ws
-        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0ASSIST01"}})
+        await ws.send_json(
+            {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0ASSIST01"}}
+        )
         self._socket_ready.set()
         async for message in ws:
             if message.type != WSMsgType.TEXT:
@@ -489,7 +548,12 @@ class FakeSlack:
             future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
             self._socket_acks[envelope_id] = future
             await self._socket.send_json(
-                {"envelope_id": envelope_id, "type": kind, "payload": payload, "accepts_response_payload": True}
+                {
+                    "envelope_id": envelope_id,
+                    "type": kind,
+                    "payload": payload,
+                    "accepts_response_payload": True,
+                }
             )
             return await asyncio.wait_for(future, timeout)
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests import databases
+from tests.conftest import empty_tables
 from tests.slack.harness import SlackWorld, world
 
 
@@ -17,7 +18,16 @@ def _slack_world(_provisioned: tuple[databases.ProvisionedDatabase, Engine]) -> 
 
 
 @pytest.fixture
-def slack(_slack_world: SlackWorld) -> Iterator[SlackWorld]:
+def slack(_slack_world: SlackWorld) -> SlackWorld:
     """The app serving /slack/events with its worker, a fake Slack, and an empty database."""
     _slack_world.reset()
-    yield _slack_world
+    return _slack_world
+
+
+@pytest.fixture
+def provisioned(
+    _provisioned: tuple[databases.ProvisionedDatabase, Engine],
+) -> tuple[databases.ProvisionedDatabase, Engine]:
+    """The backend's database and engine, for tests that run their own app (tables emptied)."""
+    empty_tables(_provisioned[1])
+    return _provisioned

@@ -17,8 +17,11 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, select
 
 from assistdesk.app import create_app
+from assistdesk.bridge import chat
+from assistdesk.bridge.chat import ChatPerson, ChatPlace
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import service as links
+from assistdesk.domain.links.models import ChatPlatform
 from assistdesk.domain.orgs import service as orgs
 from assistdesk.domain.people import service as people
 from assistdesk.domain.tickets import service as tickets
@@ -58,21 +61,23 @@ def merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 class SlackWorld:
     """One backend's app, server and fake Slack, shared by a module's tests and reset between them."""
 
-    def __init__(self, db_url: str, engine: Engine, fake: FakeSlack, **settings: Any) -> None:
+    def __init__(
+        self, db_url: str, engine: Engine, fake: FakeSlack, *, run_worker: bool = True, **settings: Any
+    ) -> None:
         self.fake = fake
         self.engine = engine
-        self.settings = make_settings(
-            db_url,
-            public_url=PUBLIC_URL,
-            slack_signing_secret=SIGNING_SECRET,
-            slack_bot_token=BOT_TOKEN,
-            slack_api_url=fake.api_url,
-            outbox_rate_slack=100.0,
-            outbox_poll_seconds=0.1,
-            **settings,
-        )
+        values: dict[str, Any] = {
+            "public_url": PUBLIC_URL,
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_bot_token": BOT_TOKEN,
+            "slack_api_url": fake.api_url,
+            "outbox_rate_slack": 100.0,
+            "outbox_poll_seconds": 0.1,
+        }
+        values.update(settings)
+        self.settings = make_settings(db_url, **values)
         self.runtime: Runtime = build_runtime(self.settings, run_migrations=False)
-        self.server = LiveServer(create_app(runtime=self.runtime, run_worker=True))
+        self.server = LiveServer(create_app(runtime=self.runtime, run_worker=run_worker))
         self.http = httpx.Client(base_url=self.server.url, timeout=10)
         self._events = 0
 
@@ -89,8 +94,16 @@ class SlackWorld:
 
     # Arranging -----------------------------------------------------------------------------------------
 
-    def org(self, *, plan: str = "premium", enable: bool = True, connect: bool = True, channel: str = CHANNEL,
-            team: str = TEAM, name: str = "Acme") -> None:
+    def org(
+        self,
+        *,
+        plan: str = "premium",
+        enable: bool = True,
+        connect: bool = True,
+        channel: str = CHANNEL,
+        team: str = TEAM,
+        name: str = "Acme",
+    ) -> None:
         def seed(uow: UnitOfWork) -> None:
             org = orgs.find_org(uow.session, name) or orgs.create_org(
                 uow, name=name, plan=plan, domains=[f"{name.lower()}.example"]
@@ -122,14 +135,17 @@ class SlackWorld:
 
     # Sending what Slack sends ------------------------------------------------------------------------
 
-    def signed(self, body: str, *, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    def signed(
+        self, body: str, *, timestamp: int | None = None, secret: str = SIGNING_SECRET
+    ) -> dict[str, str]:
         ts = str(timestamp if timestamp is not None else int(time.time()))
         signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
         assert signature is not None
         return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
 
-    def post(self, body: str, content_type: str, *, headers: dict[str, str] | None = None,
-             **signing: Any) -> httpx.Response:
+    def post(
+        self, body: str, content_type: str, *, headers: dict[str, str] | None = None, **signing: Any
+    ) -> httpx.Response:
         return self.http.post(
             "/slack/events",
             content=body.encode(),
@@ -144,32 +160,51 @@ class SlackWorld:
     def event_body(self, name: str, **changes: Any) -> str:
         return json.dumps(merged(fixture(name), changes))
 
-    def command(self, text: str, *, user: str = JAMIE, channel: str = CHANNEL, trigger_id: str | None = None,
-                team: str = TEAM) -> httpx.Response:
+    def command(
+        self,
+        text: str,
+        *,
+        user: str = JAMIE,
+        channel: str = CHANNEL,
+        trigger_id: str | None = None,
+        team: str = TEAM,
+    ) -> httpx.Response:
         fields = dict(parse_qsl((FIXTURES / "slash_command.assist.txt").read_text(), keep_blank_values=True))
         fields.update(
-            {"text": text, "user_id": user, "channel_id": channel, "team_id": team,
-             "trigger_id": trigger_id or self.fake.trigger()}
+            {
+                "text": text,
+                "user_id": user,
+                "channel_id": channel,
+                "team_id": team,
+                "trigger_id": trigger_id or self.fake.trigger(),
+            }
         )
         return self.post(urlencode(fields), "application/x-www-form-urlencoded")
 
     def interact(self, payload: dict[str, Any]) -> httpx.Response:
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
-    def click_submit_request(self, value: str, *, user: str = JAMIE, channel: str = CHANNEL,
-                             trigger_id: str | None = None) -> httpx.Response:
+    def click_submit_request(
+        self, value: str, *, user: str = JAMIE, channel: str = CHANNEL, trigger_id: str | None = None
+    ) -> httpx.Response:
         """The prompt is ephemeral, so Slack sends no `message` and marks the container ephemeral."""
         payload = fixture("block_actions.submit_request.json")
         payload.pop("message", None)
-        payload["container"] = {"type": "message", "message_ts": "1767225661.000300", "channel_id": channel,
-                                "is_ephemeral": True}
+        payload["container"] = {
+            "type": "message",
+            "message_ts": "1767225661.000300",
+            "channel_id": channel,
+            "is_ephemeral": True,
+        }
         payload["channel"]["id"] = channel
         payload["user"] = {**payload["user"], "id": user}
         payload["trigger_id"] = trigger_id or self.fake.trigger()
         payload["actions"][0]["value"] = value
         return self.interact(payload)
 
-    def submit(self, view: dict[str, Any], values: dict[str, str | None], *, user: str = JAMIE) -> httpx.Response:
+    def submit(
+        self, view: dict[str, Any], values: dict[str, str | None], *, user: str = JAMIE
+    ) -> httpx.Response:
         """Fill the modal the app opened (as the fake recorded it) and press Submit."""
         payload = fixture("view_submission.request_form.json")
         state: dict[str, dict[str, Any]] = {}
@@ -183,7 +218,9 @@ class SlackWorld:
                 value = (element.get("initial_option") or {}).get("value") or element.get("initial_value")
             if element["type"] == "static_select":
                 chosen = next((o for o in element["options"] if o["value"] == value), None)
-                state[block["block_id"]] = {element["action_id"]: {"type": "static_select", "selected_option": chosen}}
+                state[block["block_id"]] = {
+                    element["action_id"]: {"type": "static_select", "selected_option": chosen}
+                }
             else:
                 state[block["block_id"]] = {element["action_id"]: {"type": element["type"], "value": value}}
         payload["user"] = {**payload["user"], "id": user}
@@ -229,22 +266,68 @@ class SlackWorld:
             return list(found)
 
     def opened_views(self, count: int = 1) -> list[dict[str, Any]]:
+        """The modals the app opened, as the user sees them now (with their id and hash)."""
         calls = self.fake.wait_for("views.open", count)
-        return [json.loads(c.args["view"]) if isinstance(c.args["view"], str) else c.args["view"] for c in calls]
+        return [copy.deepcopy(self.fake.views[c.args["_opened_id"]]) for c in calls]
 
-    def last_view(self) -> dict[str, Any]:
-        """The modal as the fake holds it now (after any views.update)."""
-        call = self.fake.wait_for("views.open")[-1]
-        view_id = call.args.get("_opened_id")
-        views = list(self.fake.views.values())
-        return views[-1] if view_id is None else self.fake.views[view_id]
+    def view_now(self, view_id: str) -> dict[str, Any]:
+        """The modal as the user sees it now (after any views.update)."""
+        return self.fake.views[view_id]
+
+    def ticket_in_thread(
+        self,
+        *,
+        reporter: str = JAMIE,
+        email: str = "jamie@acme.example",
+        root: str = ROOT_TS,
+        title: str = "Login page returns 500",
+        delivered: bool = True,
+    ) -> None:
+        """A ticket opened from the reacted message `root` (as the form would), its card delivered."""
+        self.runtime.db.run(
+            lambda uow: chat.open_request(
+                uow,
+                place=ChatPlace(ChatPlatform.SLACK, TEAM, CHANNEL),
+                requester=ChatPerson(reporter, "jamie", email, "en-US"),
+                reporter_email=email,
+                title=title,
+                description="",
+                severity="S3",
+                thread_root=root,
+                prefix="SUP",
+                public_url=PUBLIC_URL,
+            )
+        )
+        if delivered:
+            self.fake.wait_for("chat.postMessage")
+            self.wait_idle()
+
+    # Whole flows -------------------------------------------------------------------------------------
+
+    def prompt_for(
+        self, user: str = JAMIE, *, event_id: str = "Ev0REACT0001", ts: str = ROOT_TS
+    ) -> dict[str, Any]:
+        """React with 🎫 and return the ephemeral prompt the user got."""
+        before = len(self.fake.calls_to("chat.postEphemeral"))
+        response = self.event(
+            "reaction_added.json", event_id=event_id, event={"user": user, "item": {"ts": ts}}
+        )
+        assert response.status_code == 200, response.text
+        return self.fake.wait_for("chat.postEphemeral", before + 1)[-1].args
+
+    def open_form(self, prompt: dict[str, Any], user: str = JAMIE) -> dict[str, Any]:
+        before = len(self.fake.calls_to("views.open"))
+        value = prompt["blocks"][1]["elements"][0]["value"]
+        response = self.click_submit_request(value, user=user)
+        assert response.status_code == 200, response.text
+        return self.opened_views(before + 1)[-1]
 
 
 @contextmanager
-def world(db_url: str, engine: Engine, **settings: Any) -> Iterator[SlackWorld]:
+def world(db_url: str, engine: Engine, *, run_worker: bool = True, **settings: Any) -> Iterator[SlackWorld]:
     fake = FakeSlack()
     fake.add_workspace(TEAM, BOT_TOKEN)
-    w = SlackWorld(db_url, engine, fake, **settings)
+    w = SlackWorld(db_url, engine, fake, run_worker=run_worker, **settings)
     try:
         yield w
     finally:

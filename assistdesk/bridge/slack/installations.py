@@ -118,6 +118,8 @@ class Installations:
     def forget(self) -> None:
         """Call after the transaction that saved or revoked an installation committed."""
         self._cache.clear()
+        self._resolved = None
+        self._failed_at = 0.0
 
     # One workspace: auth.test once ---------------------------------------------------------------------
 

@@ -183,7 +183,7 @@ class _InteractionListeners:
         app.action(blocks.OPEN_FORM_ACTION)(self.open_form)
         app.view(forms.CALLBACK_ID)(self.submit)
 
-    async def _answer(self, reply: Reply, trigger_id: str, context: Any) -> str | None:
+    async def _answer(self, reply: Reply, trigger_id: str, context: Any, user: str) -> str | None:
         """Open the form, or say why not: the text to show the user, or None."""
         _ = self._translate(reply.locale)
         if reply.form is not None:
@@ -193,10 +193,15 @@ class _InteractionListeners:
             opened = await self._api.open_view(
                 credentials.bot_token, trigger_id=trigger_id, view=forms.request_modal(reply.form, _)
             )
-            if isinstance(opened, dict):
-                return None
-            log.warning("could not open the request form: %s", opened.reason)
-            return blocks.problem(code_of(opened), _)
+            if not isinstance(opened, dict):
+                log.warning("could not open the request form: %s", opened.reason)
+                return blocks.problem(code_of(opened), _)
+            view = opened.get("view") or {}
+            if not reply.form.reporter_email and view.get("id"):
+                await self._inbound.form_opened(
+                    reply.form, user=user, view_id=str(view["id"]), view_hash=str(view.get("hash") or "")
+                )
+            return None
         if reply.refusal is not None:
             return blocks.refusal(reply.refusal, _)
         if reply.tracked is not None:
@@ -217,7 +222,7 @@ class _InteractionListeners:
             trigger_id=str(body.get("trigger_id") or ""),
         )
         reply = await self._inbound.slash_command(command)
-        text = await self._answer(reply, command.trigger_id, context)
+        text = await self._answer(reply, command.trigger_id, context, command.user)
         await (ack(text=text, response_type="ephemeral") if text else ack())
 
     async def open_form(self, ack: Any, body: dict[str, Any], context: Any) -> None:
@@ -234,7 +239,15 @@ class _InteractionListeners:
         )
         await ack()
         reply = await self._inbound.form_button(click)
-        await self._answer(reply, click.trigger_id, context)
+        text = await self._answer(reply, click.trigger_id, context, click.user)
+        credentials = credentials_of(context)
+        if text and credentials is not None:
+            # A button's ack carries no message and the prompt was ephemeral: say why in a small
+            # modal, inside the same trigger window.
+            _ = self._translate(reply.locale)
+            await self._api.open_view(
+                credentials.bot_token, trigger_id=click.trigger_id, view=forms.notice_modal(text, _)
+            )
 
     async def submit(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         submission = payloads.parse(payloads.ViewSubmission, body)

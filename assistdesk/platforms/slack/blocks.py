@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistdesk.i18n import Translator, words
+from assistdesk.i18n.words import N_
 from assistdesk.platforms.slack.ports import Access, CardView, CommentLike, Refusal
 from assistdesk.platforms.slack.text import cut, escape, quote
 
@@ -18,6 +19,12 @@ OPEN_FORM_ACTION = "assist_open_request_form"
 VIEW_TICKET_ACTION = "assist_view_request"
 EXCERPT_MAX = 500
 COMMENT_MAX = 3800  # under chat.update's 4,000 so that an edited comment still fits
+FEATURE_STATES = {
+    "off": N_("off"),
+    "requested": N_("requested"),
+    "enabled": N_("enabled"),
+    "suspended": N_("suspended"),
+}
 
 
 @dataclass(frozen=True)
@@ -79,13 +86,14 @@ def ticket_card(card: CardView, _: Translator, *, with_reporter: bool = False) -
     """The confirmation (or the `/assist` root post), edited in place on every status change."""
     status = words.status(_, card.status)
     severity = words.severity(_, card.severity)
+    status_label, severity_label, reporter_label = _("Status"), _("Severity"), _("Reporter")
     fields = [
-        {"type": "mrkdwn", "text": f"*{_('Status')}*\n{status}"},
-        {"type": "mrkdwn", "text": f"*{_('Severity')}*\n{severity}"},
+        {"type": "mrkdwn", "text": f"*{status_label}*\n{status}"},
+        {"type": "mrkdwn", "text": f"*{severity_label}*\n{severity}"},
     ]
     if with_reporter:
         reporter = escape(card.reporter_name or card.reporter_email)
-        fields.append({"type": "mrkdwn", "text": f"*{_('Reporter')}*\n{reporter}"})
+        fields.append({"type": "mrkdwn", "text": f"*{reporter_label}*\n{reporter}"})
     headline = _(":ticket: Request {link} created: {title}", link=_link(card), title=escape(card.title))
     return SlackMessage(
         text=_(
@@ -171,7 +179,7 @@ def refusal(refused: Refusal, _: Translator) -> str:
         "(currently: {state}). Your organization's admin can ask for them at {url}.",
         org=org,
         needed=needed,
-        state=_(refused.feature_state or "off"),
+        state=_(FEATURE_STATES.get(refused.feature_state or "off", refused.feature_state or "off")),
         url=url,
     )
 
