@@ -22,6 +22,7 @@ from assistdesk.bridge import chat, views
 from assistdesk.bridge.chat import ChatPerson, ChatPlace, Entitlement, NotEntitled, TicketRef
 from assistdesk.bridge.slack import jobs
 from assistdesk.bridge.slack.installations import Installations
+from assistdesk.bridge.slack.intake import Intake
 from assistdesk.bridge.slack.models import SlackDraft
 from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.domain.links import service as links
@@ -95,8 +96,11 @@ def _asker(session: Session, workspace: str, user: str, fallback_name: str) -> _
 
 
 class SlackInbound:
-    def __init__(self, *, db: Database, settings: Settings, installations: Installations) -> None:
+    def __init__(
+        self, *, db: Database, settings: Settings, installations: Installations, intake: Intake
+    ) -> None:
         self._db = db
+        self._intake = intake
         self._settings = settings
         self._installations = installations
         self._features_url = f"{settings.public_url}/help/features"
@@ -118,16 +122,16 @@ class SlackInbound:
     # Events -----------------------------------------------------------------------------------------
 
     async def reaction_added(self, reaction: Reaction) -> None:
-        await self._write(functools.partial(_record_reaction, reaction))
+        await self._intake.submit(functools.partial(_accept_reaction, reaction))
 
     async def thread_reply(self, reply: ThreadReply) -> None:
-        await self._write(functools.partial(_record_reply, reply))
+        await self._intake.submit(functools.partial(_accept_reply, reply))
 
     async def reply_edited(self, edit: ReplyEdit) -> None:
-        await self._write(functools.partial(_record_change, edit, jobs.reply_edit(edit)))
+        await self._intake.submit(functools.partial(_accept_change, edit, jobs.reply_edit(edit)))
 
     async def reply_deleted(self, deletion: ReplyDeletion) -> None:
-        await self._write(functools.partial(_record_change, deletion, jobs.reply_delete(deletion)))
+        await self._intake.submit(functools.partial(_accept_change, deletion, jobs.reply_delete(deletion)))
 
     async def uninstalled(self, uninstall: Uninstall) -> None:
         await self._write(
@@ -263,12 +267,13 @@ class SlackInbound:
         return refusal_of(entitlement, channel=channel, features_url=self._features_url)
 
 
-# The transactions of the ack path ---------------------------------------------------------------------
+# The ack path: claims, and the jobs to enqueue (committed together by the Intake) ------------------
 
 
-def _record_reaction(reaction: Reaction, uow: UnitOfWork) -> None:
+def _accept_reaction(reaction: Reaction, uow: UnitOfWork) -> list[NewJob]:
     if links.claim_receipt(uow, platform=SLACK.value, key=f"event:{reaction.event_id}"):
-        enqueue(uow, [jobs.reaction(reaction)])
+        return [jobs.reaction(reaction)]
+    return []
 
 
 def _in_ticket_thread(uow: UnitOfWork, workspace: str, channel: str, thread_ts: str) -> bool:
@@ -280,23 +285,17 @@ def _in_ticket_thread(uow: UnitOfWork, workspace: str, channel: str, thread_ts: 
     )
 
 
-def _record_reply(reply: ThreadReply, uow: UnitOfWork) -> None:
+def _accept_reply(reply: ThreadReply, uow: UnitOfWork) -> list[NewJob]:
+    """A new message is claimed by (channel, ts) rather than event_id: a retry keeps both, and the
+    same message delivered under two event ids (message and app_mention) keeps the ts. Our own posts
+    never get here (they are bots); add_reply would drop them anyway, by their recorded ts."""
     if not _in_ticket_thread(uow, reply.workspace, reply.channel, reply.thread_ts):
-        return
-    place = ChatPlace(SLACK, reply.workspace, reply.channel)
-    if chat.is_our_message(uow.session, place, reply.ts):
-        return
-    if not links.claim_receipt(uow, platform=SLACK.value, key=f"event:{reply.event_id}"):
-        return
-    if not links.claim_receipt(
-        uow, platform=SLACK.value, key=f"message:{reply.workspace}:{reply.channel}:{reply.ts}"
-    ):
-        return
-    enqueue(uow, [jobs.reply(reply)])
+        return []
+    key = f"message:{reply.workspace}:{reply.channel}:{reply.ts}"
+    return [jobs.reply(reply)] if links.claim_receipt(uow, platform=SLACK.value, key=key) else []
 
 
-def _record_change(change: ReplyEdit | ReplyDeletion, job: NewJob, uow: UnitOfWork) -> None:
+def _accept_change(change: ReplyEdit | ReplyDeletion, job: NewJob, uow: UnitOfWork) -> list[NewJob]:
     if not _in_ticket_thread(uow, change.workspace, change.channel, change.thread_ts):
-        return
-    if links.claim_receipt(uow, platform=SLACK.value, key=f"event:{change.event_id}"):
-        enqueue(uow, [job])
+        return []
+    return [job] if links.claim_receipt(uow, platform=SLACK.value, key=f"event:{change.event_id}") else []

@@ -20,6 +20,7 @@ from assistdesk.bridge.slack import jobs
 from assistdesk.bridge.slack.delivery import SlackDelivery
 from assistdesk.bridge.slack.inbound import SlackInbound
 from assistdesk.bridge.slack.installations import Installations
+from assistdesk.bridge.slack.intake import Intake
 from assistdesk.bridge.slack.models import SlackDraft
 from assistdesk.bridge.slack.oauth import OAuthInstall
 from assistdesk.bridge.slack.outbound import SlackOutbound
@@ -63,7 +64,10 @@ class SlackIntegration:
         oauth = bool(settings.slack_client_id and settings.slack_client_secret)
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         self.installations = Installations(db=db, secrets=secrets, api=self.api, bot_token=token, many=oauth)
-        self.inbound = SlackInbound(db=db, settings=settings, installations=self.installations)
+        self.intake = Intake(db)
+        self.inbound = SlackInbound(
+            db=db, settings=settings, installations=self.installations, intake=self.intake
+        )
         self.oauth: OAuthInstall | None = None
         if oauth and settings.slack_client_id and settings.slack_client_secret:
             self.oauth = OAuthInstall(
@@ -123,6 +127,7 @@ def install(runtime: Runtime) -> None:
             public_url=settings.public_url,
         )
     runtime.closers.append(slack.api.aclose)
+    runtime.closers.append(slack.intake.aclose)
     runtime.extensions[EXTENSION] = slack
     if settings.slack_app_token is not None:
         runtime.background.append(slack.socket_mode)
