@@ -49,6 +49,18 @@ class _Thread:
     locale: str | None
 
     @classmethod
+    def known(cls, thread_id: int, state: dict[str, Any]) -> _Thread:
+        return cls(
+            thread_id,
+            int(state["ticket_id"]),
+            str(state["ws"]),
+            str(state["ch"]),
+            state["root"],
+            state["card"],
+            state.get("locale"),
+        )
+
+    @classmethod
     def of(cls, thread: TicketThread) -> _Thread:
         return cls(
             thread.id,
@@ -105,7 +117,12 @@ class SlackDelivery:
         if handler is None:
             return PermanentFailure(f"unknown Slack job kind {job.kind!r}")
         thread_id = int(job.payload["thread_id"])
-        thread = await self._read(lambda s: _thread(s, thread_id))
+        known = job.payload.get("thread")
+        thread: _Thread | None
+        if known and not job.payload.get("initial"):
+            thread = _Thread.known(thread_id, known)
+        else:
+            thread = await self._read(lambda s: _thread(s, thread_id))
         if thread is None:
             return PermanentFailure(f"ticket thread #{thread_id} no longer exists")
         credentials = await self._installations.for_workspace(thread.workspace)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from assistdesk.domain.links.models import TicketThread
 from assistdesk.outbox.jobs import NewJob, destination_key, idempotency_key
 from assistdesk.platforms.slack.ports import (
     FormSource,
@@ -66,6 +67,22 @@ def for_thread(
         payload={"thread_id": thread_id, **payload},
         idempotency_key=idempotency_key("slack", cause, kind, thread_id),
     )
+
+
+def thread_state(thread: TicketThread) -> dict[str, Any] | None:
+    """The thread as it stands when the job is enqueued, once it is complete (root and card known):
+    the delivery then needs no database read. An `/assist` thread whose root post is not delivered
+    yet is read at delivery time instead, when the jobs before it have filled it in."""
+    if thread.thread_root is None or thread.confirmation_message is None:
+        return None
+    return {
+        "ws": thread.workspace,
+        "ch": thread.channel,
+        "root": thread.thread_root,
+        "card": thread.confirmation_message,
+        "ticket_id": thread.ticket_id,
+        "locale": thread.locale,
+    }
 
 
 def reply(event: ThreadReply) -> NewJob:

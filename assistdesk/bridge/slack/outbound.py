@@ -59,7 +59,7 @@ class SlackOutbound:
             channel=thread.channel,
             thread_id=thread.id,
             cause=event.event_id,
-            payload=payload,
+            payload={**payload, "thread": jobs.thread_state(thread)},
         )
 
     @staticmethod
