@@ -33,7 +33,7 @@ def test_acknowledged_events_survive_a_crash_and_no_web_api_call_delays_the_ack(
         started = time.monotonic()
         assert slack.event("reaction_added.json", event={"item": {"ts": OTHER_TS}}).status_code == 200
         assert slack.event("message.thread_reply.json").status_code == 200
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 2.5  # auth.test alone takes 3 s here
         assert [c.method for c in slack.fake.calls] == []  # nothing was asked of Slack while it waited
         assert {j.kind for j in slack.jobs(JobStatus.PENDING)} == {
             "slack.card",

@@ -16,8 +16,6 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from sqlalchemy.orm import Session
 
-from assistdesk.bridge import chat
-from assistdesk.bridge.chat import ChatPlace
 from assistdesk.bridge.slack import jobs
 from assistdesk.bridge.slack.installations import Installations
 from assistdesk.bridge.slack.prompts import PromptMaker
@@ -269,10 +267,3 @@ def _no_thread(thread: _Thread) -> PermanentFailure:
         f"the request's first post in {thread.channel} failed, so it has no thread yet "
         "(replay that delivery first with `assistdesk outbox retry`)"
     )
-
-
-def place_of(payload: dict[str, Any]) -> ChatPlace:
-    return ChatPlace(ChatPlatform.SLACK, str(payload["ws"]), str(payload["ch"]))
-
-
-__all__ = ["SlackDelivery", "chat", "place_of"]
