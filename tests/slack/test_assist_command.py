@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import json
+import time
 
 from assistdesk.domain.links import service as links
+from tests.fakes.slack_api import Scripted
 from tests.slack.harness import CHANNEL, JAMIE, PUBLIC_URL, SlackWorld
 
 
@@ -92,3 +94,20 @@ def test_assist_help_explains_both_ways_and_that_threads_cannot_run_it(slack: Sl
     ):
         assert said in answer["text"]
     assert slack.fake.calls_to("views.open") == []
+
+
+def test_a_form_that_cannot_open_in_time_is_explained_within_the_ack(slack: SlackWorld) -> None:
+    slack.org()
+    slack.fake.script("views.open", Scripted(delay=5.0))  # Slack is stuck: the trigger expires meanwhile
+    started = time.monotonic()
+    answer = slack.command("Broken export")
+    assert time.monotonic() - started < 3.0
+    assert answer.json()["text"] == (
+        "Sorry, the request form could not be opened (expired_trigger_id). Please try again."
+    )
+    expired = slack.command("Broken export", trigger_id="1.2.already-expired")
+    assert (
+        expired.json()["text"]
+        == "Sorry, the request form could not be opened (invalid_trigger_id). Please try again."
+    )
+    assert slack.tickets() == []

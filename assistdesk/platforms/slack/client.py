@@ -22,6 +22,7 @@ from assistdesk.platforms.slack.errors import Failed, classify
 
 Data = dict[str, Any]
 DEFAULT_TIMEOUT = 10.0
+TRIGGER_WINDOW = 2.5  # a trigger_id expires 3 s after Slack issued it, and the ack must follow
 
 
 class SlackApi:
@@ -164,10 +165,21 @@ class SlackApi:
 
     # Views -----------------------------------------------------------------------------------------
 
-    async def open_view(self, token: str, *, trigger_id: str, view: dict[str, Any]) -> Data | Failed:
-        return await self._call(
-            "views.open", "the form", lambda c: c.views_open(trigger_id=trigger_id, view=view), token
-        )
+    async def open_view(
+        self, token: str, *, trigger_id: str, view: dict[str, Any], within: float = TRIGGER_WINDOW
+    ) -> Data | Failed:
+        """Called while Slack waits for the ack: bounded by the trigger's 3 seconds (slack.md §3.3)."""
+        try:
+            return await asyncio.wait_for(
+                self._call(
+                    "views.open", "the form", lambda c: c.views_open(trigger_id=trigger_id, view=view), token
+                ),
+                within,
+            )
+        except TimeoutError:
+            return TransientFailure(
+                "Slack views.open: expired_trigger_id (no answer within the trigger window)"
+            )
 
     async def update_view(
         self, token: str, *, view_id: str, view: dict[str, Any], view_hash: str | None
