@@ -13,8 +13,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 
-from assistdesk.bridge.slack.install import EXTENSION, SlackIntegration
+from assistdesk.bridge.slack.install import EXTENSION
 from assistdesk.bridge.slack.oauth import COOKIE, STATE_SECONDS, OAuthInstall
+from assistdesk.bridge.slack.wiring import SlackIntegration
 from assistdesk.runtime import Runtime
 
 _PAGE = """<!doctype html>
