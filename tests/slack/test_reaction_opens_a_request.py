@@ -144,3 +144,11 @@ def test_slack_connect_channels_use_the_installation_named_by_the_event(slack: S
     assert ticket.reporter.email == "eve@acme.example"
     confirmation = slack.fake.wait_for("chat.postMessage")[0].args
     assert (confirmation["channel"], confirmation["thread_ts"]) == (shared, ROOT_TS)
+
+
+def test_admission_tickets_work_like_the_ticket_emoji(slack: SlackWorld) -> None:
+    arrange(slack)
+    response = slack.event("reaction_added.json", event={"reaction": "admission_tickets"})
+    assert response.status_code == 200
+    [prompt] = slack.fake.wait_for("chat.postEphemeral")
+    assert prompt.args["text"] == "Turn this message into a support request?"
