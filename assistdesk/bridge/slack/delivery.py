@@ -226,7 +226,9 @@ class SlackDelivery:
             return
         if job.kind in (jobs.COMMENT_EDIT, jobs.COMMENT_DELETE):
             return
-        thread = links.get_thread(uow.session, int(job.payload["thread_id"]))
+        thread = uow.session.get(TicketThread, int(job.payload["thread_id"]))
+        if thread is None:  # the ticket was deleted meanwhile: nothing left to remember
+            return
         ts = outcome.reference
         if job.kind == jobs.CARD and job.payload.get("initial"):
             if thread.thread_root is None:  # the /assist root post: its thread is the ticket's now
