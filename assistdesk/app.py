@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from assistdesk.runtime import Runtime, build_runtime
 from assistdesk.settings import Settings
-from assistdesk.web import health
+from assistdesk.web import health, slack
 from assistdesk.web.api import admin as api_admin
 from assistdesk.web.api import tickets as api_tickets
 from assistdesk.web.middleware import BodyLimit, RequestMetrics
@@ -53,12 +53,16 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         worker_task = asyncio.create_task(rt.worker().run(stop)) if run_worker else None
+        services = [asyncio.create_task(run(stop)) for run in rt.background]
         try:
             yield
         finally:
             stop.set()
             if worker_task is not None:
                 await worker_task
+            for outcome in await asyncio.gather(*services, return_exceptions=True):
+                if isinstance(outcome, Exception):
+                    log.error("a background service failed", exc_info=outcome)
             await rt.close_clients()
             if owns_runtime:
                 rt.db.dispose()
@@ -68,6 +72,7 @@ def create_app(
     install_problem_handlers(app)
     app.include_router(health.router)
     app.mount("/api/v1", _api(rt))
+    slack.mount(app, rt)
     rt.metrics.registry.register(health.OutboxCollector(rt))
 
     upload_limit = max(rt.settings.max_body_bytes, 12 * 1024 * 1024)

@@ -6,12 +6,15 @@ deliveries. Platform integrations plug in by adding their subscribers and delive
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from assistdesk.bridge.dispatch import EventRouter
+from assistdesk.bridge.slack.install import install as install_slack
 from assistdesk.bridge.webhooks import CHANNEL as WEBHOOK_CHANNEL
 from assistdesk.bridge.webhooks import WebhookBridge
 from assistdesk.db import migrate
@@ -48,6 +51,8 @@ class Runtime:
     periodic: list[Periodic] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     extensions: dict[str, object] = field(default_factory=dict)
+    # Long-running tasks the web process runs beside the app until the event is set (Slack Socket Mode).
+    background: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
     def worker_config(self) -> WorkerConfig:
         s = self.settings
@@ -92,7 +97,7 @@ Installer = Callable[[Runtime], None]
 def _integrations() -> tuple[Installer, ...]:
     """Chat platforms, each switched on by its own credentials (INTERFACE.md: a platform whose
     credentials are missing is simply off)."""
-    return ()
+    return (install_slack,)
 
 
 def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:

@@ -3,6 +3,7 @@ test that migrations and models agree)."""
 
 from __future__ import annotations
 
+from assistdesk.bridge.slack import models as _slack
 from assistdesk.db.base import Base
 from assistdesk.domain.links import models as _links
 from assistdesk.domain.orgs import models as _orgs
@@ -11,5 +12,5 @@ from assistdesk.domain.tickets import models as _tickets
 from assistdesk.domain.webhooks import models as _webhooks
 from assistdesk.outbox import models as _outbox
 
-MODULES = (_orgs, _people, _tickets, _links, _webhooks, _outbox)
+MODULES = (_orgs, _people, _tickets, _links, _webhooks, _outbox, _slack)
 metadata = Base.metadata

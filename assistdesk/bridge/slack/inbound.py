@@ -1,0 +1,301 @@
+"""What Slack's listeners call: each user action becomes one transaction, inside the 3-second ack.
+
+Events (a 🎫 reaction, a thread reply, an edit) only claim the delivery and enqueue the work: the
+claim (`event_id`, and `(channel, ts)` for messages, which Slack can deliver under two event ids)
+and the job commit together before Slack gets its 200, so a retry finds the claim and a crash
+loses nothing Slack believes delivered. Interactions (the command, the button, the form) read what
+they need, and the form's submission creates the ticket through `bridge.chat.open_request`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import anyio.to_thread
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assistdesk.bridge import chat, views
+from assistdesk.bridge.chat import ChatPerson, ChatPlace, Entitlement, NotEntitled, TicketRef
+from assistdesk.bridge.slack import jobs
+from assistdesk.bridge.slack.installations import Installations
+from assistdesk.bridge.slack.intake import Intake
+from assistdesk.bridge.slack.models import SlackDraft
+from assistdesk.db.uow import Database, UnitOfWork
+from assistdesk.domain.links import service as links
+from assistdesk.domain.links.models import ChatIdentity, ChatPlatform
+from assistdesk.domain.text import normalise_email
+from assistdesk.domain.tickets import service as tickets
+from assistdesk.errors import Invalid
+from assistdesk.i18n import normalise
+from assistdesk.outbox.enqueue import enqueue
+from assistdesk.outbox.jobs import NewJob
+from assistdesk.platforms.slack.ports import (
+    Access,
+    CardView,
+    Command,
+    FieldError,
+    FormButton,
+    FormProblem,
+    FormSource,
+    FormSubmission,
+    Reaction,
+    Refusal,
+    Reply,
+    ReplyDeletion,
+    ReplyEdit,
+    RequestForm,
+    Submitted,
+    ThreadReply,
+    Uninstall,
+)
+from assistdesk.platforms.slack.text import first_line, to_plain
+from assistdesk.settings import Settings
+
+T = TypeVar("T")
+SLACK = ChatPlatform.SLACK
+HELP_WORDS = frozenset({"help", "?", "-h", "--help", "ヘルプ", "帮助"})
+TITLE_MAX = 255
+
+
+def refusal_of(entitlement: Entitlement, *, channel: str, features_url: str) -> Refusal:
+    return Refusal(
+        access=Access(entitlement.access.value),
+        channel=channel,
+        features_url=features_url,
+        organization=entitlement.organization,
+        plan=entitlement.plan,
+        required_plan=entitlement.required_plan,
+        feature_state=entitlement.feature_state,
+    )
+
+
+@dataclass(frozen=True)
+class _Asker:
+    """Who is asking, as far as our records know them (no Web API call on the ack path)."""
+
+    locale: str
+    email: str | None
+    name: str
+
+
+def _asker(session: Session, workspace: str, user: str, fallback_name: str) -> _Asker:
+    identity = session.scalars(
+        select(ChatIdentity).where(
+            ChatIdentity.platform == SLACK.value,
+            ChatIdentity.workspace == workspace,
+            ChatIdentity.user_id == user,
+        )
+    ).one_or_none()
+    if identity is None:
+        return _Asker("en", None, fallback_name)
+    return _Asker(normalise(identity.locale) or "en", identity.email, identity.display_name or fallback_name)
+
+
+class SlackInbound:
+    def __init__(
+        self, *, db: Database, settings: Settings, installations: Installations, intake: Intake
+    ) -> None:
+        self._db = db
+        self._intake = intake
+        self._settings = settings
+        self._installations = installations
+        self._features_url = f"{settings.public_url}/help/features"
+
+    async def _write(self, work: Callable[[UnitOfWork], T]) -> T:
+        return await anyio.to_thread.run_sync(self._db.run, work)
+
+    async def _read(self, work: Callable[[Session], T]) -> T:
+        def read() -> T:
+            with self._db.reading() as session:
+                return work(session)
+
+        return await anyio.to_thread.run_sync(read)
+
+    def _card(self, session: Session, ref: TicketRef) -> CardView:
+        ticket = tickets.get_ticket_by_id(session, ref.ticket_id)
+        return views.ticket_card(ticket, public_url=self._settings.public_url)
+
+    # Events -----------------------------------------------------------------------------------------
+
+    async def reaction_added(self, reaction: Reaction) -> None:
+        await self._intake.submit(functools.partial(_accept_reaction, reaction))
+
+    async def thread_reply(self, reply: ThreadReply) -> None:
+        await self._intake.submit(functools.partial(_accept_reply, reply))
+
+    async def reply_edited(self, edit: ReplyEdit) -> None:
+        await self._intake.submit(functools.partial(_accept_change, edit, jobs.reply_edit(edit)))
+
+    async def reply_deleted(self, deletion: ReplyDeletion) -> None:
+        await self._intake.submit(functools.partial(_accept_change, deletion, jobs.reply_delete(deletion)))
+
+    async def uninstalled(self, uninstall: Uninstall) -> None:
+        await self._write(
+            lambda uow: self._installations.revoke(
+                uow, enterprise_id=uninstall.enterprise_id, team_id=uninstall.workspace
+            )
+        )
+        self._installations.forget()
+
+    # Interactions -----------------------------------------------------------------------------------
+
+    async def slash_command(self, command: Command) -> Reply:
+        def state(session: Session) -> tuple[_Asker, Entitlement]:
+            place = ChatPlace(SLACK, command.workspace, command.channel)
+            return _asker(session, command.workspace, command.user, command.user_name), chat.entitlement(
+                session, place
+            )
+
+        asker, entitlement = await self._read(state)
+        if command.text.strip().lower() in HELP_WORDS:
+            return Reply(asker.locale, help=True)
+        if not entitlement.allowed:
+            return Reply(asker.locale, refusal=self._refusal(entitlement, command.channel))
+        text = command.text.strip()
+        return Reply(
+            asker.locale,
+            form=RequestForm(
+                source=FormSource.COMMAND,
+                workspace=command.workspace,
+                channel=command.channel,
+                locale=asker.locale,
+                title=first_line(text, TITLE_MAX),
+                description=text,
+                reporter_email=asker.email or "",
+                user_name=asker.name,
+                profile_email=asker.email,
+            ),
+        )
+
+    async def form_button(self, click: FormButton) -> Reply:
+        def state(session: Session) -> Reply:
+            draft = session.get(SlackDraft, int(click.value)) if click.value.isdigit() else None
+            if draft is None or draft.user_id != click.user:
+                return Reply("en", problem="expired")
+            locale = normalise(draft.locale) or "en"
+            place = ChatPlace(SLACK, draft.workspace, draft.channel)
+            entitlement = chat.entitlement(session, place)
+            if not entitlement.allowed:
+                return Reply(locale, refusal=self._refusal(entitlement, draft.channel))
+            ref = chat.ticket_at(session, place, draft.thread_ts, public_url=self._settings.public_url)
+            if ref is not None:
+                return Reply(locale, tracked=self._card(session, ref))
+            text = to_plain(draft.text)
+            return Reply(
+                locale,
+                form=RequestForm(
+                    source=FormSource.REACTION,
+                    workspace=draft.workspace,
+                    channel=draft.channel,
+                    locale=locale,
+                    title=first_line(text, TITLE_MAX),
+                    description=text,
+                    reporter_email=draft.email or "",
+                    message_ts=draft.thread_ts,
+                    permalink=draft.permalink,
+                    user_name=draft.display_name or click.user_name,
+                    profile_email=draft.email,
+                ),
+            )
+
+        return await self._read(state)
+
+    async def form_opened(self, form: RequestForm, *, user: str, view_id: str, view_hash: str) -> None:
+        job = jobs.prefill(form, user=user, view_id=view_id, view_hash=view_hash)
+        await self._write(lambda uow: enqueue(uow, [job]))
+
+    async def form_submitted(self, submission: FormSubmission) -> Submitted:
+        form, values = submission.form, submission.values
+        place = ChatPlace(SLACK, form.workspace, form.channel)
+        description = values.description.strip()
+        if form.permalink:
+            description = f"{description}\n\nSlack: {form.permalink}".strip()
+        requester = ChatPerson(
+            user_id=submission.user,
+            display_name=form.user_name or submission.user_name,
+            email=form.profile_email,
+            locale=form.locale,
+        )
+
+        def submit(uow: UnitOfWork) -> CardView | None:
+            # A form resubmitted after a slow answer (the user saw Slack's timeout) opens nothing new.
+            if not links.claim_receipt(uow, platform=SLACK.value, key=f"view:{submission.view_id}"):
+                return None
+            ref = chat.open_request(
+                uow,
+                place=place,
+                requester=requester,
+                reporter_email=values.reporter_email,
+                title=values.title,
+                description=description,
+                severity=values.severity,
+                thread_root=form.message_ts,
+                prefix=self._settings.ticket_prefix,
+                public_url=self._settings.public_url,
+            )
+            return None if ref.created else self._card(uow.session, ref)
+
+        try:
+            tracked = await self._write(submit)
+        except NotEntitled as refused:
+            return Submitted(form.locale, refusal=self._refusal(refused.entitlement, form.channel))
+        except Invalid as invalid:
+            return Submitted(
+                form.locale, errors=(await self._field_error(invalid, place, values.reporter_email),)
+            )
+        return Submitted(form.locale, tracked=tracked)
+
+    async def _field_error(self, invalid: Invalid, place: ChatPlace, email: str) -> FieldError:
+        field = invalid.field or "title"
+        if field == "reporter_email":
+            try:
+                clean = normalise_email(email, field=field)
+            except Invalid:
+                return FieldError(field, FormProblem.INVALID, value=email)
+            org = (await self._read(lambda s: chat.entitlement(s, place))).organization or ""
+            return FieldError(field, FormProblem.NOT_A_CONTACT, organization=org, value=clean)
+        if field == "severity":
+            return FieldError(field, FormProblem.INVALID)
+        empty = "empty" in invalid.message
+        return FieldError(field, FormProblem.EMPTY if empty else FormProblem.TOO_LONG)
+
+    def _refusal(self, entitlement: Entitlement, channel: str) -> Refusal:
+        return refusal_of(entitlement, channel=channel, features_url=self._features_url)
+
+
+# The ack path: claims, and the jobs to enqueue (committed together by the Intake) ------------------
+
+
+def _accept_reaction(reaction: Reaction, uow: UnitOfWork) -> list[NewJob]:
+    if links.claim_receipt(uow, platform=SLACK.value, key=f"event:{reaction.event_id}"):
+        return [jobs.reaction(reaction)]
+    return []
+
+
+def _in_ticket_thread(uow: UnitOfWork, workspace: str, channel: str, thread_ts: str) -> bool:
+    return (
+        links.find_thread(
+            uow.session, platform=SLACK.value, workspace=workspace, channel=channel, thread_root=thread_ts
+        )
+        is not None
+    )
+
+
+def _accept_reply(reply: ThreadReply, uow: UnitOfWork) -> list[NewJob]:
+    """A new message is claimed by (channel, ts) rather than event_id: a retry keeps both, and the
+    same message delivered under two event ids (message and app_mention) keeps the ts. Our own posts
+    never get here (they are bots); add_reply would drop them anyway, by their recorded ts."""
+    if not _in_ticket_thread(uow, reply.workspace, reply.channel, reply.thread_ts):
+        return []
+    key = f"message:{reply.workspace}:{reply.channel}:{reply.ts}"
+    return [jobs.reply(reply)] if links.claim_receipt(uow, platform=SLACK.value, key=key) else []
+
+
+def _accept_change(change: ReplyEdit | ReplyDeletion, job: NewJob, uow: UnitOfWork) -> list[NewJob]:
+    if not _in_ticket_thread(uow, change.workspace, change.channel, change.thread_ts):
+        return []
+    return [job] if links.claim_receipt(uow, platform=SLACK.value, key=f"event:{change.event_id}") else []

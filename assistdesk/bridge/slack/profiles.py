@@ -1,0 +1,73 @@
+"""Who a Slack user is: name, email and locale, from our records or from users.info.
+
+users.info needs users:read.email for the email, and Slack Connect users may hide theirs or be
+invisible altogether (slack.md §7.2): those people are still served, by name, without an email.
+A profile is looked up at most once a day per person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import anyio.to_thread
+from sqlalchemy import select
+
+from assistdesk.db.types import utcnow
+from assistdesk.db.uow import Database
+from assistdesk.domain.links.models import ChatIdentity, ChatPlatform
+from assistdesk.outcomes import PermanentFailure
+from assistdesk.platforms.slack.client import SlackApi
+from assistdesk.platforms.slack.errors import Failed
+
+FRESH_FOR = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Profile:
+    user_id: str
+    name: str
+    email: str | None = None
+    locale: str | None = None
+
+
+def _known(db: Database, workspace: str, user: str) -> tuple[Profile | None, bool]:
+    """The stored profile, and whether it is recent enough to use as is."""
+    with db.reading() as session:
+        identity = session.scalars(
+            select(ChatIdentity).where(
+                ChatIdentity.platform == ChatPlatform.SLACK.value,
+                ChatIdentity.workspace == workspace,
+                ChatIdentity.user_id == user,
+            )
+        ).one_or_none()
+        if identity is None or not identity.display_name:
+            return None, False
+        profile = Profile(user, identity.display_name, identity.email, identity.locale)
+        return profile, utcnow() - identity.updated_at < FRESH_FOR
+
+
+def from_user_info(user_id: str, answer: dict[str, Any]) -> Profile:
+    user = answer.get("user") or {}
+    profile = user.get("profile") or {}
+    name = (
+        profile.get("display_name")
+        or profile.get("real_name")
+        or user.get("real_name")
+        or user.get("name")
+        or user_id
+    )
+    return Profile(user_id, str(name), profile.get("email") or None, user.get("locale") or None)
+
+
+async def profile_of(db: Database, api: SlackApi, token: str, workspace: str, user: str) -> Profile | Failed:
+    known, fresh = await anyio.to_thread.run_sync(_known, db, workspace, user)
+    if known is not None and fresh:
+        return known
+    answer = await api.user_info(token, user=user)
+    if isinstance(answer, dict):
+        return from_user_info(user, answer)
+    if isinstance(answer, PermanentFailure):  # hidden or unknown: served by what we have
+        return known or Profile(user, user)
+    return answer

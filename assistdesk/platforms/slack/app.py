@@ -1,0 +1,291 @@
+"""The Bolt app: Slack's guards, then one small listener per surface (slack.md §10).
+
+Guards, in Bolt's fixed order: signature and 5-minute window (401 otherwise) → SSL check and URL
+verification → authorization from our installation store (no auth.test per request) → our own bot's
+events dropped → the listener.
+
+`process_before_response=True`: the HTTP 200 goes out only after the listener returned, and event
+listeners return once the event and its work are committed to the database. Bolt's default acks
+first and runs the listener afterwards, so a crash in between would lose an event Slack considers
+delivered. Listeners therefore never call the Web API for events; the one exception is views.open,
+which must happen inside the trigger's 3 seconds.
+
+Every request that reaches no listener is answered 200 (Bolt answers 404, which Slack counts as a
+failed delivery and retries, slack.md §1.3).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from assistdesk.i18n import Translator
+from assistdesk.platforms.slack import blocks, forms, payloads
+from assistdesk.platforms.slack.client import SlackApi
+from assistdesk.platforms.slack.errors import code_of
+from assistdesk.platforms.slack.manifest import COMMAND
+from assistdesk.platforms.slack.ports import (
+    Command,
+    Credentials,
+    FindCredentials,
+    FormButton,
+    FormSubmission,
+    Inbound,
+    Reaction,
+    Reply,
+    Uninstall,
+)
+
+log = logging.getLogger(__name__)
+Translate = Callable[[str | None], Translator]
+_CREDENTIALS = "assist_credentials"
+
+
+def build_app(
+    *,
+    signing_secret: str | None,
+    api: SlackApi,
+    find_credentials: FindCredentials,
+    inbound: Inbound,
+    translate: Translate,
+) -> AsyncApp:
+    async def authorize(enterprise_id: str | None, team_id: str | None, context: Any) -> Any:
+        credentials = await find_credentials(enterprise_id, team_id)
+        if credentials is None:
+            return None
+        context[_CREDENTIALS] = credentials
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_token=credentials.bot_token,
+            bot_id=credentials.bot_id,
+            bot_user_id=credentials.bot_user_id,
+        )
+
+    app = AsyncApp(
+        signing_secret=signing_secret or "",
+        request_verification_enabled=signing_secret is not None,
+        # Bolt's own client (Socket Mode's apps.connections.open, per-request clients) must also
+        # talk to SLACK_API_URL.
+        client=AsyncWebClient(base_url=api.base_url, timeout=int(api.timeout)),
+        authorize=authorize,
+        process_before_response=True,
+        raise_error_for_unhandled_request=True,
+        logger=logging.getLogger("assistdesk.slack.bolt"),
+        name="assistdesk",
+    )
+    _EventListeners(inbound).register(app)
+    _InteractionListeners(api, inbound, translate).register(app)
+
+    @app.error
+    async def answer_unhandled(error: Exception) -> BoltResponse | None:
+        if isinstance(error, BoltUnhandledRequestError):
+            return BoltResponse(status=200, body="")
+        log.error("a Slack listener failed; Slack will retry", exc_info=error)
+        return None  # keeps Bolt's 500, so that Slack redelivers
+
+    return app
+
+
+def credentials_of(context: Any) -> Credentials | None:
+    found = context.get(_CREDENTIALS)
+    return found if isinstance(found, Credentials) else None
+
+
+class _EventListeners:
+    """Events API: record what happened and return (the work is done by the outbox)."""
+
+    def __init__(self, inbound: Inbound) -> None:
+        self._inbound = inbound
+
+    def register(self, app: AsyncApp) -> None:
+        app.event("reaction_added")(self.reaction_added)
+        app.event("message")(self.message)
+        app.event("app_uninstalled")(self.app_uninstalled)
+        app.event("tokens_revoked")(self.tokens_revoked)
+
+    async def reaction_added(self, body: dict[str, Any]) -> None:
+        envelope = payloads.parse(payloads.Envelope, body)
+        event = payloads.parse(payloads.ReactionAddedEvent, body.get("event"))
+        if envelope is None or event is None or event.reaction not in payloads.TICKET_REACTIONS:
+            return
+        item = event.item
+        if item.type != "message" or not item.channel or not item.ts:
+            return
+        await self._inbound.reaction_added(
+            Reaction(
+                event_id=envelope.event_id,
+                workspace=envelope.workspace,
+                channel=item.channel,
+                message_ts=item.ts,
+                user=event.user,
+                reaction=event.reaction,
+            )
+        )
+
+    async def message(self, body: dict[str, Any], context: Any) -> None:
+        envelope = payloads.parse(payloads.Envelope, body)
+        event = payloads.parse(payloads.MessageEvent, body.get("event"))
+        if envelope is None or event is None:
+            return
+        credentials = credentials_of(context)
+        own = {
+            "app_id": envelope.api_app_id,
+            "bot_id": credentials.bot_id if credentials else None,
+            "bot_user_id": credentials.bot_user_id if credentials else None,
+        }
+        for message in (event, event.message, event.previous_message):
+            if message is not None and payloads.is_own(message, **own):
+                return
+        if (reply := payloads.thread_reply(envelope, event)) is not None:
+            await self._inbound.thread_reply(reply)
+        elif (edit := payloads.reply_edit(envelope, event)) is not None:
+            await self._inbound.reply_edited(edit)
+        elif (deletion := payloads.reply_deletion(envelope, event)) is not None:
+            await self._inbound.reply_deleted(deletion)
+
+    async def app_uninstalled(self, body: dict[str, Any]) -> None:
+        envelope = payloads.parse(payloads.Envelope, body)
+        if envelope is not None:
+            await self._inbound.uninstalled(Uninstall(envelope.workspace or None, envelope.enterprise_id))
+
+    async def tokens_revoked(self, body: dict[str, Any]) -> None:
+        envelope = payloads.parse(payloads.Envelope, body)
+        bots = ((body.get("event") or {}).get("tokens") or {}).get("bot") or []
+        if envelope is not None and bots:
+            await self._inbound.uninstalled(
+                Uninstall(
+                    envelope.workspace or None,
+                    envelope.enterprise_id,
+                    tokens_only=True,
+                    user_ids=tuple(str(b) for b in bots),
+                )
+            )
+
+
+class _InteractionListeners:
+    """Slash command, buttons and the form: answered in the ack body or with views.open."""
+
+    def __init__(self, api: SlackApi, inbound: Inbound, translate: Translate) -> None:
+        self._api = api
+        self._inbound = inbound
+        self._translate = translate
+
+    def register(self, app: AsyncApp) -> None:
+        app.command(COMMAND)(self.command)
+        app.action(blocks.OPEN_FORM_ACTION)(self.open_form)
+        app.view(forms.CALLBACK_ID)(self.submit)
+
+    async def _answer(self, reply: Reply, trigger_id: str, context: Any, user: str) -> str | None:
+        """Open the form, or say why not: the text to show the user, or None."""
+        _ = self._translate(reply.locale)
+        if reply.form is not None:
+            credentials = credentials_of(context)
+            if credentials is None:
+                return blocks.problem("not installed", _)
+            opened = await self._api.open_view(
+                credentials.bot_token, trigger_id=trigger_id, view=forms.request_modal(reply.form, _)
+            )
+            if not isinstance(opened, dict):
+                log.warning("could not open the request form: %s", opened.reason)
+                return blocks.problem(code_of(opened), _)
+            view = opened.get("view") or {}
+            if not reply.form.reporter_email and view.get("id"):
+                await self._inbound.form_opened(
+                    reply.form, user=user, view_id=str(view["id"]), view_hash=str(view.get("hash") or "")
+                )
+            return None
+        if reply.refusal is not None:
+            return blocks.refusal(reply.refusal, _)
+        if reply.tracked is not None:
+            return blocks.tracked(reply.tracked, _).text
+        if reply.help:
+            return blocks.help_text(_)
+        if reply.problem:
+            return blocks.problem(reply.problem, _)
+        return None
+
+    async def command(self, ack: Any, body: dict[str, Any], context: Any) -> None:
+        command = Command(
+            workspace=str(context.team_id or body.get("team_id") or ""),
+            channel=str(body.get("channel_id") or ""),
+            user=str(body.get("user_id") or ""),
+            user_name=str(body.get("user_name") or ""),
+            text=str(body.get("text") or ""),
+            trigger_id=str(body.get("trigger_id") or ""),
+        )
+        reply = await self._inbound.slash_command(command)
+        text = await self._answer(reply, command.trigger_id, context, command.user)
+        await (ack(text=text, response_type="ephemeral") if text else ack())
+
+    async def open_form(self, ack: Any, body: dict[str, Any], context: Any) -> None:
+        action = (body.get("actions") or [{}])[0]
+        user = payloads.parse(payloads.User, body.get("user")) or payloads.User(id="")
+        container = body.get("container") or {}
+        click = FormButton(
+            workspace=str(context.team_id or ""),
+            channel=str(container.get("channel_id") or (body.get("channel") or {}).get("id") or ""),
+            user=user.id,
+            user_name=user.label,
+            value=str(action.get("value") or ""),
+            trigger_id=str(body.get("trigger_id") or ""),
+        )
+        await ack()
+        reply = await self._inbound.form_button(click)
+        text = await self._answer(reply, click.trigger_id, context, click.user)
+        credentials = credentials_of(context)
+        if text and credentials is not None:
+            # A button's ack carries no message and the prompt was ephemeral: say why in a small
+            # modal, inside the same trigger window.
+            _ = self._translate(reply.locale)
+            await self._api.open_view(
+                credentials.bot_token, trigger_id=click.trigger_id, view=forms.notice_modal(text, _)
+            )
+
+    async def submit(self, ack: Any, body: dict[str, Any], context: Any) -> None:
+        submission = payloads.parse(payloads.ViewSubmission, body)
+        form = payloads.form_metadata(submission.view.private_metadata) if submission else None
+        if submission is None or form is None:
+            await ack()
+            return
+        result = await self._inbound.form_submitted(
+            FormSubmission(
+                form=form,
+                values=payloads.form_values(submission.view),
+                user=submission.user.id,
+                user_name=submission.user.label,
+                view_id=submission.view.id,
+            )
+        )
+        _ = self._translate(result.locale)
+        if result.errors:
+            await ack(response_action="errors", errors=forms.errors_by_block(result.errors, _))
+        elif result.refusal is not None:
+            await ack(response_action="update", view=forms.notice_modal(blocks.refusal(result.refusal, _), _))
+        elif result.tracked is not None:
+            await ack(
+                response_action="update", view=forms.notice_modal(blocks.tracked(result.tracked, _).text, _)
+            )
+        else:
+            await ack()
+
+
+async def run_socket_mode(app: AsyncApp, app_token: str, stop: Any) -> None:
+    """Serve `app` over Socket Mode until `stop` is set (slack.md §8). Bolt acks each envelope with
+    the listener's response, so the same durability rules hold as over HTTP."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(app, app_token)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    log.info("Slack Socket Mode connected")
+    try:
+        await stop.wait()
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]

@@ -1,0 +1,70 @@
+"""The Slack app manifest: exactly the scopes, command, events and URLs the app uses (slack.md §9).
+
+Each scope is listed with the feature that needs it; nothing is requested "just in case". The same
+scope list is what `/slack/install` asks for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+COMMAND = "/assist"
+
+# scope -> why the app needs it
+BOT_SCOPES: dict[str, str] = {
+    "commands": "/assist",
+    "chat:write": "prompts, confirmations, support's replies and status notes",
+    "chat:write.customize": "support's replies under the engineer's name",
+    "reactions:read": "the :ticket: reaction and reading the reacted message (reactions.get)",
+    "channels:history": "replies in request threads of public channels",
+    "groups:history": "replies in request threads of private channels",
+    "users:read": "names of the people who reply",
+    "users:read.email": "matching people to their organization by email",
+    "files:read": "keeping files shared in request threads",
+}
+BOT_EVENTS = ("reaction_added", "message.channels", "message.groups", "app_uninstalled", "tokens_revoked")
+
+
+def manifest(public_url: str, *, name: str = "Assist", socket_mode: bool = False) -> dict[str, Any]:
+    base = public_url.rstrip("/")
+    events_url = f"{base}/slack/events"
+    command: dict[str, Any] = {
+        "command": COMMAND,
+        "description": "Open a support request",
+        "usage_hint": "[what went wrong] | help",
+        "should_escape": False,
+    }
+    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    if not socket_mode:
+        command["url"] = events_url
+        events["request_url"] = events_url
+        interactivity["request_url"] = events_url
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {
+            "name": name[:35],
+            "description": "Open and follow support requests from Slack",
+            "background_color": "#1d3557",
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": False,
+                "messages_tab_enabled": False,
+                "messages_tab_read_only_enabled": True,
+            },
+            "bot_user": {"display_name": name[:80], "always_online": True},
+            "slash_commands": [command],
+        },
+        "oauth_config": {
+            "redirect_urls": [f"{base}/slack/oauth_redirect"],
+            "scopes": {"bot": list(BOT_SCOPES)},
+        },
+        "settings": {
+            "event_subscriptions": events,
+            "interactivity": interactivity,
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": socket_mode,
+            "token_rotation_enabled": False,
+        },
+    }
