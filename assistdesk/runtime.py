@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from assistdesk.bridge import lark
 from assistdesk.bridge.dispatch import EventRouter
 from assistdesk.bridge.webhooks import CHANNEL as WEBHOOK_CHANNEL
 from assistdesk.bridge.webhooks import WebhookBridge
@@ -92,7 +93,7 @@ Installer = Callable[[Runtime], None]
 def _integrations() -> tuple[Installer, ...]:
     """Chat platforms, each switched on by its own credentials (INTERFACE.md: a platform whose
     credentials are missing is simply off)."""
-    return ()
+    return (lark.install,)
 
 
 def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:

@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     lark_domain: str = Field(
         default="https://open.larksuite.com", validation_alias=AliasChoices("LARK_DOMAIN", "lark_domain")
     )
+    lark_long_connection: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("LARK_LONG_CONNECTION", "lark_long_connection"),
+        description="receive events over lark-oapi's WebSocket client instead of POST /lark/events",
+    )
 
     # Delivery (outbox) tuning. Rates are messages per second per destination (a Slack channel, a
     # Lark group): Slack allows about 1/s per channel, Lark 5/s per group.
@@ -168,6 +173,12 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("lark_domain")
+    @classmethod
+    def _lark_origin(cls, value: str) -> str:
+        # lark-oapi refuses a trailing slash (and any path): accept what operators paste.
+        return value.strip().rstrip("/")
 
     @field_validator("ticket_prefix")
     @classmethod
