@@ -83,6 +83,18 @@ def handle(ctx: LarkContext, uow: UnitOfWork, msg: IncomingMessage, bot: str) ->
     enqueue(uow, [job(ephemeral_lane(place), FORM, payload, msg.message_id)])
 
 
+def on_recalled(ctx: LarkContext, envelope: events.Envelope) -> None:
+    """A reply recalled in a ticket's thread marks its comment deleted (kept for the record)."""
+    recalled = events.recalled(envelope)
+    place = place_of(recalled.tenant_key, recalled.chat_id)
+
+    def work(uow: UnitOfWork) -> None:
+        if links.claim_receipt(uow, platform=PLATFORM, key=f"event:{recalled.event_id}"):
+            chat.delete_reply(uow, place=place, message_id=recalled.message_id)
+
+    ctx.db.run(work)
+
+
 def _replied(
     ctx: LarkContext, uow: UnitOfWork, place: ChatPlace, msg: IncomingMessage, text: str, _: Translator
 ) -> bool:

@@ -8,6 +8,9 @@ the cards an edited comment replaces), and the name and email the contact API ga
 
 from __future__ import annotations
 
+import anyio.to_thread
+from sqlalchemy import select
+
 from assistdesk.bridge.lark.context import (
     DELETE_EPHEMERAL,
     EPHEMERAL,
@@ -21,7 +24,7 @@ from assistdesk.bridge.lark.context import (
 )
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import service as links
-from assistdesk.domain.links.models import Direction, TicketThread
+from assistdesk.domain.links.models import ChatMessage, Direction, TicketThread
 from assistdesk.outbox.jobs import Job
 from assistdesk.outcomes import Delivered, Outcome, PermanentFailure
 from assistdesk.platforms.lark import cards
@@ -43,7 +46,7 @@ class LarkDelivery:
         if job.kind == FORM:
             return await self._form(job)
         if job.kind == PATCH:
-            return await self._api.patch_card(message_id=p["message_id"], card=p["card"])
+            return await self._patch(job)
         if job.kind == DELETE_EPHEMERAL:
             return await self._api.delete_ephemeral(message_id=p["message_id"])
         if job.kind == SEND:
@@ -72,6 +75,25 @@ class LarkDelivery:
         if isinstance(outcome, Delivered) and person is not None:
             return Delivered(outcome.reference, {**outcome.data, "user_name": name, "user_email": email})
         return outcome
+
+    async def _patch(self, job: Job) -> Outcome:
+        p = job.payload
+        message_id = await anyio.to_thread.run_sync(self._posted, int(p["comment_id"]), int(p["thread_id"]))
+        if message_id is None:
+            return Delivered(None, {"skipped": "the comment was never shown in this thread"})
+        return await self._api.patch_card(message_id=message_id, card=p["card"])
+
+    def _posted(self, comment_id: int, thread_id: int) -> str | None:
+        """The update card we delivered for this comment in this thread, if any."""
+        with self._ctx.db.reading() as session:
+            return session.scalars(
+                select(ChatMessage.message_id).where(
+                    ChatMessage.comment_id == comment_id,
+                    ChatMessage.thread_id == thread_id,
+                    ChatMessage.platform == PLATFORM,
+                    ChatMessage.direction == Direction.OUTBOUND.value,
+                )
+            ).first()
 
     def after_delivery(self, uow: UnitOfWork, job: Job, outcome: Delivered) -> None:
         place = place_of_destination(job.destination)

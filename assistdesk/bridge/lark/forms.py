@@ -140,7 +140,7 @@ FIELD_LABELS = {
 def _refusal(_: Translator, refused: Invalid, email: str) -> str:
     """The toast for a refused form: the field's label first, then what to do."""
     field = refused.field or ""
-    label = _(FIELD_LABELS.get(field, N_("Request")))
+    label = _(FIELD_LABELS[field]) if field in FIELD_LABELS else _("Request")
     if field == "reporter_email":
         return _(
             "{field}: {email} is not registered for this group's organization. "

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from assistdesk.bridge.lark.context import LarkContext
-from assistdesk.bridge.lark.conversation import on_message
+from assistdesk.bridge.lark.conversation import on_message, on_recalled
 from assistdesk.bridge.lark.forms import on_card_action
 from assistdesk.platforms.lark import events, pushes
 from assistdesk.platforms.lark.client import LarkUnavailable
@@ -24,13 +24,18 @@ ACK = {"msg": "success"}
 Answer = tuple[int, dict[str, Any]]
 
 
-def _message(ctx: LarkContext, envelope: events.Envelope) -> dict[str, Any]:
-    on_message(ctx, envelope)
-    return ACK
+def _acknowledged(use_case: Callable[[LarkContext, events.Envelope], None]) -> Handler:
+    def handle(ctx: LarkContext, envelope: events.Envelope) -> dict[str, Any]:
+        use_case(ctx, envelope)
+        return ACK
+
+    return handle
 
 
-HANDLERS: dict[str, Callable[[LarkContext, events.Envelope], dict[str, Any]]] = {
-    events.MESSAGE_RECEIVED: _message,
+Handler = Callable[[LarkContext, events.Envelope], dict[str, Any]]
+HANDLERS: dict[str, Handler] = {
+    events.MESSAGE_RECEIVED: _acknowledged(on_message),
+    events.MESSAGE_RECALLED: _acknowledged(on_recalled),
     events.CARD_ACTION: on_card_action,
 }
 SUPPORTED = tuple(sorted(HANDLERS))

@@ -14,7 +14,6 @@ from assistdesk.bridge.dispatch import EventRouter
 from assistdesk.bridge.lark.context import PATCH, PLATFORM, REPLY, LarkContext, group, job, place_of
 from assistdesk.bridge.views import comment_view, threads_to_tell, ticket_card
 from assistdesk.db.uow import UnitOfWork
-from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import TicketThread
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.domain.tickets.events import CommentAdded, CommentDeleted, CommentEdited, TicketStatusChanged
@@ -71,39 +70,38 @@ class Notices:
 
     def on_comment_edited(self, uow: UnitOfWork, event: CommentEdited) -> None:
         if event.public:
-            self._replace_posts(uow, event.ticket_id, event.comment_id, event.event_id, removed=False)
+            self._replace_posts(uow, event, removed=False)
 
     def on_comment_deleted(self, uow: UnitOfWork, event: CommentDeleted) -> None:
         if event.public:
-            self._replace_posts(uow, event.ticket_id, event.comment_id, event.event_id, removed=True)
+            self._replace_posts(uow, event, removed=True)
 
     def _replace_posts(
-        self, uow: UnitOfWork, ticket_id: int, comment_id: int, cause: str, *, removed: bool
+        self, uow: UnitOfWork, event: CommentEdited | CommentDeleted, *, removed: bool
     ) -> None:
-        """Our update cards that showed this comment (recorded when they were delivered)."""
-        posts = [
-            m
-            for m in links.messages_of_comment(uow.session, comment_id=comment_id)
-            if m.platform == PLATFORM and m.direction == "outbound"
-        ]
-        if not posts:
+        """Replace the update card that showed the comment, in each thread that was told of it.
+
+        Which message that is, is known once the card is delivered; the replacement is queued behind
+        it in the same group, so the delivery handler looks it up then (and skips threads that never
+        showed the comment)."""
+        threads = self._threads(uow, event.ticket_id, event.origin)
+        if not threads:
             return
         ticket = ticket_card(
-            tickets.get_ticket_by_id(uow.session, ticket_id), public_url=self._ctx.public_url
+            tickets.get_ticket_by_id(uow.session, event.ticket_id), public_url=self._ctx.public_url
         )
-        comment = comment_view(tickets.get_comment(uow.session, comment_id))
+        comment = comment_view(tickets.get_comment(uow.session, event.comment_id))
         jobs = []
-        for post in posts:
-            thread = links.get_thread(uow.session, post.thread_id) if post.thread_id else None
-            _ = self._ctx.translator(thread.locale if thread else None)
-            if removed:
-                card = cards.comment_removed(_, ticket)
-            else:
-                card = cards.comment_update(_, ticket, comment, edited=True)
-            place = place_of(post.workspace, post.channel)
-            jobs.append(
-                job(group(place), PATCH, {"message_id": post.message_id, "card": card}, cause, post.id)
+        for thread in threads:
+            _ = self._ctx.translator(thread.locale)
+            card = (
+                cards.comment_removed(_, ticket)
+                if removed
+                else cards.comment_update(_, ticket, comment, edited=True)
             )
+            payload = {"comment_id": comment.id, "thread_id": thread.id, "card": card}
+            place = place_of(thread.workspace, thread.channel)
+            jobs.append(job(group(place), PATCH, payload, event.event_id, thread.id))
         enqueue(uow, jobs)
 
     def _reply(

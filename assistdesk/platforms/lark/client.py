@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import anyio.to_thread
 import lark_oapi as lark
 from lark_oapi.api.contact.v3 import GetUserRequest
@@ -33,6 +34,7 @@ from assistdesk.platforms.lark import codes
 
 ALREADY_DELETED = 18051  # ephemeral/v1/delete: the user removed the card already
 JSON_UTF8 = "application/json; charset=utf-8"
+LOOKUP_SECONDS = 3.0
 
 
 class LarkUnavailable(RuntimeError):
@@ -122,11 +124,15 @@ class LarkApi:
 
     # People and the bot ----------------------------------------------------------------------
 
-    async def user(self, open_id: str) -> LarkUser | None:
-        """Name and email from the contact API; None when Lark will not say (scope, other tenant)."""
+    async def user(self, open_id: str, *, within: float = LOOKUP_SECONDS) -> LarkUser | None:
+        """Name and email from the contact API; None when Lark will not say (scope, other tenant) or
+        not quickly: they only prefill a form, which must not wait long for them."""
         request = GetUserRequest.builder().user_id(open_id).user_id_type("open_id").build()
         try:
-            response = await anyio.to_thread.run_sync(lambda: self._client.contact.v3.user.get(request))
+            with anyio.fail_after(within):
+                response = await anyio.to_thread.run_sync(
+                    lambda: self._client.contact.v3.user.get(request), abandon_on_cancel=True
+                )
         except Exception:
             return None
         if not response.success() or response.data is None or response.data.user is None:

@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lark_oapi.api.im.v1 import P2ImMessageReceiveV1
+from lark_oapi.api.im.v1 import P2ImMessageRecalledV1, P2ImMessageReceiveV1
 from lark_oapi.event.callback.model.p2_card_action_trigger import P2CardActionTrigger
 
 MESSAGE_RECEIVED = "im.message.receive_v1"
+MESSAGE_RECALLED = "im.message.recalled_v1"
 CARD_ACTION = "card.action.trigger"
 
 _LOCALE_IN_AGENT = re.compile(r"LarkLocale/([A-Za-z]{2,3}(?:[_-][A-Za-z]{2,4})?)")
@@ -118,6 +119,22 @@ def message(envelope_: Envelope) -> IncomingMessage:
         mentions=mentions,
         locale=locale_of_agent(msg.user_agent),
     )
+
+
+@dataclass(frozen=True)
+class RecalledMessage:
+    event_id: str
+    tenant_key: str
+    message_id: str
+    chat_id: str
+
+
+def recalled(envelope_: Envelope) -> RecalledMessage:
+    """https://open.larksuite.com/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/events/recalled"""
+    event = P2ImMessageRecalledV1(envelope_.body).event
+    if event is None or not event.message_id or not event.chat_id:
+        raise Malformed("im.message.recalled_v1 without message_id or chat_id")
+    return RecalledMessage(envelope_.event_id, envelope_.tenant_key, event.message_id, event.chat_id)
 
 
 def content_text(message_type: str, content: str) -> str:
