@@ -49,67 +49,22 @@ COMPONENTS = {
     "div": COMMON | {"width", "text", "icon"},
     "markdown": COMMON | {"content", "i18n_content", "text_size", "text_align", "icon"},
     "button": COMMON
-    | {
-        "type",
-        "size",
-        "width",
-        "text",
-        "icon",
-        "hover_tips",
-        "disabled",
-        "disabled_tips",
-        "confirm",
-        "behaviors",
-        "name",
-        "form_action_type",
-    },  # fmt: skip
+    | set(
+        "type size width text icon hover_tips disabled disabled_tips confirm behaviors name form_action_type".split()
+    ),
     "form": COMMON
-    | {
-        "direction",
-        "horizontal_spacing",
-        "vertical_spacing",
-        "horizontal_align",
-        "vertical_align",
-        "padding",
-        "name",
-        "elements",
-    },
+    | set(
+        "direction horizontal_spacing vertical_spacing horizontal_align vertical_align padding name elements".split()
+    ),
     "input": COMMON
-    | {
-        "name",
-        "required",
-        "disabled",
-        "disabled_tips",
-        "placeholder",
-        "default_value",
-        "width",
-        "behaviors",
-        "max_length",
-        "input_type",
-        "show_icon",
-        "rows",
-        "auto_resize",
-        "max_rows",
-        "label",
-        "label_position",
-        "value",
-        "confirm",
-        "fallback",
-    },  # fmt: skip
+    | set(
+        "name required disabled disabled_tips placeholder default_value width behaviors max_length input_type "
+        "show_icon rows auto_resize max_rows label label_position value confirm fallback".split()
+    ),
     "select_static": COMMON
-    | {
-        "type",
-        "name",
-        "required",
-        "disabled",
-        "initial_option",
-        "initial_index",
-        "placeholder",
-        "width",
-        "behaviors",
-        "options",
-        "confirm",
-    },  # fmt: skip
+    | set(
+        "type name required disabled initial_option initial_index placeholder width behaviors options confirm".split()
+    ),
 }
 INTERACTIVE = {"button", "input", "select_static"}
 BUTTON_TYPES = {
