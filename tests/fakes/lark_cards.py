@@ -50,20 +50,73 @@ COMPONENTS = {
     "markdown": COMMON | {"content", "i18n_content", "text_size", "text_align", "icon"},
     "button": COMMON
     | set(
-        "type size width text icon hover_tips disabled disabled_tips confirm behaviors name form_action_type".split()
+        [
+            "type",
+            "size",
+            "width",
+            "text",
+            "icon",
+            "hover_tips",
+            "disabled",
+            "disabled_tips",
+            "confirm",
+            "behaviors",
+            "name",
+            "form_action_type",
+        ]
     ),
     "form": COMMON
     | set(
-        "direction horizontal_spacing vertical_spacing horizontal_align vertical_align padding name elements".split()
+        [
+            "direction",
+            "horizontal_spacing",
+            "vertical_spacing",
+            "horizontal_align",
+            "vertical_align",
+            "padding",
+            "name",
+            "elements",
+        ]
     ),
     "input": COMMON
     | set(
-        "name required disabled disabled_tips placeholder default_value width behaviors max_length input_type "
-        "show_icon rows auto_resize max_rows label label_position value confirm fallback".split()
+        [
+            "name",
+            "required",
+            "disabled",
+            "disabled_tips",
+            "placeholder",
+            "default_value",
+            "width",
+            "behaviors",
+            "max_length",
+            "input_type",
+            "show_icon",
+            "rows",
+            "auto_resize",
+            "max_rows",
+            "label",
+            "label_position",
+            "value",
+            "confirm",
+            "fallback",
+        ]
     ),
     "select_static": COMMON
     | set(
-        "type name required disabled initial_option initial_index placeholder width behaviors options confirm".split()
+        [
+            "type",
+            "name",
+            "required",
+            "disabled",
+            "initial_option",
+            "initial_index",
+            "placeholder",
+            "width",
+            "behaviors",
+            "options",
+            "confirm",
+        ]
     ),
 }
 INTERACTIVE = {"button", "input", "select_static"}
