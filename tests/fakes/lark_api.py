@@ -98,6 +98,7 @@ class FakeLark:
         self.calls: list[tuple[str, dict[str, Any]]] = []  # (endpoint, what it was asked) in order
         self.answers: list[tuple[str, int, int]] = []  # (endpoint, HTTP status, code)
         self.tokens_issued: list[str] = []
+        self.issued_at: list[float] = []  # time.monotonic() of each token
         self.user_messages: dict[str, str] = {}  # message id -> group, for messages people wrote
         self.enforce_chat_rate = True
         self._tokens: dict[str, float] = {}
@@ -242,6 +243,7 @@ class FakeLark:
         with self._lock:
             self._tokens[token] = time.time() + self.token_ttl
             self.tokens_issued.append(token)
+            self.issued_at.append(time.monotonic())
         return self._answer(
             "token", {"code": 0, "msg": "ok", "tenant_access_token": token, "expire": self.token_ttl}
         )

@@ -62,6 +62,8 @@ def install(host: Host) -> None:
         app_id=settings.lark_app_id,
         app_secret=settings.lark_app_secret.get_secret_value(),
         domain=settings.lark_domain,
+        # Lark must answer before the worker gives the attempt up (a third of the lease).
+        timeout=max(1.0, min(8.0, settings.outbox_lease_seconds / 3 - 1)),
     )
     ctx = LarkContext(
         db=host.db,

@@ -126,7 +126,7 @@ def _cancel(uow: UnitOfWork, action: CardAction) -> None:
         return
     place = place_of(action.tenant_key, action.chat_id)
     payload = {"message_id": action.message_id}
-    enqueue(uow, [job(ephemeral_lane(place), DELETE_EPHEMERAL, payload, action.message_id)])
+    enqueue(uow, [job(ephemeral_lane(place), DELETE_EPHEMERAL, payload, action.event_id)])
 
 
 FIELD_LABELS = {
