@@ -64,3 +64,11 @@ def test_status_without_a_key_asks_for_one(desk: Desk) -> None:
         "Which request?",
         "Write the request's key, for example: @bot status SUP-12",
     ]
+
+
+def test_a_direct_message_to_the_bot_gets_the_help_card(desk: Desk) -> None:
+    dm = "oc_directchat0000000000000000000001"
+    desk.lark.say("hello?", chat_id=dm, chat_type="p2p", mention_bot=False)
+    [card] = desk.fake.wait_for(1, kind="message")  # ephemeral cards exist only in groups
+    assert (card.chat_id, texts(card.content)[0]) == (dm, "How to get help here")
+    assert card.uuid

@@ -54,7 +54,7 @@ def handle(ctx: LarkContext, uow: UnitOfWork, msg: IncomingMessage, bot: str) ->
     mentioned = msg.mentions_user(bot)
     text = msg.text_without(bot)[:MAX_BODY]
     command = commands.parse(text) if mentioned else None
-    if msg.chat_type != "group":
+    if msg.chat_type == "p2p":
         card = cards.help_card(_, examples_key=EXAMPLE_KEY.format(prefix=ctx.prefix))
         payload = {"chat_id": msg.chat_id, "card": card}
         enqueue(uow, [job(group(place), SEND, payload, msg.message_id)])

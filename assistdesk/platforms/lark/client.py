@@ -205,14 +205,9 @@ class LarkApi:
             response = send()
             raw = response.raw
             if response.success():
-                data = response.data
-                message_id = getattr(data, "message_id", None) if data is not None else None
-                extra = {
-                    k: v
-                    for k in ("message_id", "root_id", "thread_id")
-                    if (v := getattr(data, k, None) if data is not None else None)
-                }
-                return Delivered(reference=message_id, data=extra)
+                # send/reply answer the message (with its thread); patch answers nothing
+                posted = {k: getattr(response.data, k, None) for k in ("message_id", "root_id", "thread_id")}
+                return Delivered(reference=posted["message_id"], data={k: v for k, v in posted.items() if v})
             return self._failure(
                 raw.status_code if raw else None,
                 response.code,
