@@ -38,18 +38,19 @@ def on_message(ctx: LarkContext, envelope: events.Envelope) -> None:
     bot = ctx.api.bot_open_id()
     if msg.sender_type not in ("user", "") or msg.sender_open_id == bot:
         return  # our own posts, or another app's: loop prevention by identity
+    if msg.chat_type != "p2p" and not msg.root_id and not msg.mentions_user(bot):
+        return  # group chatter (with the group_msg scope Lark sends it all): nothing to do or remember
     ctx.db.run(lambda uow: handle(ctx, uow, msg, bot))
 
 
 def handle(ctx: LarkContext, uow: UnitOfWork, msg: IncomingMessage, bot: str) -> None:
-    # Lark redelivers on timeouts, and may push one message twice under different event ids.
-    if not links.claim_receipt(uow, platform=PLATFORM, key=f"event:{msg.event_id}"):
-        return
+    # Lark redelivers on timeouts (same event) and may push one message twice under two event ids:
+    # the message id covers both (https://open.larksuite.com/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/events/receive).
     if not links.claim_receipt(uow, platform=PLATFORM, key=f"message:{msg.message_id}"):
         return
     place = place_of(msg.tenant_key, msg.chat_id)
-    if chat.is_our_message(uow.session, place, msg.message_id):
-        return
+    if msg.root_id and chat.is_our_message(uow.session, place, msg.message_id):
+        return  # one of our own thread posts, recognised by the id we recorded when posting it
     _ = ctx.translator(msg.locale)
     mentioned = msg.mentions_user(bot)
     text = msg.text_without(bot)[:MAX_BODY]

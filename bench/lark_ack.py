@@ -1,0 +1,76 @@
+"""Acknowledgement latency of `POST /lark/events` for encrypted, signed `im.message.receive_v1`
+mentions (decryption, signature, deduplication, entitlement, and the form's outbox job committed
+before the 200), at a fixed arrival rate (open loop: latency counts from when each request was due).
+
+    uv run python bench/lark_ack.py [--backends sqlite,postgresql] [--rates 100,500] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import at_most, open_loop, percentile, report
+from bench.lark_common import mention, signed, stage
+
+TARGET_P99_MS = 50.0
+
+
+async def measure(base: str, rate: float, seconds: float) -> tuple[list[float], int]:
+    requests = [signed(mention(f"checkout fails #{n}")) for n in range(int(rate * seconds))]
+    pending = iter(requests)
+    failures = 0
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def fire() -> None:
+            nonlocal failures
+            raw, headers = next(pending)
+            async with session.post(f"{base}/lark/events", data=raw, headers=headers) as answer:
+                await answer.read()
+                if answer.status != 200:
+                    failures += 1
+
+        latencies = await open_loop(rate, seconds, fire)
+    return latencies, failures
+
+
+async def warm(base: str) -> None:
+    """The first push asks Lark for the bot's identity; that is not what is measured."""
+    raw, headers = signed(mention("warm up"))
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{base}/lark/events", data=raw, headers=headers) as r,
+    ):
+        assert r.status == 200, await r.text()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--rates", default="100,500")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    for backend in args.backends.split(","):
+        with stage(backend) as running:
+            asyncio.run(warm(running.url))
+            for rate in (float(r) for r in args.rates.split(",")):
+                latencies, failures = asyncio.run(measure(running.url, rate, args.seconds))
+                ms = [value * 1000 for value in latencies]
+                figures = [
+                    at_most(f"p50 at {rate:g}/s", percentile(ms, 50), "ms", TARGET_P99_MS),
+                    at_most(f"p99 at {rate:g}/s", percentile(ms, 99), "ms", TARGET_P99_MS),
+                    at_most("non-200 answers", float(failures), "", 1),
+                ]
+                report(
+                    f"Lark ack latency, {backend}, {len(ms)} encrypted signed mentions at {rate:g}/s", figures
+                )
+
+
+if __name__ == "__main__":
+    main()
