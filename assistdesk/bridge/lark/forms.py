@@ -57,6 +57,8 @@ def on_card_action(ctx: LarkContext, envelope: events.Envelope) -> dict[str, Any
 
 def submit(ctx: LarkContext, action: CardAction, _: Translator) -> dict[str, Any]:
     form = action.form_value
+    if not action.value.get("root"):
+        return cards.callback_answer()  # not a form of ours: it names no message to open the ticket on
     label = _("Reporter email")
     try:
         email = normalise_email(str(form.get("reporter") or ""), field="reporter_email")
