@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from pathlib import Path
 
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import at_most, open_loop, percentile, report
+from bench.common import Figure, at_most, open_loop, percentile, report
 from bench.lark_common import mention, signed, stage
 
 TARGET_P99_MS = 50.0
@@ -58,7 +59,11 @@ def main() -> None:
     args = parser.parse_args()
     for backend in args.backends.split(","):
         with stage(backend) as running:
-            asyncio.run(warm(running.url))
+            alone = asyncio.run(one_at_a_time(running.url, 200))
+            report(
+                f"Lark ack service time, {backend}, 200 pushes one at a time",
+                [Figure("p50", percentile(alone, 50), "ms"), Figure("p99", percentile(alone, 99), "ms")],
+            )
             for rate in (float(r) for r in args.rates.split(",")):
                 latencies, failures = asyncio.run(measure(running.url, rate, args.seconds))
                 ms = [value * 1000 for value in latencies]
