@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
@@ -41,14 +40,19 @@ async def measure(base: str, rate: float, seconds: float) -> tuple[list[float], 
     return latencies, failures
 
 
-async def warm(base: str) -> None:
-    """The first push asks Lark for the bot's identity; that is not what is measured."""
-    raw, headers = signed(mention("warm up"))
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(f"{base}/lark/events", data=raw, headers=headers) as r,
-    ):
-        assert r.status == 200, await r.text()
+async def one_at_a_time(base: str, count: int) -> list[float]:
+    """Service time: each push sent when the previous one was answered. The first push asks Lark
+    for the bot's identity and is not counted."""
+    requests = [signed(mention(f"sequential #{n}")) for n in range(count + 1)]
+    found: list[float] = []
+    async with aiohttp.ClientSession() as session:
+        for raw, headers in requests:
+            started = time.perf_counter()
+            async with session.post(f"{base}/lark/events", data=raw, headers=headers) as answer:
+                await answer.read()
+                assert answer.status == 200, await answer.text()
+            found.append((time.perf_counter() - started) * 1000)
+    return found[1:]
 
 
 def main() -> None:
