@@ -2,13 +2,19 @@
 mentions (decryption, signature, deduplication, entitlement, and the form's outbox job committed
 before the 200), at a fixed arrival rate (open loop: latency counts from when each request was due).
 
+Two shapes of deployment: `serve --no-worker` (the web tier alone, as README's production layout
+runs it: the forms stay queued for workers elsewhere) and `serve` with its in-process worker, which
+then also delivers every form (a contact lookup and an ephemeral send per mention) on the same cores.
+
     uv run python bench/lark_ack.py [--backends sqlite,postgresql] [--rates 100,500] [--seconds 10]
+                                    [--shapes web,serve]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -20,6 +26,7 @@ from bench.common import Figure, at_most, open_loop, percentile, report
 from bench.lark_common import mention, signed, stage
 
 TARGET_P99_MS = 50.0
+SHAPES = {"web": ("serve --no-worker", ("--no-worker",)), "serve": ("serve with its worker", ())}
 
 
 async def measure(base: str, rate: float, seconds: float) -> tuple[list[float], int]:
@@ -61,12 +68,14 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--rates", default="100,500")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--shapes", default="web,serve")
     args = parser.parse_args()
-    for backend in args.backends.split(","):
-        with stage(backend) as running:
+    for backend, shape in itertools.product(args.backends.split(","), args.shapes.split(",")):
+        label = f"{backend}, {SHAPES[shape][0]}"
+        with stage(backend, *SHAPES[shape][1]) as running:
             alone = asyncio.run(one_at_a_time(running.url, 200))
             report(
-                f"Lark ack service time, {backend}, 200 pushes one at a time",
+                f"Lark ack service time, {label}, 200 pushes one at a time",
                 [Figure("p50", percentile(alone, 50), "ms"), Figure("p99", percentile(alone, 99), "ms")],
             )
             for rate in (float(r) for r in args.rates.split(",")):

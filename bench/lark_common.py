@@ -28,7 +28,7 @@ class Stage:
 
 
 @contextlib.contextmanager
-def stage(backend: str, **extra: str) -> Iterator[Stage]:
+def stage(backend: str, *serve_args: str, **extra: str) -> Iterator[Stage]:
     """`assistdesk serve` on a fresh `backend` database, Acme (enterprise, Lark on) connected to the
     fixture group, lark-oapi pointed at a fake Lark in this process."""
     fake = FakeLark(app_id=f"cli_bench{secrets.token_hex(4)}", app_secret=APP_SECRET)
@@ -49,7 +49,7 @@ def stage(backend: str, **extra: str) -> Iterator[Stage]:
                 LARK_DOMAIN=fake.url,
                 **extra,
             )
-            with served(env) as base:
+            with served(env, *serve_args) as base:
                 yield Stage(base, fake, env)
     finally:
         fake.close()
