@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from assistdesk.domain.links.models import ChatMessage
+from assistdesk.domain.links.models import ChatIdentity, ChatMessage
 from tests.lark.conftest import Desk, open_ticket
 from tests.lark.pushes import BOT, texts, until
 
@@ -45,14 +45,26 @@ def test_a_reply_is_not_echoed_back_to_its_thread_and_agents_answers_are(desk: D
     assert posts[1][3:5] == ["Eve Engineer wrote:", "Deploying a fix now"]  # "Any news?" was not echoed
 
 
-def test_a_reply_from_someone_else_in_the_group_is_a_chat_comment(desk: Desk) -> None:
+def test_a_reply_from_someone_else_in_the_group_is_a_chat_comment_and_they_get_a_name(desk: Desk) -> None:
+    colleague = "ou_colleague00000000000000000000001"
+    desk.fake.users[colleague] = {"name": "Bo Lee", "email": "bo@partner.example"}
     root = open_ticket(desk)
-    desk.lark.say(
-        "Same here on our side", mention_bot=False, root_id=root, sender="ou_colleague00000000000000000000001"
+    desk.lark.say("Same here on our side", mention_bot=False, root_id=root, sender=colleague)
+    first = comments(desk)[0]
+    # The event names nobody; the contact API is asked afterwards, never while Lark waits.
+    assert (first["author"]["kind"], first["author"]["name"]) == ("chat", colleague)
+    until(
+        lambda: any(name == "contact.user" and call["user_id"] == colleague for name, call in desk.fake.calls)
     )
-    [comment] = comments(desk)
-    assert comment["author"]["kind"] == "chat"
-    assert comment["body"] == "Same here on our side"
+    until(lambda: identity_name(desk, colleague) == "Bo Lee")
+    desk.lark.say("and only since Monday", mention_bot=False, root_id=root, sender=colleague)
+    second = comments(desk)[1]
+    assert (second["author"]["kind"], second["author"]["name"]) == ("chat", "Bo Lee")
+
+
+def identity_name(desk: Desk, user_id: str) -> str | None:
+    with desk.runtime.db.reading() as session:
+        return session.scalar(select(ChatIdentity.display_name).where(ChatIdentity.user_id == user_id))
 
 
 def test_the_bots_own_messages_are_ignored(desk: Desk) -> None:

@@ -31,6 +31,7 @@ DELETE_EPHEMERAL = "lark.delete_ephemeral"
 REPLY = "lark.reply"  # a card in the thread of a message
 SEND = "lark.send"  # a card to a chat (direct messages)
 PATCH = "lark.patch"  # replace a card we posted
+IDENTIFY = "lark.identify"  # ask the contact API who wrote in a thread (name, email)
 
 
 def default_locale(domain: str) -> str:

@@ -7,11 +7,14 @@ change and enqueues what must be sent; nothing is sent from here.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from assistdesk.bridge import chat
 from assistdesk.bridge.chat import Access, ChatPerson, ChatPlace, Entitlement, ReplyOutcome
 from assistdesk.bridge.lark import commands
 from assistdesk.bridge.lark.context import (
     FORM,
+    IDENTIFY,
     PLATFORM,
     SEND,
     LarkContext,
@@ -23,6 +26,7 @@ from assistdesk.bridge.lark.context import (
 )
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import service as links
+from assistdesk.domain.links.models import ChatIdentity
 from assistdesk.domain.tickets.service import MAX_BODY
 from assistdesk.i18n import Translator, words
 from assistdesk.outbox.enqueue import enqueue
@@ -113,6 +117,10 @@ def _replied(
     )
     if result.outcome is ReplyOutcome.NOT_A_TICKET_THREAD:
         return False
+    if result.outcome is ReplyOutcome.ADDED and not _named(uow, place, msg.sender_open_id):
+        # Lark's event names nobody: learn this person's name (and email) for their next replies.
+        payload = {"open_id": msg.sender_open_id, "locale": _.locale}
+        enqueue(uow, [job(ephemeral_lane(place), IDENTIFY, payload, msg.message_id)])
     if result.outcome is ReplyOutcome.TICKET_CLOSED and result.ticket is not None:
         closed = cards.notice(
             _("{key} is closed", key=result.ticket.key),
@@ -122,6 +130,17 @@ def _replied(
         )
         tell(uow, place, msg.sender_open_id, closed, msg.message_id)
     return True
+
+
+def _named(uow: UnitOfWork, place: ChatPlace, user_id: str) -> bool:
+    name = uow.session.scalar(
+        select(ChatIdentity.display_name).where(
+            ChatIdentity.platform == PLATFORM,
+            ChatIdentity.workspace == place.workspace,
+            ChatIdentity.user_id == user_id,
+        )
+    )
+    return bool(name)
 
 
 def _answer(

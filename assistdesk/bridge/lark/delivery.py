@@ -15,6 +15,7 @@ from assistdesk.bridge.lark.context import (
     DELETE_EPHEMERAL,
     EPHEMERAL,
     FORM,
+    IDENTIFY,
     PATCH,
     PLATFORM,
     REPLY,
@@ -49,6 +50,11 @@ class LarkDelivery:
             return await self._patch(job)
         if job.kind == DELETE_EPHEMERAL:
             return await self._api.delete_ephemeral(message_id=p["message_id"])
+        if job.kind == IDENTIFY:
+            person = await self._api.user(p["open_id"])
+            if person is None:
+                return Delivered(None, {"unknown": True})
+            return Delivered(None, {"user_name": person.name, "user_email": person.email})
         if job.kind == SEND:
             return await self._api.send_card(chat_id=p["chat_id"], card=p["card"], uuid=job.idempotency_key)
         return PermanentFailure(f"unknown Lark job kind {job.kind!r}")
@@ -114,7 +120,7 @@ class LarkDelivery:
                 thread = uow.session.get(TicketThread, p["thread_id"])
                 if thread is not None:
                     thread.confirmation_message = outcome.reference
-        elif job.kind == FORM and "user_name" in outcome.data:
+        elif job.kind in (FORM, IDENTIFY) and "user_name" in outcome.data:
             links.upsert_identity(
                 uow,
                 platform=PLATFORM,
