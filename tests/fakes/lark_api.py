@@ -12,7 +12,8 @@ loopback only). It implements what the bot calls, with the documented bodies and
   repeated uuid answers with the message already sent); at most 5 messages per second per group
   (230020); cards checked like Lark checks JSON 2.0 (230099);
 - `GET /open-apis/contact/v3/users/{open_id}` (41050 for users outside the contact scope);
-- JSON bodies must say `Content-Type: application/json; charset=utf-8`.
+- JSON bodies must say `Content-Type: application/json; charset=utf-8`;
+- the long connection's endpoint and WebSocket (`tests/fakes/lark_ws.py`).
 
 Tests script faults per endpoint (`fail`): an HTTP status and body (429 with `x-ogw-ratelimit-*`,
 230020, 230002, 500), or `lose_answer` (the call takes effect, then the answer never arrives).
@@ -21,7 +22,6 @@ Tests script faults per endpoint (`fail`): an HTTP status and body (429 with `x-
 from __future__ import annotations
 
 import asyncio
-import base64
 import itertools
 import json
 import secrets
@@ -34,6 +34,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes import lark_cards
+from tests.fakes.lark_ws import LongConnectionEndpoint
 from tests.fakes.loopback import LoopThread
 
 BOT_OPEN_ID = "ou_7b1e0f3c9a2d4e5f8a6b7c8d9e0f1a2b"
@@ -109,8 +110,7 @@ class FakeLark:
         self._lock = threading.Lock()
         self._thread = LoopThread("fake-lark")
         self._runner: web.AppRunner | None = None
-        self._ws_clients: list[web.WebSocketResponse] = []
-        self._ws_waiting: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
+        self.long_connection = LongConnectionEndpoint(self)
         self.port = self._thread.call(self._start())
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -168,8 +168,7 @@ class FakeLark:
         app.router.add_post("/open-apis/im/v1/messages/{message_id}/reply", self._reply)
         app.router.add_patch("/open-apis/im/v1/messages/{message_id}", self._patch)
         app.router.add_get("/open-apis/contact/v3/users/{user_id}", self._user)
-        app.router.add_post("/callback/ws/endpoint", self._ws_endpoint)
-        app.router.add_get("/ws", self._ws)
+        self.long_connection.install(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -463,70 +462,3 @@ class FakeLark:
         return await self._deliver(
             "ephemeral.delete", fault, self._answer("ephemeral.delete", {"code": 0, "msg": "ok"})
         )
-
-    # Long connection --------------------------------------------------------------------------
-
-    async def _ws_endpoint(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        if body.get("AppID") != self.app_id or body.get("AppSecret") != self.app_secret:
-            return web.json_response({"code": 514, "msg": "auth failed"})
-        url = f"ws://127.0.0.1:{self.port}/ws?device_id=fake-device&service_id=7"
-        config = {"ReconnectCount": -1, "ReconnectInterval": 1, "ReconnectNonce": 0, "PingInterval": 120}
-        return web.json_response({"code": 0, "msg": "ok", "data": {"URL": url, "ClientConfig": config}})
-
-    async def _ws(self, request: web.Request) -> web.WebSocketResponse:
-        from lark_oapi.ws.pb.pbbp2_pb2 import Frame
-
-        socket = web.WebSocketResponse()
-        await socket.prepare(request)
-        self._ws_clients.append(socket)
-        try:
-            async for message in socket:
-                if message.type != web.WSMsgType.BINARY:
-                    continue
-                frame = Frame()
-                frame.ParseFromString(message.data)
-                headers = {h.key: h.value for h in frame.headers}
-                waiting = self._ws_waiting.pop(headers.get("message_id", ""), None)
-                if waiting is not None and not waiting.done():
-                    answer = json.loads(frame.payload or b"{}")
-                    data = answer.get("data")
-                    waiting.set_result(
-                        json.loads(base64.b64decode(data)) if data else {"code": answer.get("code")}
-                    )
-        finally:
-            self._ws_clients.remove(socket)
-        return socket
-
-    def connected(self, timeout: float = 10.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._ws_clients:
-                return True
-            time.sleep(0.02)
-        return False
-
-    def push_over_ws(self, body: dict[str, Any], *, timeout: float = 10.0) -> dict[str, Any] | None:
-        """Send an event frame to the connected client; returns what its ack frame carried."""
-        return self._thread.call(self._push(body), timeout=timeout + 1)
-
-    async def _push(self, body: dict[str, Any]) -> dict[str, Any] | None:
-        from lark_oapi.ws.pb.pbbp2_pb2 import Frame
-
-        frame = Frame()
-        frame.SeqID, frame.LogID, frame.service, frame.method = 1, 1, 7, 1
-        message_id = secrets.token_hex(8)
-        for key, value in (
-            ("type", "event"),
-            ("message_id", message_id),
-            ("trace_id", "t"),
-            ("sum", "1"),
-            ("seq", "0"),
-        ):
-            header = frame.headers.add()
-            header.key, header.value = key, value
-        frame.payload = json.dumps(body).encode()
-        answer: asyncio.Future[dict[str, Any] | None] = asyncio.get_running_loop().create_future()
-        self._ws_waiting[message_id] = answer
-        await self._ws_clients[0].send_bytes(frame.SerializeToString())
-        return await asyncio.wait_for(answer, 10)

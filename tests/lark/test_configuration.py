@@ -51,9 +51,9 @@ def test_the_long_connection_receives_events_and_answers_card_callbacks(
     assert connection is not None
     connection.start()
     try:
-        assert fake.connected(), "the WebSocket client did not connect to the fake"
+        assert fake.long_connection.connected(), "the WebSocket client did not connect to the fake"
         event = desk.lark.message_event("Checkout is down over the long connection")
-        assert fake.push_over_ws(event) == {"code": 200}  # acknowledged: Lark will not push it again
+        assert fake.long_connection.push(event) == {"code": 200}  # acknowledged: Lark will not push it again
         [form] = fake.wait_for(1, kind="ephemeral")
         assert texts(form.content)[0] == "Open a support request"
 
@@ -61,7 +61,7 @@ def test_the_long_connection_receives_events_and_answers_card_callbacks(
         click["event"]["action"]["value"] = callback_value(form.content, "submit_request")
         click["event"]["action"]["form_value"] = form_defaults(form.content)
         click["event"]["context"] = {"open_message_id": form.message_id, "open_chat_id": form.chat_id}
-        answer = fake.push_over_ws(click)
+        answer = fake.long_connection.push(click)
         assert answer is not None
         assert answer["toast"]["content"] == "Request SUP-1 created."
         assert desk.api.get("/tickets/SUP-1").json()["source"] == "lark"

@@ -9,6 +9,7 @@ import time
 
 from sqlalchemy import func, select
 
+from assistdesk.bridge.lark.inbound import SUPPORTED
 from assistdesk.domain.links.models import InboundReceipt
 from assistdesk.outbox.models import OutboxJob
 from tests.lark.conftest import Desk
@@ -82,6 +83,8 @@ def test_unsigned_or_wrong_token_pushes_are_refused(desk: Desk) -> None:
 
 
 def test_event_types_we_do_not_handle_are_acknowledged(desk: Desk) -> None:
+    # What the README tells operators to subscribe to is what the dispatch table handles.
+    assert SUPPORTED == ("card.action.trigger", "im.message.recalled_v1", "im.message.receive_v1")
     added = {
         "schema": "2.0",
         "header": {
