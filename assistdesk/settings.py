@@ -14,6 +14,7 @@ import secrets
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -177,8 +178,17 @@ class Settings(BaseSettings):
     @field_validator("lark_domain")
     @classmethod
     def _lark_origin(cls, value: str) -> str:
-        # lark-oapi refuses a trailing slash (and any path): accept what operators paste.
-        return value.strip().rstrip("/")
+        """lark-oapi takes an origin only: https, or http on loopback (a test server); it refuses a
+        trailing slash, which operators often paste, so that one is dropped here."""
+        origin = value.strip().rstrip("/")
+        parts = urlsplit(origin)
+        loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if not (parts.scheme == "https" or loopback) or not parts.netloc or parts.path or parts.query:
+            raise ValueError(
+                "LARK_DOMAIN must be an https origin such as https://open.larksuite.com "
+                "(http only on 127.0.0.1 or localhost)"
+            )
+        return origin
 
     @field_validator("ticket_prefix")
     @classmethod

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+import pytest
+from pydantic import ValidationError
 
 from assistdesk.app import create_app
 from assistdesk.bridge import lark
@@ -21,6 +23,10 @@ from tests.lark.pushes import callback_value, fixture, form_defaults, texts
 def test_lark_domain_is_the_open_api_origin() -> None:
     assert Settings().lark_domain == "https://open.larksuite.com"
     assert Settings(lark_domain="https://open.feishu.cn/").lark_domain == "https://open.feishu.cn"
+    assert Settings(lark_domain="http://127.0.0.1:9000").lark_domain == "http://127.0.0.1:9000"
+    for wrong in ("http://lark-proxy:8080", "https://open.larksuite.com/open-apis", "open.feishu.cn"):
+        with pytest.raises(ValidationError, match="LARK_DOMAIN must be an https origin"):
+            Settings(lark_domain=wrong)
 
 
 def test_every_open_api_call_goes_to_lark_domain(desk: Desk) -> None:
