@@ -59,6 +59,7 @@ def serve(
         lifespan="on",
         server_header=False,
     )
+    lark.warm(runtime)  # the first push must be answered within Lark's 3 s
     connection = lark.long_connection(runtime)
     if connection is not None:
         note("Lark: receiving events over the long connection (LARK_LONG_CONNECTION)")

@@ -3,7 +3,10 @@ client) receives events and card callbacks without a public URL; no credentials,
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -73,3 +76,19 @@ def test_the_long_connection_receives_events_and_answers_card_callbacks(
         assert desk.api.get("/tickets/SUP-1").json()["source"] == "lark"
     finally:
         connection.stop()
+
+
+def test_cli_commands_do_not_pay_for_importing_lark_oapi(tmp_path: Path) -> None:
+    """Operators keep LARK_* in their environment; `assistdesk contact add` must not load every
+    generated Lark API (seconds) just to build the runtime. `serve` loads it before listening."""
+    probe = (
+        "import sys; from assistdesk.settings import Settings; from assistdesk.runtime import build_runtime; "
+        "from assistdesk.app import create_app; "
+        f"rt = build_runtime(Settings(database_url='sqlite:///{tmp_path}/x.db', secret_key='k' * 40, "
+        "lark_app_id='cli_x', lark_app_secret='s')); create_app(runtime=rt); "
+        "assert 'lark' in rt.handlers; print('lark_oapi' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "False"

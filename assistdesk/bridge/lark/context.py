@@ -8,8 +8,10 @@ ticket updates to the group must not keep someone waiting for the form they just
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from assistdesk.bridge.chat import ChatPlace
 from assistdesk.db.uow import Database, UnitOfWork
@@ -18,7 +20,9 @@ from assistdesk.i18n import Catalogs, Translator, normalise
 from assistdesk.outbox.enqueue import enqueue
 from assistdesk.outbox.jobs import NewJob, destination_key, idempotency_key
 from assistdesk.platforms.lark.cards import Card
-from assistdesk.platforms.lark.client import LarkApi
+
+if TYPE_CHECKING:
+    from assistdesk.platforms.lark.client import LarkApi
 
 CHANNEL = "lark"
 PLATFORM = ChatPlatform.LARK.value
@@ -42,11 +46,22 @@ def default_locale(domain: str) -> str:
 @dataclass
 class LarkContext:
     db: Database
-    api: LarkApi
     catalogs: Catalogs
     public_url: str
     prefix: str
     fallback_locale: str
+    connect: Callable[[], LarkApi]  # builds the Open API client: importing lark-oapi takes seconds
+    _api: LarkApi | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def api(self) -> LarkApi:
+        """Built on first use, so CLI commands that never call Lark never import lark-oapi."""
+        if self._api is None:
+            with self._lock:
+                if self._api is None:
+                    self._api = self.connect()
+        return self._api
 
     def locale(self, *candidates: str | None) -> str:
         for raw in candidates:

@@ -34,35 +34,38 @@ from assistdesk.platforms.lark import cards
 class LarkDelivery:
     def __init__(self, ctx: LarkContext) -> None:
         self._ctx = ctx
-        self._api = ctx.api
 
     async def deliver(self, job: Job) -> Outcome:
         p = job.payload
         if job.kind == REPLY:
-            return await self._api.reply_card(
+            return await self._ctx.api.reply_card(
                 message_id=p["reply_to"], card=p["card"], uuid=job.idempotency_key
             )
         if job.kind == EPHEMERAL:
-            return await self._api.send_ephemeral(chat_id=p["chat_id"], open_id=p["open_id"], card=p["card"])
+            return await self._ctx.api.send_ephemeral(
+                chat_id=p["chat_id"], open_id=p["open_id"], card=p["card"]
+            )
         if job.kind == FORM:
             return await self._form(job)
         if job.kind == PATCH:
             return await self._patch(job)
         if job.kind == DELETE_EPHEMERAL:
-            return await self._api.delete_ephemeral(message_id=p["message_id"])
+            return await self._ctx.api.delete_ephemeral(message_id=p["message_id"])
         if job.kind == IDENTIFY:
-            person = await self._api.user(p["open_id"])
+            person = await self._ctx.api.user(p["open_id"])
             if person is None:
                 return Delivered(None, {"unknown": True})
             return Delivered(None, {"user_name": person.name, "user_email": person.email})
         if job.kind == SEND:
-            return await self._api.send_card(chat_id=p["chat_id"], card=p["card"], uuid=job.idempotency_key)
+            return await self._ctx.api.send_card(
+                chat_id=p["chat_id"], card=p["card"], uuid=job.idempotency_key
+            )
         return PermanentFailure(f"unknown Lark job kind {job.kind!r}")
 
     async def _form(self, job: Job) -> Outcome:
         """The contact lookup happens here, not while Lark waits for its acknowledgement."""
         p = job.payload
-        person = await self._api.user(p["open_id"])
+        person = await self._ctx.api.user(p["open_id"])
         name, email = (person.name, person.email) if person is not None else ("", None)
         _ = self._ctx.translator(p.get("locale"))
         prefill = cards.FormPrefill(
@@ -77,7 +80,7 @@ class LarkDelivery:
             "email": email or "",
         }
         card = cards.request_form(_, prefill, callback=callback)
-        outcome = await self._api.send_ephemeral(chat_id=p["chat_id"], open_id=p["open_id"], card=card)
+        outcome = await self._ctx.api.send_ephemeral(chat_id=p["chat_id"], open_id=p["open_id"], card=card)
         if isinstance(outcome, Delivered) and person is not None:
             return Delivered(outcome.reference, {**outcome.data, "user_name": name, "user_email": email})
         return outcome
@@ -87,7 +90,7 @@ class LarkDelivery:
         message_id = await anyio.to_thread.run_sync(self._posted, int(p["comment_id"]), int(p["thread_id"]))
         if message_id is None:
             return Delivered(None, {"skipped": "the comment was never shown in this thread"})
-        return await self._api.patch_card(message_id=message_id, card=p["card"])
+        return await self._ctx.api.patch_card(message_id=message_id, card=p["card"])
 
     def _posted(self, comment_id: int, thread_id: int) -> str | None:
         """The update card we delivered for this comment in this thread, if any."""
