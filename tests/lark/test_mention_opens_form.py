@@ -44,7 +44,7 @@ def test_the_contact_lookup_is_not_on_the_acknowledgement_path(desk: Desk, fake:
     fake.fail("contact.user", Fault(lose_answer=True))
     answer, _ = desk.lark.say("Invoices are missing")
     assert answer.status_code == 200
-    assert answer.elapsed.total_seconds() < 1.0
+    assert answer.elapsed.total_seconds() < 2.5  # the lookup, had it been waited for, takes 3 s or more
     [form] = desk.fake.wait_for(1, kind="ephemeral")  # within the lookup's 3 s, without the email
     assert form_defaults(form.content)["reporter"] == ""
 
