@@ -165,7 +165,8 @@ class LarkApi:
             data = json.loads(response.raw.content or b"{}")
         except Exception as exc:
             raise LarkUnavailable(f"bot info: {type(exc).__name__}: {exc}") from exc
-        open_id = (data.get("bot") or {}).get("open_id") if isinstance(data, dict) else None
+        data = data if isinstance(data, dict) else {}
+        open_id = (data.get("bot") or {}).get("open_id")
         if data.get("code") != 0 or not open_id:
             self._check_token(data.get("code"))
             raise LarkUnavailable(f"bot info: {codes.describe(data.get('code'), data.get('msg'))}")
