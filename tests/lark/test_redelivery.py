@@ -8,6 +8,7 @@ import threading
 from sqlalchemy import func, select
 
 from assistdesk.outbox.models import OutboxJob
+from tests.fakes.lark_api import Fault
 from tests.lark.conftest import Desk, open_ticket
 from tests.lark.pushes import new_id
 
@@ -49,3 +50,16 @@ def test_a_reply_pushed_twice_at_once_is_one_comment(desk: Desk) -> None:
     assert statuses == [200, 200, 200, 200]
     comments = desk.api.get("/tickets/SUP-1").json()["comments"]
     assert [c["body"] for c in comments] == ["More details: it is only EU"]
+
+
+def test_a_push_that_cannot_be_handled_yet_is_refused_and_handled_when_lark_sends_it_again(
+    desk: Desk,
+) -> None:
+    """Without the bot's identity a mention cannot be told from others: answer 503 (Lark pushes again
+    in 15 s) rather than 200 and lose it."""
+    desk.fake.fail("bot", Fault(500, {"code": 1000004, "msg": "internal error"}))
+    body = desk.lark.message_event("Checkout is down")
+    assert desk.lark.post(body).status_code == 503
+    assert jobs(desk) == 0
+    assert desk.lark.post(body).status_code == 200  # Lark's retry
+    desk.fake.wait_for(1, kind="ephemeral")
