@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from assistdesk.runtime import Runtime, build_runtime
 from assistdesk.settings import Settings
 from assistdesk.web import health, slack
+from assistdesk.web import lark as lark_routes
 from assistdesk.web.api import admin as api_admin
 from assistdesk.web.api import tickets as api_tickets
 from assistdesk.web.middleware import BodyLimit, RequestMetrics
@@ -71,6 +72,7 @@ def create_app(
     app.state.runtime = rt
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(lark_routes.router)
     app.mount("/api/v1", _api(rt))
     slack.mount(app, rt)
     rt.metrics.registry.register(health.OutboxCollector(rt))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from assistdesk.bridge import lark
 from assistdesk.bridge.dispatch import EventRouter
 from assistdesk.bridge.slack.install import install as install_slack
 from assistdesk.bridge.webhooks import CHANNEL as WEBHOOK_CHANNEL
@@ -97,7 +98,7 @@ Installer = Callable[[Runtime], None]
 def _integrations() -> tuple[Installer, ...]:
     """Chat platforms, each switched on by its own credentials (INTERFACE.md: a platform whose
     credentials are missing is simply off)."""
-    return (install_slack,)
+    return (install_slack, lark.install)
 
 
 def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:

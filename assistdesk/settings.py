@@ -14,6 +14,7 @@ import secrets
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -108,6 +109,11 @@ class Settings(BaseSettings):
     lark_domain: str = Field(
         default="https://open.larksuite.com", validation_alias=AliasChoices("LARK_DOMAIN", "lark_domain")
     )
+    lark_long_connection: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("LARK_LONG_CONNECTION", "lark_long_connection"),
+        description="receive events over lark-oapi's WebSocket client instead of POST /lark/events",
+    )
 
     # Delivery (outbox) tuning. Rates are messages per second per destination (a Slack channel, a
     # Lark group): Slack allows about 1/s per channel, Lark 5/s per group.
@@ -169,6 +175,21 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("lark_domain")
+    @classmethod
+    def _lark_origin(cls, value: str) -> str:
+        """lark-oapi takes an origin only: https, or http on loopback (a test server); it refuses a
+        trailing slash, which operators often paste, so that one is dropped here."""
+        origin = value.strip().rstrip("/")
+        parts = urlsplit(origin)
+        loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if not (parts.scheme == "https" or loopback) or not parts.netloc or parts.path or parts.query:
+            raise ValueError(
+                "LARK_DOMAIN must be an https origin such as https://open.larksuite.com "
+                "(http only on 127.0.0.1 or localhost)"
+            )
+        return origin
 
     @field_validator("ticket_prefix")
     @classmethod

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from assistdesk.bridge import lark
 from assistdesk.cli.common import configure_logging, note, say
 from assistdesk.db import migrate
 from assistdesk.db.engine import build_engine
@@ -58,9 +59,16 @@ def serve(
         lifespan="on",
         server_header=False,
     )
+    lark.warm(runtime)  # the first push must be answered within Lark's 3 s
+    connection = lark.long_connection(runtime)
+    if connection is not None:
+        note("Lark: receiving events over the long connection (LARK_LONG_CONNECTION)")
+        connection.start()
     try:
         uvicorn.Server(config).run()
     finally:
+        if connection is not None:
+            connection.stop()
         runtime.db.dispose()
 
 

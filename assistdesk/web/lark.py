@@ -1,0 +1,27 @@
+"""`POST /lark/events`: Lark's event request URL and card callback URL (they may be the same).
+
+The raw body is handed on untouched (the signature covers its exact bytes); the work runs in a
+thread because it commits to the database before Lark gets its 200.
+"""
+
+from __future__ import annotations
+
+import anyio.to_thread
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from assistdesk.bridge.lark import EXTENSION, PushReceiver
+from assistdesk.web.problems import problem
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post("/lark/events")
+async def lark_events(request: Request) -> Response:
+    inbound = request.app.state.runtime.extensions.get(EXTENSION)
+    if not isinstance(inbound, PushReceiver):
+        return problem(404, "Lark is not configured on this server (set LARK_APP_ID and LARK_APP_SECRET)")
+    raw = await request.body()
+    headers = dict(request.headers)
+    status, body = await anyio.to_thread.run_sync(inbound.handle_http, headers, raw)
+    return JSONResponse(body, status_code=status)
