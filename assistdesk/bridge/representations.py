@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from assistdesk.bridge.views import author_label
 from assistdesk.domain.orgs.enums import Feature
 from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.tickets.models import Attachment, Comment, Ticket
@@ -87,7 +88,11 @@ def attachment_out(attachment: Attachment) -> AttachmentOut:
 def comment_out(comment: Comment) -> CommentOut:
     return CommentOut(
         id=comment.id,
-        author=AuthorOut(name=comment.author_name, email=comment.author_email, kind=comment.author_kind),
+        author=AuthorOut(
+            name=author_label(comment.author_name, comment.author_kind, comment.source),
+            email=comment.author_email,
+            kind=comment.author_kind,
+        ),
         body="" if comment.deleted_at is not None else comment.body,
         public=comment.public,
         source=comment.source,

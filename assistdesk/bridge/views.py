@@ -56,6 +56,18 @@ class CommentView:
         return cls(**data)
 
 
+_PLATFORM_NAMES = {"slack": "Slack", "lark": "Lark"}
+
+
+def author_label(name: str, kind: str, source: str) -> str:
+    """A comment's author as people should read it: an unverified chat identity (someone we could
+    not match to a contact) is marked with its platform, "Pat (Slack)", so that nobody takes them
+    for a known contact of the organization."""
+    if kind == "chat":
+        return f"{name} ({_PLATFORM_NAMES.get(source, source)})"
+    return name
+
+
 def ticket_card(ticket: Ticket, *, public_url: str) -> TicketCard:
     return TicketCard(
         key=ticket.key,
@@ -73,7 +85,7 @@ def ticket_card(ticket: Ticket, *, public_url: str) -> TicketCard:
 def comment_view(comment: Comment) -> CommentView:
     return CommentView(
         id=comment.id,
-        author_name=comment.author_name,
+        author_name=author_label(comment.author_name, comment.author_kind, comment.source),
         author_kind=comment.author_kind,
         body=comment.body,
         source=comment.source,

@@ -8,6 +8,7 @@ import pytest
 
 from assistdesk.bridge import chat
 from assistdesk.bridge.chat import Access, ChatFile, ChatPerson, ChatPlace, NotEntitled, ReplyOutcome
+from assistdesk.bridge.representations import comment_out
 from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import ChatPlatform
 from assistdesk.domain.orgs import service as orgs
@@ -151,6 +152,8 @@ def test_thread_replies_become_comments_once_and_reopen(runtime: Runtime) -> Non
             ("chat", "Pat", None, "slack"),
         ]
         assert [a.filename for a in comments[1].attachments] == ["log.txt"]
+        # what people read: an unmatched chat author is marked with the platform
+        assert [comment_out(c).author.name for c in comments] == ["Ann", "Pat (Slack)"]
     assert second.attachments
     other = runtime.db.run(
         lambda uow: chat.add_reply(

@@ -52,14 +52,14 @@ def test_a_reply_from_someone_else_in_the_group_is_a_chat_comment_and_they_get_a
     desk.lark.say("Same here on our side", mention_bot=False, root_id=root, sender=colleague)
     first = comments(desk)[0]
     # The event names nobody; the contact API is asked afterwards, never while Lark waits.
-    assert (first["author"]["kind"], first["author"]["name"]) == ("chat", colleague)
+    assert (first["author"]["kind"], first["author"]["name"]) == ("chat", f"{colleague} (Lark)")
     until(
         lambda: any(name == "contact.user" and call["user_id"] == colleague for name, call in desk.fake.calls)
     )
     until(lambda: identity_name(desk, colleague) == "Bo Lee")
     desk.lark.say("and only since Monday", mention_bot=False, root_id=root, sender=colleague)
     second = comments(desk)[1]
-    assert (second["author"]["kind"], second["author"]["name"]) == ("chat", "Bo Lee")
+    assert (second["author"]["kind"], second["author"]["name"]) == ("chat", "Bo Lee (Lark)")
 
 
 def identity_name(desk: Desk, user_id: str) -> str | None:
