@@ -26,10 +26,15 @@ class KeyCounter(Base):
 
 
 class Ticket(Base):
+    """Listed newest first by id, with keyset paging; the text index that search uses is made by
+    migration 0003 per database and is not modelled here (see search.py)."""
+
     __tablename__ = "tickets"
     __table_args__ = (
         Index(None, "organization_id", "id"),
+        Index(None, "organization_id", "status", "id"),
         Index(None, "reporter_id", "id"),
+        Index(None, "reporter_id", "status", "id"),
         Index(None, "status", "id"),
         Index(None, "assignee_id", "status", "id"),
         Index(None, "organization_id", "updated_at"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
@@ -26,6 +26,7 @@ from assistdesk.domain.tickets.events import (
     TicketStatusChanged,
 )
 from assistdesk.domain.tickets.models import Attachment, Comment, KeyCounter, Ticket
+from assistdesk.domain.tickets.search import ticket_conditions
 from assistdesk.domain.tickets.workflow import REOPENED_BY_CUSTOMER, check_transition
 from assistdesk.errors import Conflict, Invalid, NotAllowed, NotFound
 
@@ -167,23 +168,54 @@ def list_tickets(
     statuses: Iterable[Status] = (),
     reporter_id: int | None = None,
     assignee_id: int | None = None,
+    unassigned: bool = False,
+    text: str | None = None,
     before_id: int | None = None,
     limit: int = 50,
 ) -> Sequence[Ticket]:
-    """Newest first, keyset-paged on id: the cost of a page does not grow with its depth."""
-    stmt = select(Ticket).order_by(Ticket.id.desc()).limit(limit)
-    if organization_id is not None:
-        stmt = stmt.where(Ticket.organization_id == organization_id)
-    wanted = [s.value for s in statuses]
-    if wanted:
-        stmt = stmt.where(Ticket.status.in_(wanted))
-    if reporter_id is not None:
-        stmt = stmt.where(Ticket.reporter_id == reporter_id)
-    if assignee_id is not None:
-        stmt = stmt.where(Ticket.assignee_id == assignee_id)
+    """Newest first, keyset-paged on id: the cost of a page does not grow with its depth.
+
+    `text` searches titles, descriptions and keys (see `search`); `unassigned` keeps tickets nobody
+    is assigned to.
+    """
+    conditions = ticket_conditions(
+        session,
+        organization_id=organization_id,
+        statuses=statuses,
+        reporter_id=reporter_id,
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        text=text,
+    )
     if before_id is not None:
-        stmt = stmt.where(Ticket.id < before_id)
-    return session.scalars(stmt).all()
+        conditions.append(Ticket.id < before_id)
+    return session.scalars(select(Ticket).where(*conditions).order_by(Ticket.id.desc()).limit(limit)).all()
+
+
+def count_tickets(
+    session: Session,
+    *,
+    organization_id: int | None = None,
+    statuses: Iterable[Status] = (),
+    reporter_id: int | None = None,
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    text: str | None = None,
+    cap: int = 1000,
+) -> int:
+    """How many tickets match, counted up to `cap + 1` and no further: a page shows "1000+" rather
+    than pay for an exact count of a large organization on every view."""
+    conditions = ticket_conditions(
+        session,
+        organization_id=organization_id,
+        statuses=statuses,
+        reporter_id=reporter_id,
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        text=text,
+    )
+    capped = select(Ticket.id).where(*conditions).limit(cap + 1)
+    return int(session.execute(select(func.count()).select_from(capped.subquery())).scalar_one())
 
 
 def _touch(ticket: Ticket) -> None:

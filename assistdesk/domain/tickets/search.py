@@ -1,0 +1,162 @@
+"""Text search over tickets, with one meaning on every database and each database's own text index.
+
+Meaning: the query is split on white space into words (at most `MAX_WORDS`); a ticket matches when
+every word occurs in its title or its description, as a substring, ignoring case — so Japanese, which
+has no spaces, matches inside sentences ("満杯" finds "ディスクが満杯です"). A word shaped like a key
+("SUP-12", any case) also finds the ticket with that key.
+
+The indexes are made by migration 0003 (they are not modelled: each database spells them its own way):
+
+- PostgreSQL: a GIN trigram index (pg_trgm) on `title || ' ' || description`; ILIKE uses it for
+  words of three characters or more, in any script, provided the database's LC_CTYPE is a UTF-8
+  locale (in the plain C locale non-ASCII letters make no trigrams and those searches scan).
+- SQLite: an FTS5 table with the trigram tokenizer, external content `tickets`, kept in step by
+  triggers. FTS5 matches no phrase shorter than three characters, so shorter words scan with LIKE.
+- MySQL/MariaDB: an InnoDB FULLTEXT index on (title, description), used for ASCII words of three
+  characters or more that are not InnoDB stopwords. FULLTEXT knows words, not substrings: there such
+  a word matches the *start* of a word ("disk" finds "disks", not "harddisk"). Every other word
+  (Japanese, short, with punctuation) is a LIKE substring match, which scans the tickets the other
+  filters leave; MariaDB has no n-gram parser for Japanese.
+- TiDB, or a server where the index could not be made: LIKE everywhere (same answers, no index).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, column, literal_column, or_, select, table
+from sqlalchemy import text as sql
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import Session
+
+from assistdesk.domain.tickets.enums import Status
+from assistdesk.domain.tickets.models import Ticket
+
+MAX_WORDS = 8
+MAX_WORD_LENGTH = 100
+_KEY_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9]*-[0-9]+$")
+_ESCAPE = "!"
+
+# Names shared with migration 0003 (which may not import this module).
+POSTGRESQL_INDEX = "ix_tickets_search_trgm"
+MYSQL_INDEX = "ix_tickets_search_fulltext"
+SQLITE_TABLE = "tickets_fts"
+
+_FTS = table(SQLITE_TABLE, column("rowid"))
+_TITLE: ColumnElement[str] = Ticket.__table__.c.title
+_DESCRIPTION: ColumnElement[str] = Ticket.__table__.c.description
+# The exact expression the PostgreSQL index is built on; the planner matches it textually.
+_PG_DOCUMENT: ColumnElement[str] = literal_column("(tickets.title || ' ' || tickets.description)")
+
+# InnoDB's default stopwords (INFORMATION_SCHEMA.INNODB_FT_DEFAULT_STOPWORD) and its shortest token:
+# a required stopword or a shorter word would make MATCH find nothing, so those go to LIKE.
+_INNODB_STOPWORDS = frozenset(
+    {
+        *("a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for", "from", "how"),
+        *("i", "in", "is", "it", "la", "of", "on", "or", "that", "the", "this", "to", "was", "what"),
+        *("when", "where", "who", "will", "with", "und", "www"),
+    }
+)
+_FULLTEXT_WORD = re.compile(r"^[A-Za-z0-9]{3,84}$")
+_HAS_TEXT_INDEX = "assistdesk_tickets_text_index"
+_MYSQL_INDEX_EXISTS = sql(
+    "SELECT 1 FROM information_schema.statistics"
+    " WHERE table_schema = DATABASE() AND table_name = 'tickets' AND index_name = :name LIMIT 1"
+).bindparams(name=MYSQL_INDEX)
+_SQLITE_TABLE_EXISTS = sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name").bindparams(
+    name=SQLITE_TABLE
+)
+
+
+def words_of(query: str | None) -> list[str]:
+    """The words a query searches for; empty when there is nothing to search."""
+    chosen: dict[str, str] = {}
+    for word in (query or "")[: MAX_WORDS * (MAX_WORD_LENGTH + 1)].split():
+        chosen.setdefault(word[:MAX_WORD_LENGTH].casefold(), word[:MAX_WORD_LENGTH])
+        if len(chosen) == MAX_WORDS:
+            break
+    return list(chosen.values())
+
+
+def ticket_conditions(
+    session: Session,
+    *,
+    organization_id: int | None = None,
+    statuses: Iterable[Status] = (),
+    reporter_id: int | None = None,
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    text: str | None = None,
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions shared by listing and counting."""
+    conditions: list[ColumnElement[bool]] = []
+    if organization_id is not None:
+        conditions.append(Ticket.organization_id == organization_id)
+    wanted = sorted({s.value for s in statuses})
+    if len(wanted) == 1:
+        conditions.append(Ticket.status == wanted[0])
+    elif wanted:
+        conditions.append(Ticket.status.in_(wanted))
+    if reporter_id is not None:
+        conditions.append(Ticket.reporter_id == reporter_id)
+    if assignee_id is not None:
+        conditions.append(Ticket.assignee_id == assignee_id)
+    if unassigned:
+        conditions.append(Ticket.assignee_id.is_(None))
+    conditions.extend(text_conditions(session, words_of(text)))
+    return conditions
+
+
+def text_conditions(session: Session, words: list[str]) -> list[ColumnElement[bool]]:
+    """One condition per word (FULLTEXT words share one MATCH)."""
+    if not words:
+        return []
+    dialect = session.get_bind().dialect.name
+    indexed = dialect == "postgresql" or _has_text_index(session, dialect)
+    fulltext = indexed and dialect in ("mysql", "mariadb")
+    matched: list[str] = []
+    conditions: list[ColumnElement[bool]] = []
+    for word in words:
+        if fulltext and _is_fulltext_word(word):
+            matched.append(word)
+            continue
+        found = _contains(dialect, word, indexed=indexed)
+        if _KEY_SHAPE.match(word):
+            found = or_(Ticket.key == word.upper(), found)
+        conditions.append(found)
+    if matched:
+        against = " ".join(f"+{w}*" for w in matched)
+        conditions.insert(0, mysql.match(_TITLE, _DESCRIPTION, against=against).in_boolean_mode())
+    return conditions
+
+
+def _contains(dialect: str, word: str, *, indexed: bool) -> ColumnElement[bool]:
+    pattern = "%" + _escape_like(word) + "%"
+    if dialect == "postgresql":
+        return _PG_DOCUMENT.ilike(pattern, escape=_ESCAPE)
+    if dialect == "sqlite" and indexed and len(word) >= 3:
+        phrase = '"' + word.replace('"', '""') + '"'
+        matching = select(_FTS.c.rowid).where(literal_column(SQLITE_TABLE).op("MATCH")(phrase))
+        return Ticket.id.in_(matching)
+    return or_(Ticket.title.like(pattern, escape=_ESCAPE), Ticket.description.like(pattern, escape=_ESCAPE))
+
+
+def _escape_like(word: str) -> str:
+    return word.replace(_ESCAPE, _ESCAPE * 2).replace("%", _ESCAPE + "%").replace("_", _ESCAPE + "_")
+
+
+def _is_fulltext_word(word: str) -> bool:
+    return bool(_FULLTEXT_WORD.match(word)) and word.lower() not in _INNODB_STOPWORDS
+
+
+def _has_text_index(session: Session, dialect: str) -> bool:
+    """Whether migration 0003 could make the text index (not on TiDB, nor on SQLite before 3.34);
+    remembered per connection."""
+    connection = session.connection()
+    known = connection.info.get(_HAS_TEXT_INDEX)
+    if known is None:
+        probe = _SQLITE_TABLE_EXISTS if dialect == "sqlite" else _MYSQL_INDEX_EXISTS
+        known = connection.execute(probe).first() is not None
+        connection.info[_HAS_TEXT_INDEX] = known
+    return bool(known)
