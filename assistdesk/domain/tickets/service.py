@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
@@ -160,6 +160,40 @@ def get_ticket_by_id(session: Session, ticket_id: int) -> Ticket:
     return ticket
 
 
+def _ticket_filters(
+    *,
+    organization_id: int | None = None,
+    statuses: Iterable[Status] = (),
+    reporter_id: int | None = None,
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    text: str | None = None,
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if organization_id is not None:
+        where.append(Ticket.organization_id == organization_id)
+    wanted = [s.value for s in statuses]
+    if wanted:
+        where.append(Ticket.status.in_(wanted))
+    if reporter_id is not None:
+        where.append(Ticket.reporter_id == reporter_id)
+    if assignee_id is not None:
+        where.append(Ticket.assignee_id == assignee_id)
+    if unassigned:
+        where.append(Ticket.assignee_id.is_(None))
+    words = (text or "").strip()
+    if words:
+        pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(
+            or_(
+                Ticket.key == words.upper(),
+                Ticket.title.ilike(pattern, escape="\\"),
+                Ticket.description.ilike(pattern, escape="\\"),
+            )
+        )
+    return where
+
+
 def list_tickets(
     session: Session,
     *,
@@ -167,23 +201,47 @@ def list_tickets(
     statuses: Iterable[Status] = (),
     reporter_id: int | None = None,
     assignee_id: int | None = None,
+    unassigned: bool = False,
+    text: str | None = None,
     before_id: int | None = None,
     limit: int = 50,
 ) -> Sequence[Ticket]:
     """Newest first, keyset-paged on id: the cost of a page does not grow with its depth."""
-    stmt = select(Ticket).order_by(Ticket.id.desc()).limit(limit)
-    if organization_id is not None:
-        stmt = stmt.where(Ticket.organization_id == organization_id)
-    wanted = [s.value for s in statuses]
-    if wanted:
-        stmt = stmt.where(Ticket.status.in_(wanted))
-    if reporter_id is not None:
-        stmt = stmt.where(Ticket.reporter_id == reporter_id)
-    if assignee_id is not None:
-        stmt = stmt.where(Ticket.assignee_id == assignee_id)
+    where = _ticket_filters(
+        organization_id=organization_id,
+        statuses=statuses,
+        reporter_id=reporter_id,
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        text=text,
+    )
     if before_id is not None:
-        stmt = stmt.where(Ticket.id < before_id)
-    return session.scalars(stmt).all()
+        where.append(Ticket.id < before_id)
+    return session.scalars(select(Ticket).where(*where).order_by(Ticket.id.desc()).limit(limit)).all()
+
+
+def count_tickets(
+    session: Session,
+    *,
+    organization_id: int | None = None,
+    statuses: Iterable[Status] = (),
+    reporter_id: int | None = None,
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    text: str | None = None,
+    cap: int = 1000,
+) -> int:
+    """At most `cap + 1`: queues show "1000+" rather than pay for an exact count of a huge set."""
+    where = _ticket_filters(
+        organization_id=organization_id,
+        statuses=statuses,
+        reporter_id=reporter_id,
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        text=text,
+    )
+    capped = select(Ticket.id).where(*where).limit(cap + 1).subquery()
+    return int(session.scalar(select(func.count()).select_from(capped)) or 0)
 
 
 def _touch(ticket: Ticket) -> None:
