@@ -16,6 +16,7 @@ from assistdesk.web import lark as lark_routes
 from assistdesk.web.api import admin as api_admin
 from assistdesk.web.api import tickets as api_tickets
 from assistdesk.web.middleware import BodyLimit, RequestMetrics
+from assistdesk.web.pages.site import create_pages
 from assistdesk.web.problems import install_problem_handlers
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ def create_app(
     app.include_router(lark_routes.router)
     app.mount("/api/v1", _api(rt))
     slack.mount(app, rt)
+    # Last: the pages answer every path the routes above did not claim (with HTML 404s).
+    app.mount("/", create_pages(rt))
     rt.metrics.registry.register(health.OutboxCollector(rt))
 
     upload_limit = max(rt.settings.max_body_bytes, 12 * 1024 * 1024)

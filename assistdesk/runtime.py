@@ -15,6 +15,8 @@ from typing import Any
 
 from assistdesk.bridge import lark
 from assistdesk.bridge.dispatch import EventRouter
+from assistdesk.bridge.mail import CHANNEL as MAIL_CHANNEL
+from assistdesk.bridge.mail import MailBridge
 from assistdesk.bridge.slack.install import install as install_slack
 from assistdesk.bridge.webhooks import CHANNEL as WEBHOOK_CHANNEL
 from assistdesk.bridge.webhooks import WebhookBridge
@@ -22,6 +24,7 @@ from assistdesk.db import migrate
 from assistdesk.db.engine import build_engine
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database
+from assistdesk.domain.access.service import purge_expired
 from assistdesk.domain.links.service import purge_receipts
 from assistdesk.i18n import Catalogs
 from assistdesk.metrics import Metrics
@@ -122,6 +125,10 @@ def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime
     runtime.handlers[WEBHOOK_CHANNEL] = webhooks
     runtime.closers.append(webhooks.aclose)
 
+    mail = MailBridge(settings=settings, secrets=runtime.secrets, catalogs=runtime.catalogs)
+    mail.install(runtime.router)
+    runtime.handlers[MAIL_CHANNEL] = mail
+
     retention = timedelta(days=settings.outbox_retention_days)
     runtime.periodic.append(
         Periodic(
@@ -135,6 +142,13 @@ def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime
             "purge inbound receipts",
             3600,
             lambda: db.run(lambda uow: purge_receipts(uow.session, older_than=utcnow() - RECEIPT_RETENTION)),
+        )
+    )
+    runtime.periodic.append(
+        Periodic(
+            "purge expired sessions and login codes",
+            3600,
+            lambda: db.run(lambda uow: purge_expired(uow.session)),
         )
     )
     for install in _integrations():

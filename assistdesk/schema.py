@@ -7,6 +7,7 @@ from typing import Any
 
 from assistdesk.bridge.slack import models as _slack
 from assistdesk.db.base import Base
+from assistdesk.domain.access import models as _access
 from assistdesk.domain.links import models as _links
 from assistdesk.domain.orgs import models as _orgs
 from assistdesk.domain.people import models as _people
@@ -15,10 +16,10 @@ from assistdesk.domain.tickets import search as _search
 from assistdesk.domain.webhooks import models as _webhooks
 from assistdesk.outbox import models as _outbox
 
-MODULES = (_orgs, _people, _tickets, _links, _webhooks, _outbox, _slack)
+MODULES = (_orgs, _people, _tickets, _links, _webhooks, _outbox, _slack, _access)
 metadata = Base.metadata
 
-# Made by migration 0003 for one database each and not modelled: the ticket text index, and on
+# Made by migration 0004 for one database each and not modelled: the ticket text index, and on
 # SQLite its FTS5 table with the shadow tables FTS5 makes (tickets_fts_data, _idx, _docsize, _config).
 UNMODELLED_INDEXES = frozenset({_search.POSTGRESQL_INDEX, _search.MYSQL_INDEX})
 

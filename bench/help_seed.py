@@ -37,7 +37,7 @@ from assistdesk.db import migrate
 from assistdesk.db.engine import build_engine
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/assistdesk_bench"
-SEED_REVISION = "0002"  # the schema the rows are copied into; later revisions build on top of them
+SEED_REVISION = "0003"  # the schema the rows are copied into; later revisions build on top of them
 TICKETS = 1_000_000
 ORGS = 2_000
 BIG_ORG_TICKETS = 200_000

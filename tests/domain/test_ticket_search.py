@@ -1,6 +1,6 @@
 """Finding tickets: text search, the filters the help center and the agent queues use, capped counts.
 
-Runs on every database; each answers from its own text index (migration 0003), with the same results
+Runs on every database; each answers from its own text index (migration 0004), with the same results
 for what these tests ask.
 """
 

@@ -27,7 +27,7 @@ class KeyCounter(Base):
 
 class Ticket(Base):
     """Listed newest first by id, with keyset paging; the text index that search uses is made by
-    migration 0003 per database and is not modelled here (see search.py)."""
+    migration 0004 per database and is not modelled here (see search.py)."""
 
     __tablename__ = "tickets"
     __table_args__ = (

@@ -5,7 +5,7 @@ every word occurs in its title or its description, as a substring, ignoring case
 has no spaces, matches inside sentences ("満杯" finds "ディスクが満杯です"). A word shaped like a key
 ("SUP-12", any case) also finds the ticket with that key.
 
-The indexes are made by migration 0003 (they are not modelled: each database spells them its own way):
+The indexes are made by migration 0004 (they are not modelled: each database spells them its own way):
 
 - PostgreSQL: a GIN trigram index (pg_trgm) on `title || ' ' || description`; ILIKE uses it for
   words of three characters or more, in any script, provided the database's LC_CTYPE is a UTF-8
@@ -38,7 +38,7 @@ MAX_WORD_LENGTH = 100
 _KEY_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9]*-[0-9]+$")
 _ESCAPE = "!"
 
-# Names shared with migration 0003 (which may not import this module).
+# Names shared with migration 0004 (which may not import this module).
 POSTGRESQL_INDEX = "ix_tickets_search_trgm"
 MYSQL_INDEX = "ix_tickets_search_fulltext"
 SQLITE_TABLE = "tickets_fts"
@@ -151,7 +151,7 @@ def _is_fulltext_word(word: str) -> bool:
 
 
 def _has_text_index(session: Session, dialect: str) -> bool:
-    """Whether migration 0003 could make the text index (not on TiDB, nor on SQLite before 3.34);
+    """Whether migration 0004 could make the text index (not on TiDB, nor on SQLite before 3.34);
     remembered per connection."""
     connection = session.connection()
     known = connection.info.get(_HAS_TEXT_INDEX)

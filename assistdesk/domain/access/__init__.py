@@ -1,0 +1,1 @@
+"""Who may enter the help center and the console: one-time login codes, sessions, rate limits."""

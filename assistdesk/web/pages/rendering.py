@@ -1,0 +1,62 @@
+"""Jinja2 pages in the reader's language. Autoescaping is on for every template: user text (titles,
+comments, names) is always escaped; comment bodies keep their line breaks through CSS, never markup."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_datetime
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from assistdesk.i18n import words
+from assistdesk.web.pages.guard import csrf_token, issue_csrf_cookie, locale_of, runtime_of
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _when(value: datetime | None, locale: str) -> str:
+    if value is None:
+        return ""
+    return (
+        format_datetime(value, format="medium", locale="ja_JP" if locale == "ja" else "en_GB", tzinfo=None)
+        + " UTC"
+    )
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> HTMLResponse:
+    locale = locale_of(request)
+    runtime = runtime_of(request)
+    _ = runtime.catalogs.translator(locale, "web")
+    values: dict[str, Any] = {
+        "_": _,
+        "ngettext": _.ngettext,
+        "request": request,
+        "path": request.url.path,
+        "lang": locale,
+        "csrf_token": csrf_token(request),
+        "when": lambda value: _when(value, locale),
+        "status_label": lambda value: words.status(_, value),
+        "severity_label": lambda value: words.severity(_, value),
+        "source_label": lambda value: words.source(_, value),
+        "plan_label": lambda value: words.plan(_, value),
+        "flashes": [],
+    }
+    values.update(context or {})
+    html = environment.get_template(template).render(values)
+    response = HTMLResponse(html, status_code=status)
+    issue_csrf_cookie(request, response)
+    return response
