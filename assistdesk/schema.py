@@ -19,9 +19,12 @@ from assistdesk.outbox import models as _outbox
 MODULES = (_orgs, _people, _tickets, _links, _webhooks, _outbox, _slack, _access)
 metadata = Base.metadata
 
-# Made by migration 0004 for one database each and not modelled: the ticket text index, and on
-# SQLite its FTS5 table with the shadow tables FTS5 makes (tickets_fts_data, _idx, _docsize, _config).
-UNMODELLED_INDEXES = frozenset({_search.POSTGRESQL_INDEX, _search.MYSQL_INDEX})
+# Made by migration 0004 for one database each and not modelled: the ticket text index (on SQLite an
+# FTS5 table, with the shadow tables FTS5 makes: tickets_fts_data, _idx, _docsize, _config), and
+# PostgreSQL's partial index for unassigned tickets.
+UNMODELLED_INDEXES = frozenset(
+    {_search.POSTGRESQL_INDEX, _search.MYSQL_INDEX, _search.POSTGRESQL_UNASSIGNED_INDEX}
+)
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:

@@ -11,7 +11,7 @@ Shape (a desk three years old): organization 1 ("Bigcorp") holds 200,000 tickets
 the 1,999 others share 800,000 tickets, five contacts each. Ticket ids follow creation time; the newest
 3% are mostly open, in progress or waiting, older ones mostly resolved or closed; half the open ones
 are unassigned, the rest spread over 40 agents. One ticket in ten is written in Japanese. Texts are
-drawn from topics with fixed frequencies, so the bench knows how common each search word is
+drawn from topics with fixed frequencies (descriptions of 250–450 characters), so the bench knows how common each search word is
 (`SEARCH_WORDS`). Each ticket has 0–2 comments (1,000,000 in all).
 """
 
@@ -102,6 +102,32 @@ SEARCH_WORDS = {
     "disk full": _share(1, japanese=False),
     "請求書": _share(2, japanese=True),
 }
+
+# Sentences that pad descriptions to a support desk's usual length; none holds a searched word.
+DETAILS_EN = [
+    "It started after the update on Tuesday.",
+    "We tried another browser and cleared the cache, with the same result.",
+    "About twenty people in the finance team are affected.",
+    "Steps to reproduce: sign in, open the settings page, press save.",
+    "The error does not appear every time, roughly once an hour.",
+    "Environment: Windows 11, Chrome 131, corporate proxy.",
+    "This blocks our month-end closing, so it is urgent for us.",
+    "Screenshots are attached to the first comment.",
+    "Our administrator checked the configuration and found nothing unusual.",
+    "Could you tell us whether this is a known problem and when a fix is expected?",
+    "We did not change anything on our side recently.",
+    "The same thing happened last quarter and went away by itself.",
+]
+DETAILS_JA = [
+    "火曜日のアップデート後から発生しています。",
+    "別のブラウザでも試しましたが、結果は同じでした。",
+    "経理チームの約二十名が影響を受けています。",
+    "再現手順:サインインして設定画面を開き、保存を押します。",
+    "毎回ではなく、一時間に一度ほど発生します。",
+    "環境:Windows 11、Chrome 131、社内プロキシ経由。",
+    "月末の締め処理が止まっているため至急対応をお願いします。",
+    "スクリーンショットを最初のコメントに添付しました。",
+]
 
 COMMENTS = [
     "Thanks, we are looking into it.",
@@ -245,7 +271,8 @@ def _tickets(rnd: random.Random, contacts_of: dict[int, list[int]]) -> Iterator[
             "k": rnd.randint(1, 12),
         }
         title = (topic[3] if japanese else topic[1]).format(**fill_in)
-        description = (topic[4] if japanese else topic[2]).format(**fill_in)
+        details = rnd.sample(DETAILS_JA if japanese else DETAILS_EN, rnd.randint(2, 5))
+        description = " ".join([(topic[4] if japanese else topic[2]).format(**fill_in), *details])
         created = START + SPAN * (tid / TICKETS)
         updated = created + timedelta(minutes=rnd.randint(1, 20_000))
         resolved = updated if status in ("resolved", "closed") else None

@@ -15,6 +15,7 @@ from assistdesk.domain.orgs import service as orgs
 from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.people import service as people
 from assistdesk.domain.people.models import Agent
+from assistdesk.domain.tickets import search as ticket_search
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.domain.tickets.enums import Status, TicketSource
 from assistdesk.domain.tickets.models import Ticket
@@ -187,3 +188,29 @@ def test_counts_stop_past_the_cap(runtime: Runtime) -> None:
         assert tickets.count_tickets(session, text="disk alert", cap=100) == 13
         assert tickets.count_tickets(session, text="disk alert", organization_id=acme.id, cap=5) == 6
         assert tickets.count_tickets(session, text="nothing like it") == 0
+
+
+def test_a_rare_word_is_found_past_the_newest_tickets(runtime: Runtime) -> None:
+    """The second step of a search (older tickets through the text index), with a window of 4."""
+    with runtime.db.transaction() as uow:
+        acme = add_org(uow, "Acme")
+        add_org(uow, "Globex")
+        for n in range(1, 21):
+            rare = n in (2, 5, 17)
+            open_ticket(uow, "Globex" if n == 9 else "Acme", f"{'Kerberos realm' if rare else 'Printer'} {n}")
+        open_ticket(uow, "Globex", "Kerberos elsewhere")
+
+    def page(before: int | None, **filters: object) -> list[str]:
+        conditions = ticket_search.filter_conditions(**filters)  # type: ignore[arg-type]
+        with runtime.db.reading() as session:
+            found = ticket_search.newest_matching(
+                session, filters=conditions, words=["kerberos"], before_id=before, limit=2, window=4
+            )
+            return keys(found)
+
+    assert page(None, organization_id=acme.id) == ["SUP-17", "SUP-5"]  # 17 in the window, 5 past it
+    with runtime.db.reading() as session:
+        five = tickets.get_ticket(session, "SUP-5").id
+    assert page(five, organization_id=acme.id) == ["SUP-2"]
+    assert page(None) == ["SUP-21", "SUP-17"]
+    assert page(None, organization_id=acme.id, statuses=[Status.CLOSED]) == []

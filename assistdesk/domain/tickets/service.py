@@ -15,6 +15,7 @@ from assistdesk.domain.events import Work
 from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.people.models import Agent, Contact
 from assistdesk.domain.text import clean_line, clean_text
+from assistdesk.domain.tickets import search
 from assistdesk.domain.tickets.enums import AuthorKind, CommentSource, Severity, Status, TicketSource
 from assistdesk.domain.tickets.events import (
     CommentAdded,
@@ -26,7 +27,6 @@ from assistdesk.domain.tickets.events import (
     TicketStatusChanged,
 )
 from assistdesk.domain.tickets.models import Attachment, Comment, KeyCounter, Ticket
-from assistdesk.domain.tickets.search import ticket_conditions
 from assistdesk.domain.tickets.workflow import REOPENED_BY_CUSTOMER, check_transition
 from assistdesk.errors import Conflict, Invalid, NotAllowed, NotFound
 
@@ -178,18 +178,19 @@ def list_tickets(
     `text` searches titles, descriptions and keys (see `search`); `unassigned` keeps tickets nobody
     is assigned to.
     """
-    conditions = ticket_conditions(
-        session,
+    filters = search.filter_conditions(
         organization_id=organization_id,
         statuses=statuses,
         reporter_id=reporter_id,
         assignee_id=assignee_id,
         unassigned=unassigned,
-        text=text,
     )
+    words = search.words_of(text)
+    if words:
+        return search.newest_matching(session, filters=filters, words=words, before_id=before_id, limit=limit)
     if before_id is not None:
-        conditions.append(Ticket.id < before_id)
-    return session.scalars(select(Ticket).where(*conditions).order_by(Ticket.id.desc()).limit(limit)).all()
+        filters.append(Ticket.id < before_id)
+    return session.scalars(select(Ticket).where(*filters).order_by(Ticket.id.desc()).limit(limit)).all()
 
 
 def count_tickets(
@@ -205,15 +206,14 @@ def count_tickets(
 ) -> int:
     """How many tickets match, counted up to `cap + 1` and no further: a page shows "1000+" rather
     than pay for an exact count of a large organization on every view."""
-    conditions = ticket_conditions(
-        session,
+    conditions = search.filter_conditions(
         organization_id=organization_id,
         statuses=statuses,
         reporter_id=reporter_id,
         assignee_id=assignee_id,
         unassigned=unassigned,
-        text=text,
     )
+    conditions.extend(search.text_conditions(session, search.words_of(text)))
     capped = select(Ticket.id).where(*conditions).limit(cap + 1)
     return int(session.execute(select(func.count()).select_from(capped.subquery())).scalar_one())
 

@@ -35,6 +35,8 @@ MYSQL_INDEX = "ix_tickets_search_fulltext"
 SQLITE_TABLE = "tickets_fts"  # spelled out in the statements below
 SQLITE_TRIGGERS = ("tickets_fts_insert", "tickets_fts_delete", "tickets_fts_update")
 
+POSTGRESQL_UNASSIGNED_INDEX = "ix_tickets_unassigned_status_id"
+
 # "My requests" with a status filter (a reporter's, or an organization's for its admins).
 LIST_INDEXES = (
     ("ix_tickets_organization_id_status_id", ["organization_id", "status", "id"]),
@@ -47,6 +49,7 @@ def upgrade() -> None:
         op.create_index(name, "tickets", columns, unique=False)
     backend = op.get_bind().dialect.name
     if backend == "postgresql":
+        _postgresql_unassigned_index()
         _postgresql_trigram_index()
     elif backend == "sqlite":
         _sqlite_fts()
@@ -58,6 +61,7 @@ def downgrade() -> None:
     backend = op.get_bind().dialect.name
     if backend == "postgresql":
         op.execute(f"DROP INDEX IF EXISTS {POSTGRESQL_INDEX}")
+        op.execute(f"DROP INDEX IF EXISTS {POSTGRESQL_UNASSIGNED_INDEX}")
     elif backend == "sqlite":
         for trigger in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
@@ -66,6 +70,16 @@ def downgrade() -> None:
         op.drop_index(MYSQL_INDEX, table_name="tickets")
     for name, _columns in reversed(LIST_INDEXES):
         op.drop_index(name, table_name="tickets")
+
+
+def _postgresql_unassigned_index() -> None:
+    """The "new and unassigned" queue (status = 'open' AND assignee_id IS NULL, newest first).
+    PostgreSQL does not treat IS NULL as an equality when ordering, so (assignee_id, status, id)
+    cannot give that queue in id order: it read and sorted every unassigned open ticket (40 ms at
+    10,000 of them). SQLite and MySQL/MariaDB do treat it so, and use (assignee_id, status, id)."""
+    op.execute(
+        f"CREATE INDEX {POSTGRESQL_UNASSIGNED_INDEX} ON tickets (status, id) WHERE assignee_id IS NULL"
+    )
 
 
 def _postgresql_trigram_index() -> None:
