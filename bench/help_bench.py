@@ -1,18 +1,20 @@
 """Help center and agent console at 1,000,000 tickets (issue 5): p50/p99 at 20 concurrent users.
 
     uv run python bench/help_bench.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/assistdesk_bench]
-                                      [--users 20] [--duration 15] [--only http|queries|explain]
+                                      [--users 20] [--duration 15] [--think 1] [--only http|queries|explain]
 
-The database is bench/help_seed.py's (made on the first run, about two minutes; reused after).
+The database is bench/help_seed.py's (made on the first run, about three minutes; reused after).
 Three parts, each printing its figures next to the targets (pages p99 < 50 ms, search p99 < 300 ms):
 
 - http: `assistdesk serve --no-worker` and `assistdesk worker` as subprocesses, as deployed. The bench
   signs in over HTTP like a person: a customer (the admin of the 200,000-ticket organization) through
   the mailed link (an aiosmtpd sink receives it), an agent with a password. Then, one page kind at a
-  time, 20 users in a closed loop (aiohttp; each asks again as soon as it is answered) for
-  `--duration` seconds; the latency is the whole request, rendering included.
+  time, 20 users in a closed loop (aiohttp; each asks again once answered) for `--duration` seconds;
+  the latency is the whole request, rendering included. Twice: with no pause between a user's
+  requests (the server saturated: latency is then mostly queueing, 20 / throughput), and with
+  `--think` seconds (0.5-1.5 x) between them, as people reading pages do.
 - queries: what each page asks the database, through the domain functions the pages call, one at a
-  time (no concurrency): the database's share of a page.
+  time (no concurrency): the database's share of a page; and each search word alone.
 - explain: EXPLAIN (ANALYZE, BUFFERS) of those queries: the index each one uses.
 """
 
@@ -24,6 +26,7 @@ import contextlib
 import email
 import itertools
 import queue
+import random
 import re
 import subprocess
 import sys
@@ -55,6 +58,9 @@ AGENT_EMAIL = "bench-agent@vendor.example"
 AGENT_PASSWORD = "bench agent password, long enough"
 WORKING = (Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER)
 SEARCHES = list(help_seed.SEARCH_WORDS)
+# Also measured alone: a word in no ticket, a two-character Japanese word (no trigram), and one in
+# no ticket (the worst case: every candidate read).
+EXTRA_SEARCHES = {"zyxwvut": 0.0, "満杯": help_seed.SEARCH_WORDS_SHORT, "杯満": 0.0}
 
 
 @dataclass(frozen=True)
@@ -274,7 +280,7 @@ def measure_queries(url: str, fixture: Fixture, rounds: int) -> list[Figure]:
             figures.append(
                 at_most(f"{scenario.name}: p99", percentile(latencies, 99), "ms", scenario.target_ms)
             )
-        for word in SEARCHES:
+        for word, share in {**help_seed.SEARCH_WORDS, **EXTRA_SEARCHES}.items():
             for scope, org in (("org admin", fixture.big_org), ("all", None)):
                 latencies = []
                 for _ in range(max(5, rounds // 4)):
@@ -282,7 +288,7 @@ def measure_queries(url: str, fixture: Fixture, rounds: int) -> list[Figure]:
                     with db.reading() as session:
                         tickets.list_tickets(session, organization_id=org, text=word, limit=26)
                     latencies.append((time.perf_counter() - started) * 1000)
-                name = f"  search {word!r}, {scope} (~{help_seed.SEARCH_WORDS[word]:.2%} of tickets): p99"
+                name = f"  search {word!r}, {scope} (~{share:.2%} of tickets): p99"
                 figures.append(Figure(name, percentile(latencies, 99), "ms"))
     finally:
         db.engine.dispose()
@@ -407,15 +413,19 @@ async def sign_in_agent(session: aiohttp.ClientSession, base: str) -> None:
 
 
 async def closed_loop(
-    session: aiohttp.ClientSession, base: str, urls: Sequence[str], users: int, duration: float
+    session: aiohttp.ClientSession, base: str, urls: Sequence[str], users: int, duration: float, think: float
 ) -> tuple[list[float], int]:
+    """Each user asks, waits for the whole answer, then (with `think`) pauses 0.5-1.5 x think seconds."""
     latencies: list[float] = []
     failures = 0
     rotation = itertools.cycle(urls)
     deadline = time.perf_counter() + duration
+    pauses = random.Random(7)
 
     async def user() -> None:
         nonlocal failures
+        if think:
+            await asyncio.sleep(pauses.uniform(0, think))  # users do not start in step
         while time.perf_counter() < deadline:
             url = base + next(rotation)
             started = time.perf_counter()
@@ -424,43 +434,50 @@ async def closed_loop(
                 ok = response.status == 200
             latencies.append((time.perf_counter() - started) * 1000)
             failures += 0 if ok else 1
+            if think:
+                await asyncio.sleep(pauses.uniform(0.5 * think, 1.5 * think))
 
     await asyncio.gather(*(user() for _ in range(users)))
     return latencies, failures
 
 
-async def drive(base: str, mails: MailSink, fixture: Fixture, users: int, duration: float) -> list[Figure]:
+async def drive(
+    base: str, mails: MailSink, fixture: Fixture, users: int, duration: float, thinks: Sequence[float]
+) -> dict[float, list[Figure]]:
     def client() -> aiohttp.ClientSession:
         # unsafe: keep cookies from an IP-address host (127.0.0.1)
         connector = aiohttp.TCPConnector(limit=users)
         return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True))
 
-    figures: list[Figure] = []
+    figures: dict[float, list[Figure]] = {think: [] for think in thinks}
     async with client() as customer, client() as agent:
         await sign_in_customer(customer, base, mails, help_seed.BIG_ORG_ADMIN)
         await sign_in_agent(agent, base)
         sessions = {"customer": customer, "agent": agent}
-        for scenario in scenarios(fixture):
-            session = sessions[scenario.role]
-            await closed_loop(session, base, scenario.urls, users, min(3.0, duration))  # warm-up
-            latencies, failures = await closed_loop(session, base, scenario.urls, users, duration)
-            rate = len(latencies) / duration
-            label = f"{scenario.name} ({rate:,.0f}/s{f', {failures} not 200' if failures else ''})"
-            figures.append(Figure(f"{label}: p50", percentile(latencies, 50), "ms"))
-            figures.append(
-                at_most(f"{scenario.name}: p99", percentile(latencies, 99), "ms", scenario.target_ms)
-            )
-            print(f"  {figures[-2].line(60)}\n  {figures[-1].line(60)}", flush=True)
+        for think in thinks:
+            print(f"\n{users} users, think time {think:g} s:", flush=True)
+            for scenario in scenarios(fixture):
+                session = sessions[scenario.role]
+                await closed_loop(session, base, scenario.urls, users, min(3.0, duration), 0)  # warm-up
+                latencies, failures = await closed_loop(session, base, scenario.urls, users, duration, think)
+                rate = len(latencies) / duration
+                label = f"{scenario.name} ({rate:,.0f}/s{f', {failures} not 200' if failures else ''})"
+                found = [
+                    Figure(f"{label}: p50", percentile(latencies, 50), "ms"),
+                    at_most(f"{scenario.name}: p99", percentile(latencies, 99), "ms", scenario.target_ms),
+                ]
+                figures[think].extend(found)
+                print("\n".join("  " + f.line(66) for f in found), flush=True)
     return figures
 
 
-def measure_http(url: str, users: int, duration: float) -> list[Figure]:
+def measure_http(url: str, users: int, duration: float, thinks: Sequence[float]) -> dict[float, list[Figure]]:
     with smtp_sink() as (smtp_url, mails):
         # An http public URL: cookies are then not Secure, so the bench's client keeps them.
         env = base_env(url, ASSISTDESK_SMTP_URL=smtp_url, ASSISTDESK_PUBLIC_URL="http://127.0.0.1")
         fixture = load_fixture(url, AGENT_EMAIL)
         with worker(env), served(env, "--no-worker") as base:
-            return asyncio.run(drive(base, mails, fixture, users, duration))
+            return asyncio.run(drive(base, mails, fixture, users, duration, thinks))
 
 
 def load_average() -> str:
@@ -474,6 +491,9 @@ def main() -> None:
     parser.add_argument("--url", default=help_seed.DEFAULT_URL)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", type=float, default=15.0)
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="also run with this pause between a user's pages (0: skip)"
+    )
     parser.add_argument("--rounds", type=int, default=100, help="repetitions per query (queries part)")
     parser.add_argument("--only", choices=("http", "queries", "explain"))
     args = parser.parse_args()
@@ -485,8 +505,14 @@ def main() -> None:
     ensure_agent(base_env(args.url), args.url)
     print(f"# Help center bench: 1,000,000 tickets on PostgreSQL; load average at start {load_average()}")
     if args.only in (None, "http"):
-        figures = measure_http(args.url, args.users, args.duration)
-        report(f"Pages over HTTP, {args.users} users, closed loop, {args.duration:g} s each", figures)
+        thinks = [0.0] if args.think == 0 else [0.0, args.think]
+        by_think = measure_http(args.url, args.users, args.duration, thinks)
+        for think, figures in by_think.items():
+            pause = f"{think:g} s think time" if think else "no think time (saturation)"
+            report(
+                f"Pages over HTTP, {args.users} users, closed loop, {pause}, {args.duration:g} s each",
+                figures,
+            )
     fixture = load_fixture(args.url, AGENT_EMAIL)
     if args.only in (None, "queries"):
         report(

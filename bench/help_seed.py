@@ -102,6 +102,7 @@ SEARCH_WORDS = {
     "disk full": _share(1, japanese=False),
     "請求書": _share(2, japanese=True),
 }
+SEARCH_WORDS_SHORT = _share(1, japanese=True)  # "満杯", too short for a trigram
 
 # Sentences that pad descriptions to a support desk's usual length; none holds a searched word.
 DETAILS_EN = [

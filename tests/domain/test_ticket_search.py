@@ -214,3 +214,17 @@ def test_a_rare_word_is_found_past_the_newest_tickets(runtime: Runtime) -> None:
     assert page(five, organization_id=acme.id) == ["SUP-2"]
     assert page(None) == ["SUP-21", "SUP-17"]
     assert page(None, organization_id=acme.id, statuses=[Status.CLOSED]) == []
+
+
+def test_a_short_rare_word_is_found_past_the_newest_tickets(runtime: Runtime) -> None:
+    """Two characters make no trigram: the second step walks the older tickets instead."""
+    with runtime.db.transaction() as uow:
+        add_org(uow, "Acme")
+        for n in range(1, 13):
+            open_ticket(uow, "Acme", "ディスクが満杯です" if n in (3, 11) else f"ログインできません {n}")
+
+    with runtime.db.reading() as session:
+        found = ticket_search.newest_matching(
+            session, filters=[], words=["満杯"], before_id=None, limit=2, window=4
+        )
+        assert keys(found) == ["SUP-11", "SUP-3"]

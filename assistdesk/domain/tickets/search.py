@@ -25,11 +25,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, column, func, literal_column, or_, select, table
+from sqlalchemy import ColumnElement, FromClause, column, func, literal_column, or_, select, table
 from sqlalchemy import text as sql
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Session
 
+from assistdesk.db.base import table_of
 from assistdesk.domain.tickets.enums import Status
 from assistdesk.domain.tickets.models import Ticket
 
@@ -47,11 +48,9 @@ POSTGRESQL_UNASSIGNED_INDEX = "ix_tickets_unassigned_status_id"  # partial: WHER
 MYSQL_INDEX = "ix_tickets_search_fulltext"
 SQLITE_TABLE = "tickets_fts"
 
+_TICKETS = table_of(Ticket)
 _FTS = table(SQLITE_TABLE, column("rowid"))
-_TITLE: ColumnElement[str] = Ticket.__table__.c.title
-_DESCRIPTION: ColumnElement[str] = Ticket.__table__.c.description
-# The exact expression the PostgreSQL index is built on; the planner matches it textually.
-_PG_DOCUMENT: ColumnElement[str] = literal_column("(tickets.title || ' ' || tickets.description)")
+_SPACE: ColumnElement[str] = literal_column("' '")
 
 # InnoDB's default stopwords (INFORMATION_SCHEMA.INNODB_FT_DEFAULT_STOPWORD) and its shortest token:
 # a required stopword or a shorter word would make MATCH find nothing, so those go to LIKE.
@@ -62,6 +61,7 @@ _INNODB_STOPWORDS = frozenset(
         *("when", "where", "who", "will", "with", "und", "www"),
     }
 )
+_TRIGRAM = re.compile(r"[^\W_]{3}")
 _FULLTEXT_WORD = re.compile(r"^[A-Za-z0-9]{3,84}$")
 _HAS_TEXT_INDEX = "assistdesk_tickets_text_index"
 _MYSQL_INDEX_EXISTS = sql(
@@ -120,50 +120,64 @@ def newest_matching(
 ) -> Sequence[Ticket]:
     """The newest `limit` tickets (ids below `before_id`) that pass `filters` and hold every word.
 
-    Done in two steps whose costs are bounded whatever the planner estimates of a word: first the
-    newest `window` tickets the filters allow are read and checked (a common word fills its page
-    there); only when they hold too few matches are the older ones looked up through the text index,
-    which is then cheap because the word is rare. Left to itself, PostgreSQL picks between those two
-    plans from a guess of the word's frequency, and a wrong guess costs a scan of the whole
-    organization (100 ms at 200,000 tickets) or of every hit of a common word.
+    In two steps whose costs stay bounded whatever the planner guesses about the words: first the
+    newest `window` tickets the filters allow are read and their text checked (a common word fills
+    its page there); only when they hold too few matches are older tickets looked up through the
+    text index, which is then cheap because the words are rare. Left to itself, PostgreSQL chooses
+    between walking the id index and collecting every hit from the text index by a guess of how
+    common the words are; guessed wrong, that costs a scan of a whole organization for a rare word
+    (100 ms at 200,000 tickets), or every hit of common words ("disk full": 80,000 rows, 700 ms),
+    since it takes words to be independent.
     """
-    text = text_conditions(session, words)
     if before_id is not None:
         filters = [*filters, Ticket.id < before_id]
-    newest = select(Ticket.id).where(*filters).order_by(Ticket.id.desc()).limit(window).subquery("newest")
-    recent = session.scalars(
-        select(Ticket)
-        .join(newest, Ticket.id == newest.c.id)
-        .where(*text)
-        .order_by(Ticket.id.desc())
-        .limit(limit)
-    ).all()
-    if len(recent) == limit:
-        return recent
-    read, oldest = session.execute(select(func.count(), func.min(newest.c.id)).select_from(newest)).one()
-    if read < window:
-        return recent  # the window held every candidate
-    older = _index_first(session, [*filters, Ticket.id < oldest, *text], limit - len(recent))
-    return [*recent, *older]
-
-
-def _index_first(session: Session, conditions: list[ColumnElement[bool]], limit: int) -> Sequence[Ticket]:
-    """Every match, then the newest: on PostgreSQL a MATERIALIZED CTE keeps the planner from walking
-    the id index in the hope of meeting matches early. (SQLite's FTS subquery and MySQL's MATCH are
-    evaluated index-first anyway.)"""
-    hits = select(Ticket.id).where(*conditions)
-    if session.get_bind().dialect.name == "postgresql":
-        found = hits.cte("hits").prefix_with("MATERIALIZED")
-        ids = session.scalars(select(found.c.id).order_by(found.c.id.desc()).limit(limit)).all()
-    else:
-        ids = session.scalars(hits.order_by(Ticket.id.desc()).limit(limit)).all()
+    newest = (
+        select(_TICKETS.c.id, _TICKETS.c.key, _TICKETS.c.title, _TICKETS.c.description)
+        .where(*filters)
+        .order_by(_TICKETS.c.id.desc())
+        .limit(window)
+        .subquery("newest")
+    )
+    # The text is checked on the subquery's columns, so no database can answer from its text index.
+    found = select(newest.c.id).where(*text_conditions(session, words, newest))
+    ids = list(session.scalars(found.order_by(newest.c.id.desc()).limit(limit)))
+    if len(ids) < limit:
+        read, oldest = session.execute(select(func.count(), func.min(newest.c.id)).select_from(newest)).one()
+        if read == window:  # older candidates remain
+            older = [*filters, Ticket.id < oldest, *text_conditions(session, words)]
+            ids.extend(_older_matches(session, older, limit - len(ids), indexed=_indexable(session, words)))
     if not ids:
         return []
     return session.scalars(select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id.desc())).all()
 
 
-def text_conditions(session: Session, words: list[str]) -> list[ColumnElement[bool]]:
-    """One condition per word (FULLTEXT words share one MATCH)."""
+def _older_matches(
+    session: Session, conditions: list[ColumnElement[bool]], limit: int, *, indexed: bool
+) -> Sequence[int]:
+    """The newest ids matching `conditions`. When the text index can answer, PostgreSQL is made to
+    collect every match through it first (a MATERIALIZED CTE), rather than walk the id index in the
+    hope of meeting matches early; when it cannot, walking is the cheaper scan, as it stops at
+    `limit`. (SQLite's FTS subquery and MySQL's MATCH are evaluated index-first anyway.)"""
+    hits = select(_TICKETS.c.id).where(*conditions)
+    if indexed and session.get_bind().dialect.name == "postgresql":
+        every = hits.cte("hits").prefix_with("MATERIALIZED")
+        return session.scalars(select(every.c.id).order_by(every.c.id.desc()).limit(limit)).all()
+    return session.scalars(hits.order_by(_TICKETS.c.id.desc()).limit(limit)).all()
+
+
+def _indexable(session: Session, words: list[str]) -> bool:
+    """Whether PostgreSQL's trigram index can narrow the search: pg_trgm makes trigrams of runs of
+    letters and digits, so a word needs three in a row ("満杯", "db" or "a-b" have none)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return any(_TRIGRAM.search(word) for word in words)
+
+
+def text_conditions(
+    session: Session, words: list[str], source: FromClause = _TICKETS
+) -> list[ColumnElement[bool]]:
+    """One condition per word (FULLTEXT words share one MATCH), on `source`: the tickets table, or a
+    subquery of it with its id, key, title and description."""
     if not words:
         return []
     dialect = session.get_bind().dialect.name
@@ -175,25 +189,42 @@ def text_conditions(session: Session, words: list[str]) -> list[ColumnElement[bo
         if fulltext and _is_fulltext_word(word):
             matched.append(word)
             continue
-        found = _contains(dialect, word, indexed=indexed)
+        found = _contains(dialect, word, source, indexed=indexed)
         if _KEY_SHAPE.match(word):
-            found = or_(Ticket.key == word.upper(), found)
+            found = or_(source.c.key == word.upper(), found)
         conditions.append(found)
     if matched:
         against = " ".join(f"+{w}*" for w in matched)
-        conditions.insert(0, mysql.match(_TITLE, _DESCRIPTION, against=against).in_boolean_mode())
+        match = mysql.match(_TICKETS.c.title, _TICKETS.c.description, against=against).in_boolean_mode()
+        # MATCH needs the table itself (its FULLTEXT index), not a subquery's columns.
+        conditions.insert(
+            0, match if source is _TICKETS else source.c.id.in_(select(_TICKETS.c.id).where(match))
+        )
     return conditions
 
 
-def _contains(dialect: str, word: str, *, indexed: bool) -> ColumnElement[bool]:
+def _contains(dialect: str, word: str, source: FromClause, *, indexed: bool) -> ColumnElement[bool]:
     pattern = "%" + _escape_like(word) + "%"
     if dialect == "postgresql":
-        return _PG_DOCUMENT.ilike(pattern, escape=_ESCAPE)
+        # ILIKE lowercases every row it reads: a third of the speed of LIKE, which suffices for a
+        # word without letter case (Japanese, digits): 0.4 s instead of 1.3 s to scan 1M tickets.
+        if word.lower() == word.upper():
+            return _document(source).like(pattern, escape=_ESCAPE)
+        return _document(source).ilike(pattern, escape=_ESCAPE)
     if dialect == "sqlite" and indexed and len(word) >= 3:
         phrase = '"' + word.replace('"', '""') + '"'
         matching = select(_FTS.c.rowid).where(literal_column(SQLITE_TABLE).op("MATCH")(phrase))
-        return Ticket.id.in_(matching)
-    return or_(Ticket.title.like(pattern, escape=_ESCAPE), Ticket.description.like(pattern, escape=_ESCAPE))
+        return source.c.id.in_(matching)
+    return or_(
+        source.c.title.like(pattern, escape=_ESCAPE), source.c.description.like(pattern, escape=_ESCAPE)
+    )
+
+
+def _document(source: FromClause) -> ColumnElement[str]:
+    """`title || ' ' || description`: on the tickets table, the expression PostgreSQL's trigram index
+    is built on (the planner uses the index only for that expression; a bound parameter for the
+    space would not match it)."""
+    return source.c.title.concat(_SPACE).concat(source.c.description)
 
 
 def _escape_like(word: str) -> str:
