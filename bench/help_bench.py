@@ -10,9 +10,10 @@ Three parts, each printing its figures next to the targets (pages p99 < 50 ms, s
   signs in over HTTP like a person: a customer (the admin of the 200,000-ticket organization) through
   the mailed link (an aiosmtpd sink receives it), an agent with a password. Then, one page kind at a
   time, 20 users in a closed loop (aiohttp; each asks again once answered) for `--duration` seconds;
-  the latency is the whole request, rendering included. Twice: with no pause between a user's
-  requests (the server saturated: latency is then mostly queueing, 20 / throughput), and with
-  `--think` seconds (0.5-1.5 x) between them, as people reading pages do.
+  the latency is the whole request, rendering included. Three loads: one user (a page's own cost);
+  20 users with no pause between a user's requests (the server saturated: latency is then mostly
+  queueing, 20 / throughput); 20 users pausing `--think` seconds (0.5-1.5 x) between requests, as
+  people reading pages do.
 - queries: what each page asks the database, through the domain functions the pages call, one at a
   time (no concurrency): the database's share of a page; and each search word alone.
 - explain: EXPLAIN (ANALYZE, BUFFERS) of those queries: the index each one uses.
@@ -441,43 +442,58 @@ async def closed_loop(
     return latencies, failures
 
 
+@dataclass(frozen=True)
+class Load:
+    users: int
+    think: float  # seconds between a user's requests (0.5-1.5 x), 0 for none
+
+    @property
+    def title(self) -> str:
+        if self.users == 1:
+            return "1 user, one request at a time (each page's own cost)"
+        pause = f"{self.think:g} s think time" if self.think else "no think time (saturation)"
+        return f"{self.users} users, closed loop, {pause}"
+
+
 async def drive(
-    base: str, mails: MailSink, fixture: Fixture, users: int, duration: float, thinks: Sequence[float]
-) -> dict[float, list[Figure]]:
+    base: str, mails: MailSink, fixture: Fixture, loads: Sequence[Load], duration: float
+) -> dict[Load, list[Figure]]:
     def client() -> aiohttp.ClientSession:
         # unsafe: keep cookies from an IP-address host (127.0.0.1)
-        connector = aiohttp.TCPConnector(limit=users)
+        connector = aiohttp.TCPConnector(limit=max(load.users for load in loads))
         return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True))
 
-    figures: dict[float, list[Figure]] = {think: [] for think in thinks}
+    figures: dict[Load, list[Figure]] = {load: [] for load in loads}
     async with client() as customer, client() as agent:
         await sign_in_customer(customer, base, mails, help_seed.BIG_ORG_ADMIN)
         await sign_in_agent(agent, base)
         sessions = {"customer": customer, "agent": agent}
-        for think in thinks:
-            print(f"\n{users} users, think time {think:g} s:", flush=True)
+        for load in loads:
+            print(f"\n{load.title}:", flush=True)
             for scenario in scenarios(fixture):
                 session = sessions[scenario.role]
-                await closed_loop(session, base, scenario.urls, users, min(3.0, duration), 0)  # warm-up
-                latencies, failures = await closed_loop(session, base, scenario.urls, users, duration, think)
+                await closed_loop(session, base, scenario.urls, load.users, min(3.0, duration), 0)  # warm-up
+                latencies, failures = await closed_loop(
+                    session, base, scenario.urls, load.users, duration, load.think
+                )
                 rate = len(latencies) / duration
                 label = f"{scenario.name} ({rate:,.0f}/s{f', {failures} not 200' if failures else ''})"
                 found = [
                     Figure(f"{label}: p50", percentile(latencies, 50), "ms"),
                     at_most(f"{scenario.name}: p99", percentile(latencies, 99), "ms", scenario.target_ms),
                 ]
-                figures[think].extend(found)
+                figures[load].extend(found)
                 print("\n".join("  " + f.line(66) for f in found), flush=True)
     return figures
 
 
-def measure_http(url: str, users: int, duration: float, thinks: Sequence[float]) -> dict[float, list[Figure]]:
+def measure_http(url: str, loads: Sequence[Load], duration: float) -> dict[Load, list[Figure]]:
     with smtp_sink() as (smtp_url, mails):
         # An http public URL: cookies are then not Secure, so the bench's client keeps them.
         env = base_env(url, ASSISTDESK_SMTP_URL=smtp_url, ASSISTDESK_PUBLIC_URL="http://127.0.0.1")
         fixture = load_fixture(url, AGENT_EMAIL)
         with worker(env), served(env, "--no-worker") as base:
-            return asyncio.run(drive(base, mails, fixture, users, duration, thinks))
+            return asyncio.run(drive(base, mails, fixture, loads, duration))
 
 
 def load_average() -> str:
@@ -505,14 +521,9 @@ def main() -> None:
     ensure_agent(base_env(args.url), args.url)
     print(f"# Help center bench: 1,000,000 tickets on PostgreSQL; load average at start {load_average()}")
     if args.only in (None, "http"):
-        thinks = [0.0] if args.think == 0 else [0.0, args.think]
-        by_think = measure_http(args.url, args.users, args.duration, thinks)
-        for think, figures in by_think.items():
-            pause = f"{think:g} s think time" if think else "no think time (saturation)"
-            report(
-                f"Pages over HTTP, {args.users} users, closed loop, {pause}, {args.duration:g} s each",
-                figures,
-            )
+        loads = [Load(1, 0.0), Load(args.users, 0.0)] + ([Load(args.users, args.think)] if args.think else [])
+        for load, figures in measure_http(args.url, loads, args.duration).items():
+            report(f"Pages over HTTP, {load.title}, {args.duration:g} s each", figures)
     fixture = load_fixture(args.url, AGENT_EMAIL)
     if args.only in (None, "queries"):
         report(
