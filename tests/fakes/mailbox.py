@@ -49,10 +49,10 @@ class _Handler:
 
 
 class Mailbox:
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
         self._lock = threading.Lock()
         self._messages: list[Received] = []
-        port = free_port()
+        port = port or free_port()
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=port)
         self._controller.start()
         self.url = f"smtp://127.0.0.1:{port}"

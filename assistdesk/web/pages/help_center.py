@@ -471,6 +471,6 @@ async def request_chat_feature(request: Request) -> Response:
     except DomainError as exc:
         error = exc
         return await anyio.to_thread.run_sync(
-            lambda: _chat_page(request, viewer, error.status, errors=errors_of(error, "feature"))
+            lambda: _chat_page(request, viewer, error.status, errors={"feature": error.message})
         )
     return RedirectResponse("/help/chat", status_code=303)
