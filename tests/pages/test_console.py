@@ -71,3 +71,32 @@ def test_an_illegal_change_is_explained_and_changes_nothing(desk: Desk) -> None:
     assert empty.status_code == 422
     with desk.runtime.db.reading() as session:
         assert tickets.comments_of(session, tickets.get_ticket(session, "SUP-1"), public_only=False) == []
+
+
+def test_the_ticket_page_links_to_its_chat_threads(desk: Desk) -> None:
+    from assistdesk.domain.links import service as links
+    from assistdesk.domain.links.models import ChatPlatform
+
+    def threads(uow):  # type: ignore[no-untyped-def]
+        ticket = tickets.get_ticket(uow.session, "SUP-1")
+        links.open_thread(
+            uow,
+            ticket_id=ticket.id,
+            platform=ChatPlatform.SLACK,
+            workspace="T0ACME",
+            channel="C0SUPPORT",
+            thread_root="1700000000.000100",
+        )
+        links.open_thread(
+            uow,
+            ticket_id=ticket.id,
+            platform=ChatPlatform.LARK,
+            workspace="",
+            channel="oc_acme",
+            thread_root="om_1",
+        )
+
+    desk.runtime.db.run(threads)
+    page = desk.agent("eve@vendor.example").get("/agent/tickets/SUP-1").text
+    assert 'href="https://app.slack.com/client/T0ACME/C0SUPPORT/thread/C0SUPPORT-1700000000.000100"' in page
+    assert 'href="https://applink.larksuite.com/client/chat/open?openChatId=oc_acme"' in page
