@@ -115,3 +115,16 @@ def test_cookies_are_http_only_and_lax_and_pages_carry_a_csp(desk: Desk) -> None
     cookie = next(c for c in browser.cookies.jar if c.name == "adk_help")
     assert cookie.has_nonstandard_attr("HttpOnly") and cookie.path == "/help"
     assert cookie.get_nonstandard_attr("SameSite").lower() == "lax"
+
+
+def test_the_page_speaks_the_browsers_language_until_switched(desk: Desk) -> None:
+    browser = desk.client()
+    japanese = browser.get("/help/login", headers={"Accept-Language": "ja-JP,ja;q=0.9,en;q=0.5"})
+    assert '<html lang="ja">' in japanese.text and "ヘルプセンターにサインイン" in japanese.text
+    switched = post_form(browser, "/help/login", "/lang", {"lang": "en", "next": "/help/login"})
+    assert switched.status_code == 303 and switched.headers["location"] == "/help/login"
+    english = browser.get("/help/login", headers={"Accept-Language": "ja"})
+    assert "Sign in to the help center" in english.text
+    # the switch never redirects elsewhere
+    away = post_form(browser, "/help/login", "/lang", {"lang": "ja", "next": "//evil.example/x"})
+    assert away.headers["location"] == "/help/requests"
