@@ -618,6 +618,10 @@ def test_only_admins_reach_the_admin_pages(desk: Desk) -> None:
     assert 'href="/agent/admin"' in admin.get("/agent/queue/new").text
     for path in gets:
         assert admin.get(path).status_code == 200, path
+    admin.cookies.set("adk_lang", "ja")
+    for path in gets:
+        japanese = admin.get(path)
+        assert (japanese.status_code, '<html lang="ja">' in japanese.text) == (200, True), path
 
 
 def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(desk: Desk) -> None:
