@@ -97,3 +97,41 @@ def test_customer_and_agent_meet_on_one_request(desk: Desk, browser: Browser) ->
     expect(customer.get_by_role("link", name="マイリクエスト", exact=True)).to_be_visible()
     expect(customer.locator("aside")).to_contain_text("お客様の返信待ち")
     shot(customer, "help-ticket-ja")
+
+
+def test_an_admin_approves_a_chat_feature_and_the_customer_sees_it(desk: Desk, browser: Browser) -> None:
+    customer = browser.new_page(viewport={"width": 1200, "height": 800}, locale="en-US")
+    customer.goto(f"{desk.url}/help/login")
+    customer.get_by_label("Email address").fill("gina@globex.example")
+    customer.get_by_role("button", name="Send me a sign-in link").click()
+    expect(customer.get_by_role("heading", name="Check your email")).to_be_visible()
+    customer.get_by_label("6-digit code").fill(desk.mailbox.wait_for("gina@globex.example").code)
+    customer.get_by_role("button", name="Sign in").click()
+    customer.get_by_role("link", name="Chat features").click()
+    lark = customer.locator("#feature-lark")
+    expect(customer.locator("#feature-slack")).to_contain_text("Needs the Premium plan or above.")
+    lark.get_by_label("Note for our team").fill("Group: Globex ⇄ Vendor support")
+    lark.get_by_role("button", name="Request enablement").click()
+    expect(customer.locator("#feature-lark")).to_contain_text("Requested — waiting for our team")
+    shot(customer, "help-chat-features")
+
+    admin = browser.new_page(viewport={"width": 1280, "height": 900})
+    admin.goto(f"{desk.url}/agent/admin/requests")
+    admin.get_by_label("Email address").fill("ada@vendor.example")
+    admin.get_by_label("Password").fill(PASSWORD)
+    admin.get_by_role("button", name="Sign in").click()
+    row = admin.locator("tbody tr", has_text="Globex")
+    expect(row).to_contain_text("Group: Globex ⇄ Vendor support")
+    shot(admin, "admin-requests")
+    row.get_by_placeholder("Note for the customer (optional)").fill("Invite the bot to your group.")
+    row.get_by_role("button", name="Approve").click()
+    admin.goto(f"{desk.url}/agent/admin/orgs")
+    expect(admin.locator("tbody tr", has_text="Globex")).to_contain_text("enabled")
+    shot(admin, "admin-orgs")
+
+    customer.reload()
+    expect(customer.locator("#feature-lark")).to_contain_text("Enabled")
+    expect(customer.locator("#feature-lark")).to_contain_text("Invite the bot to your group.")
+    expect(customer.locator("#feature-lark").get_by_role("button", name="Request enablement")).to_have_count(
+        0
+    )
