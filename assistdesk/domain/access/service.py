@@ -72,6 +72,15 @@ def _usable(token: LoginToken | None, purpose: str, now: datetime) -> bool:
     return token is not None and token.purpose == purpose and token.used_at is None and token.expires_at > now
 
 
+def peek_link(session: Session, *, token: str) -> Contact | None:
+    """Whose link this is, without using it up: opening a link only shows the sign-in button, because
+    mail scanners (Outlook Safe Links and the like) open links before the person does."""
+    found = session.scalars(select(LoginToken).where(LoginToken.link_digest == digest(token))).one_or_none()
+    if found is None or not _usable(found, CUSTOMER, utcnow()) or found.contact_id is None:
+        return None
+    return session.get(Contact, found.contact_id)
+
+
 def redeem_link(work: Work, *, token: str) -> Contact | None:
     now = utcnow()
     found = work.session.scalars(

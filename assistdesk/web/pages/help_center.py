@@ -159,12 +159,30 @@ async def login_code(request: Request) -> Response:
 
 @router.get("/login/link")
 def login_link(request: Request, token: str = "") -> Response:
-    runtime = runtime_of(request)
-    contact = runtime.db.run(lambda uow: access.redeem_link(uow, token=token)) if token else None
+    with runtime_of(request).db.reading() as session:
+        contact = access.peek_link(session, token=token) if token and len(token) <= 100 else None
+        email = contact.email if contact is not None else ""
     if contact is None:
-        message = _t(request, "This sign-in link has expired or was already used. Ask for a new one below.")
-        return _page(request, "help/login.html", None, 410, errors={"form": message}, email="")
-    return _signed_in(request, contact)
+        return _expired_link(request)
+    return _page(request, "help/login_link.html", None, token=token, email=email)
+
+
+@router.post("/login/link")
+async def login_link_confirm(request: Request) -> Response:
+    form = await checked_form(request)
+    token = field(form, "token")
+    runtime = runtime_of(request)
+    contact = await anyio.to_thread.run_sync(
+        lambda: runtime.db.run(lambda uow: access.redeem_link(uow, token=token)) if token else None
+    )
+    if contact is None:
+        return _expired_link(request)
+    return await anyio.to_thread.run_sync(_signed_in, request, contact)
+
+
+def _expired_link(request: Request) -> Response:
+    message = _t(request, "This sign-in link has expired or was already used. Ask for a new one below.")
+    return _page(request, "help/login.html", None, 410, errors={"form": message}, email="")
 
 
 @router.post("/logout")
