@@ -27,6 +27,10 @@ from assistdesk.security.secretbox import SecretBox
 from assistdesk.security.tokens import digest
 
 LOGIN_TTL = timedelta(minutes=15)
+# INTERFACE.md: sign-in limits never bite before 5 attempts per email or 20 per address in 15 minutes.
+SIGN_IN_WINDOW = timedelta(minutes=15)
+SIGN_IN_PER_EMAIL = 5
+SIGN_IN_PER_ADDRESS = 20
 SETUP_TTL = timedelta(hours=24)
 SESSION_TTL = timedelta(days=14)
 MAX_CODE_ATTEMPTS = 5
@@ -184,6 +188,17 @@ def allow(work: Work, *, buckets: list[str], limit_of: dict[str, int], window: t
     work.session.add_all(RateEvent(bucket=name, created_at=now) for name in buckets)
     work.session.flush()
     return True
+
+
+def allow_sign_in(work: Work, *, kind: str, email: str, address: str) -> bool:
+    """Count a sign-in attempt of `kind` (mail, code, password) against its email and its address."""
+    by_email, by_address = bucket(f"{kind}-email", email or "-"), bucket(f"{kind}-ip", address)
+    return allow(
+        work,
+        buckets=[by_email, by_address],
+        limit_of={by_email: SIGN_IN_PER_EMAIL, by_address: SIGN_IN_PER_ADDRESS},
+        window=SIGN_IN_WINDOW,
+    )
 
 
 def purge_expired(session: Session, *, now: datetime | None = None) -> None:
