@@ -13,7 +13,7 @@ from assistdesk.bridge import lark
 from assistdesk.cli.common import configure_logging, note, say
 from assistdesk.db import migrate
 from assistdesk.db.engine import build_engine
-from assistdesk.runtime import build_runtime
+from assistdesk.runtime import Runtime, build_runtime
 from assistdesk.settings import Settings
 
 log = logging.getLogger("assistdesk")
@@ -36,6 +36,9 @@ def serve(
         bool, typer.Option("--no-worker", help="leave deliveries to `assistdesk worker` processes")
     ] = False,
     access_log: Annotated[bool, typer.Option("--access-log", help="log every request")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="on an empty database, add demo organizations, people and tickets")
+    ] = False,
 ) -> None:
     """Migrate the database, then serve the web app with the delivery worker in-process."""
     import uvicorn  # the web stack is imported only by the commands that serve
@@ -48,6 +51,9 @@ def serve(
     app = create_app(runtime=runtime, run_worker=not no_worker)
     say(f"assistdesk on http://{host}:{port}  (public URL {settings.public_url})")
     note(f"database: {settings.safe_database_url()}; chat platforms: {_platforms(settings)}")
+    if demo:
+        _seed_demo(runtime)
+    _first_run(runtime)
     config = uvicorn.Config(
         app,
         host=host,
@@ -70,6 +76,33 @@ def serve(
         if connection is not None:
             connection.stop()
         runtime.db.dispose()
+
+
+def _seed_demo(runtime: Runtime) -> None:
+    from assistdesk.cli.demo import seed
+
+    logins = seed(runtime)
+    if logins is None:
+        note("--demo: the database already has organizations; nothing added")
+        return
+    base = runtime.settings.public_url
+    say("demo desk ready:")
+    say(f"  agent console  {base}/agent/login  {logins.admin_email} / {logins.admin_password}")
+    say(
+        f"  help center    {base}/help/login  {logins.customer_email} (the sign-in code is mailed, or logged)"
+    )
+
+
+def _first_run(runtime: Runtime) -> None:
+    """No admin yet: print a one-time link that creates the first one."""
+    from assistdesk.domain.access import service as access
+
+    with runtime.db.reading() as session:
+        if access.has_admin(session):
+            return
+    token = runtime.db.run(access.issue_setup_link)
+    say(f"no admin yet: create the first one at {runtime.settings.public_url}/agent/setup?token={token}")
+    note("(the link works once, for 24 hours; each start without an admin prints a new one)")
 
 
 def worker() -> None:

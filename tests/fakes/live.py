@@ -10,9 +10,9 @@ from starlette.types import ASGIApp
 
 
 class LiveServer:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, port: int = 0) -> None:
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", access_log=False
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="live-server", daemon=True)
@@ -29,3 +29,12 @@ class LiveServer:
     def close(self) -> None:
         self._server.should_exit = True
         self._thread.join(30)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (for a server whose URL must be known before it starts)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

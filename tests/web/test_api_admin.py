@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from assistdesk.outbox.admin import get_job
 from assistdesk.platforms.webhook.client import SIGNATURE_HEADER, encode, verify
 from tests.fakes.sink import Answer, Sink
 from tests.web.conftest import Api
@@ -129,7 +130,15 @@ def test_failed_deliveries_are_listed_and_replayed(api: Api, sink: Sink) -> None
     assert len(failed) == 1 and "HTTP 404" in failed[0]["last_error"]
     replayed = api.admin.post(f"/outbox/{failed[0]['id']}/retry")
     assert replayed.status_code == 200 and replayed.json()["status"] == "pending"
-    sink.wait_for(1, name="hooks")
+    sink.wait_for(1, name="hooks")  # the replay reached the receiver, which now answers 200
+
+    def delivered() -> bool:
+        with api.runtime.db.reading() as session:
+            return get_job(session, failed[0]["id"]).status == "delivered"
+
+    deadline = time.monotonic() + 10
+    while not delivered() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert api.admin.post(f"/outbox/{failed[0]['id']}/retry").status_code == 409
     assert api.admin.post("/outbox/999999/retry").status_code == 404
     assert api.admin.get("/outbox", params={"status": "lost"}).status_code == 422

@@ -27,6 +27,10 @@ from assistdesk.security.secretbox import SecretBox
 from assistdesk.security.tokens import digest
 
 LOGIN_TTL = timedelta(minutes=15)
+# INTERFACE.md: sign-in limits never bite before 5 attempts per email or 20 per address in 15 minutes.
+SIGN_IN_WINDOW = timedelta(minutes=15)
+SIGN_IN_PER_EMAIL = 5
+SIGN_IN_PER_ADDRESS = 20
 SETUP_TTL = timedelta(hours=24)
 SESSION_TTL = timedelta(days=14)
 MAX_CODE_ATTEMPTS = 5
@@ -70,6 +74,15 @@ def request_login(work: Work, *, email: str, locale: str, box: SecretBox) -> boo
 
 def _usable(token: LoginToken | None, purpose: str, now: datetime) -> bool:
     return token is not None and token.purpose == purpose and token.used_at is None and token.expires_at > now
+
+
+def peek_link(session: Session, *, token: str) -> Contact | None:
+    """Whose link this is, without using it up: opening a link only shows the sign-in button, because
+    mail scanners (Outlook Safe Links and the like) open links before the person does."""
+    found = session.scalars(select(LoginToken).where(LoginToken.link_digest == digest(token))).one_or_none()
+    if found is None or not _usable(found, CUSTOMER, utcnow()) or found.contact_id is None:
+        return None
+    return session.get(Contact, found.contact_id)
 
 
 def redeem_link(work: Work, *, token: str) -> Contact | None:
@@ -175,6 +188,17 @@ def allow(work: Work, *, buckets: list[str], limit_of: dict[str, int], window: t
     work.session.add_all(RateEvent(bucket=name, created_at=now) for name in buckets)
     work.session.flush()
     return True
+
+
+def allow_sign_in(work: Work, *, kind: str, email: str, address: str) -> bool:
+    """Count a sign-in attempt of `kind` (mail, code, password) against its email and its address."""
+    by_email, by_address = bucket(f"{kind}-email", email or "-"), bucket(f"{kind}-ip", address)
+    return allow(
+        work,
+        buckets=[by_email, by_address],
+        limit_of={by_email: SIGN_IN_PER_EMAIL, by_address: SIGN_IN_PER_ADDRESS},
+        window=SIGN_IN_WINDOW,
+    )
 
 
 def purge_expired(session: Session, *, now: datetime | None = None) -> None:

@@ -266,3 +266,17 @@ def claim_receipt(work: Work, *, platform: str, key: str) -> bool:
 def purge_receipts(session: Session, *, older_than: datetime) -> int:
     result = session.execute(delete(InboundReceipt).where(InboundReceipt.received_at < older_than))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def find_exact_channel_link(
+    session: Session, *, platform: str, workspace: str, channel: str
+) -> ChannelLink | None:
+    """The link `connect_channel` would re-use (and move) for these ids, if any."""
+    chosen = parse_platform(platform)
+    return session.scalars(
+        select(ChannelLink).where(
+            ChannelLink.platform == chosen.value,
+            ChannelLink.workspace == (workspace or "").strip(),
+            ChannelLink.channel == (channel or "").strip(),
+        )
+    ).one_or_none()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from assistdesk.db.types import utcnow
@@ -255,3 +255,27 @@ def _decide(
             organization_id=org.id, feature=request.feature, request_id=request.id, status=status.value
         )
     )
+
+
+def decided_requests(session: Session, *, limit: int = 50) -> Sequence[FeatureRequest]:
+    """The most recently decided enablement requests, newest decision first."""
+    stmt = (
+        select(FeatureRequest)
+        .where(FeatureRequest.status != RequestStatus.PENDING.value)
+        .order_by(FeatureRequest.decided_at.desc(), FeatureRequest.id.desc())
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def annotate_decision(work: Work, *, request: FeatureRequest, note: str) -> None:
+    """Attach the deciding operator's note to a decided request (an approval decides through
+    `enable_feature`, which takes none); the customer sees it beside the decision."""
+    if request.status == RequestStatus.PENDING.value:
+        raise Conflict(f"request #{request.id} is not decided yet")
+    request.decision_note = clean_text(note, field="note", max_length=2000)
+    work.session.flush()
+
+
+def count_orgs(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Organization)) or 0)

@@ -207,3 +207,13 @@ def revoke_token(work: Work, *, token_id: int) -> None:
 
 def list_tokens(session: Session) -> Sequence[ApiToken]:
     return session.scalars(select(ApiToken).order_by(ApiToken.id)).all()
+
+
+def contacts_page(
+    session: Session, *, org: Organization, after_email: str | None = None, limit: int = 100
+) -> Sequence[Contact]:
+    """An organization's contacts by email, `limit` at a time (keyset: those after `after_email`)."""
+    stmt = select(Contact).where(Contact.organization_id == org.id).order_by(Contact.email).limit(limit)
+    if after_email:
+        stmt = stmt.where(Contact.email > after_email)
+    return session.scalars(stmt).all()

@@ -6,7 +6,6 @@ the note's form looks nothing like the reply's: there is no switch to forget to 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,8 +26,16 @@ from assistdesk.domain.tickets.models import Attachment
 from assistdesk.domain.tickets.service import Author
 from assistdesk.errors import DomainError, NotFound
 from assistdesk.web.pages.files import attachment_response
-from assistdesk.web.pages.forms import errors_of, uploads
-from assistdesk.web.pages.guard import checked_form, field, local_path, locale_of, runtime_of, set_cookie
+from assistdesk.web.pages.forms import errors_of, uploads, write_comment
+from assistdesk.web.pages.guard import (
+    checked_form,
+    field,
+    local_path,
+    locale_of,
+    runtime_of,
+    set_cookie,
+    sign_in_allowed,
+)
 from assistdesk.web.pages.presenters import comment_items, ticket_rows
 from assistdesk.web.pages.rendering import render
 from assistdesk.web.pages.viewers import AGENT_COOKIE, Staff, end_session, keep_session, staff
@@ -38,9 +45,6 @@ router = APIRouter(prefix="/agent")
 PAGE_SIZE = 50
 COUNT_CAP = 1000
 NEXT_COOKIE = "adk_agent_next"
-LOGIN_WINDOW = timedelta(minutes=15)
-PER_EMAIL = 5
-PER_ADDRESS = 20
 QUEUES = ("new", "mine", "waiting", "all")
 LIMITED = "-"  # what a login attempt returns when its rate limit is used up
 WORKING = (Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER)
@@ -93,18 +97,9 @@ async def login(request: Request) -> Response:
     form = await checked_form(request)
     email, password = field(form, "email").strip(), field(form, "password")
     runtime = runtime_of(request)
-    address = request.client.host if request.client else "unknown"
-    by_email, by_address = access.bucket("agent-email", email), access.bucket("agent-ip", address)
 
     def attempt() -> str | None:
-        allowed = runtime.db.run(
-            lambda uow: access.allow(
-                uow,
-                buckets=[by_email, by_address],
-                limit_of={by_email: PER_EMAIL, by_address: PER_ADDRESS},
-                window=LOGIN_WINDOW,
-            )
-        )
+        allowed = sign_in_allowed(request, "password", email)
         if not allowed:
             return LIMITED
         with runtime.db.reading() as session:
@@ -274,24 +269,15 @@ async def _comment(request: Request, key: str, *, public: bool) -> Response:
         def work(uow: Any) -> int:
             ticket = tickets.get_ticket(uow.session, key[:40])
             agent = uow.session.get(Agent, viewer.agent_id)
-            comment = tickets.add_comment(
+            return write_comment(
                 uow,
                 ticket=ticket,
                 author=Author.of_agent(agent),
                 body=body,
                 public=public,
                 source=CommentSource.CONSOLE,
-                allow_empty=bool(files),
+                files=files,
             )
-            for upload in files:
-                tickets.add_attachment(
-                    uow,
-                    comment=comment,
-                    filename=upload.filename,
-                    content_type=upload.content_type,
-                    content=upload.content,
-                )
-            return comment.id
 
         comment_id = await anyio.to_thread.run_sync(lambda: runtime.db.run(work))
     except NotFound:

@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 from starlette.datastructures import FormData, UploadFile
 
-from assistdesk.domain.tickets.service import MAX_ATTACHMENT_BYTES
+from assistdesk.domain.events import Work
+from assistdesk.domain.tickets import service as tickets
+from assistdesk.domain.tickets.enums import CommentSource
+from assistdesk.domain.tickets.models import Ticket
+from assistdesk.domain.tickets.service import MAX_ATTACHMENT_BYTES, Author
 from assistdesk.errors import DomainError, Invalid
 
 MAX_FILES = 10
@@ -39,3 +43,28 @@ async def uploads(form: FormData, name: str = "files") -> list[Upload]:
 
 def errors_of(exc: DomainError, default_field: str = "form") -> dict[str, str]:
     return {exc.field or default_field: exc.message}
+
+
+def write_comment(
+    work: Work,
+    *,
+    ticket: Ticket,
+    author: Author,
+    body: str,
+    public: bool,
+    source: CommentSource,
+    files: list[Upload],
+) -> int:
+    """A comment and its files, in the caller's transaction; a comment may be files alone."""
+    comment = tickets.add_comment(
+        work, ticket=ticket, author=author, body=body, public=public, source=source, allow_empty=bool(files)
+    )
+    for upload in files:
+        tickets.add_attachment(
+            work,
+            comment=comment,
+            filename=upload.filename,
+            content_type=upload.content_type,
+            content=upload.content,
+        )
+    return comment.id

@@ -153,3 +153,13 @@ def local_path(raw: str | None, *, under: str, default: str) -> str:
     if parts.scheme or parts.netloc or not raw.startswith(under) or raw.startswith("//") or "\\" in raw:
         return default
     return raw
+
+
+def sign_in_allowed(request: Request, kind: str, email: str) -> bool:
+    """Blocking (run it in a thread): counts this attempt against the email and the client address."""
+    from assistdesk.domain.access import service as access
+
+    address = request.client.host if request.client else "unknown"
+    return runtime_of(request).db.run(
+        lambda uow: access.allow_sign_in(uow, kind=kind, email=email, address=address)
+    )

@@ -7,7 +7,6 @@ reported, an organization admin every request of their organization, and anythin
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,8 +25,16 @@ from assistdesk.domain.tickets.models import Attachment, Ticket
 from assistdesk.domain.tickets.service import Author
 from assistdesk.errors import DomainError, NotFound
 from assistdesk.web.pages.files import attachment_response
-from assistdesk.web.pages.forms import errors_of, uploads
-from assistdesk.web.pages.guard import checked_form, field, local_path, locale_of, runtime_of, set_cookie
+from assistdesk.web.pages.forms import errors_of, uploads, write_comment
+from assistdesk.web.pages.guard import (
+    checked_form,
+    field,
+    local_path,
+    locale_of,
+    runtime_of,
+    set_cookie,
+    sign_in_allowed,
+)
 from assistdesk.web.pages.presenters import comment_items, ticket_rows
 from assistdesk.web.pages.rendering import render
 from assistdesk.web.pages.viewers import HELP_COOKIE, Customer, customer, end_session, keep_session
@@ -36,9 +43,6 @@ router = APIRouter(prefix="/help")
 
 PAGE_SIZE = 25
 NEXT_COOKIE = "adk_next"
-LOGIN_WINDOW = timedelta(minutes=15)
-PER_EMAIL = 5
-PER_ADDRESS = 20
 FILTERS: dict[str, tuple[Status, ...]] = {
     "active": (Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER),
     "waiting_on_customer": (Status.WAITING_ON_CUSTOMER,),
@@ -77,20 +81,6 @@ def _signed_in(request: Request, contact: Contact) -> Response:
     return response
 
 
-def _limited(request: Request, kind: str, email: str) -> bool:
-    """True when this email or this address has used up its attempts."""
-    address = request.client.host if request.client else "unknown"
-    by_email, by_address = access.bucket(f"{kind}-email", email), access.bucket(f"{kind}-ip", address)
-    return not runtime_of(request).db.run(
-        lambda uow: access.allow(
-            uow,
-            buckets=[by_email, by_address],
-            limit_of={by_email: PER_EMAIL, by_address: PER_ADDRESS},
-            window=LOGIN_WINDOW,
-        )
-    )
-
-
 # Signing in --------------------------------------------------------------------------------------
 
 
@@ -122,7 +112,7 @@ async def login_send(request: Request) -> Response:
             errors={"email": _t(request, "Enter your email address.")},
             email="",
         )
-    if await anyio.to_thread.run_sync(_limited, request, "login", email):
+    if not await anyio.to_thread.run_sync(sign_in_allowed, request, "mail", email):
         return _too_many(request)
     runtime = runtime_of(request)
     locale = locale_of(request)
@@ -141,7 +131,7 @@ async def login_send(request: Request) -> Response:
 async def login_code(request: Request) -> Response:
     form = await checked_form(request)
     email, code = field(form, "email").strip(), field(form, "code")
-    if await anyio.to_thread.run_sync(_limited, request, "code", email or "-"):
+    if not await anyio.to_thread.run_sync(sign_in_allowed, request, "code", email):
         return _too_many(request)
     runtime = runtime_of(request)
     contact = await anyio.to_thread.run_sync(
@@ -159,12 +149,30 @@ async def login_code(request: Request) -> Response:
 
 @router.get("/login/link")
 def login_link(request: Request, token: str = "") -> Response:
-    runtime = runtime_of(request)
-    contact = runtime.db.run(lambda uow: access.redeem_link(uow, token=token)) if token else None
+    with runtime_of(request).db.reading() as session:
+        contact = access.peek_link(session, token=token) if token and len(token) <= 100 else None
+        email = contact.email if contact is not None else ""
     if contact is None:
-        message = _t(request, "This sign-in link has expired or was already used. Ask for a new one below.")
-        return _page(request, "help/login.html", None, 410, errors={"form": message}, email="")
-    return _signed_in(request, contact)
+        return _expired_link(request)
+    return _page(request, "help/login_link.html", None, token=token, email=email)
+
+
+@router.post("/login/link")
+async def login_link_confirm(request: Request) -> Response:
+    form = await checked_form(request)
+    token = field(form, "token")
+    runtime = runtime_of(request)
+    contact = await anyio.to_thread.run_sync(
+        lambda: runtime.db.run(lambda uow: access.redeem_link(uow, token=token)) if token else None
+    )
+    if contact is None:
+        return _expired_link(request)
+    return await anyio.to_thread.run_sync(_signed_in, request, contact)
+
+
+def _expired_link(request: Request) -> Response:
+    message = _t(request, "This sign-in link has expired or was already used. Ask for a new one below.")
+    return _page(request, "help/login.html", None, 410, errors={"form": message}, email="")
 
 
 @router.post("/logout")
@@ -328,24 +336,15 @@ async def reply(request: Request, key: str) -> Response:
         def work(uow: Any) -> int:
             ticket = _visible_ticket(uow.session, viewer, key)
             contact = uow.session.get(Contact, viewer.contact_id)
-            comment = tickets.add_comment(
+            return write_comment(
                 uow,
                 ticket=ticket,
                 author=Author.of_contact(contact),
                 body=body,
                 public=True,
                 source=CommentSource.PORTAL,
-                allow_empty=bool(files),
+                files=files,
             )
-            for upload in files:
-                tickets.add_attachment(
-                    uow,
-                    comment=comment,
-                    filename=upload.filename,
-                    content_type=upload.content_type,
-                    content=upload.content,
-                )
-            return comment.id
 
         comment_id = await anyio.to_thread.run_sync(lambda: runtime.db.run(work))
     except NotFound:
@@ -471,6 +470,6 @@ async def request_chat_feature(request: Request) -> Response:
     except DomainError as exc:
         error = exc
         return await anyio.to_thread.run_sync(
-            lambda: _chat_page(request, viewer, error.status, errors=errors_of(error, "feature"))
+            lambda: _chat_page(request, viewer, error.status, errors={"feature": error.message})
         )
     return RedirectResponse("/help/chat", status_code=303)

@@ -1,0 +1,78 @@
+"""A local SMTP server that keeps what it receives: where the help center's login mail lands in tests."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import threading
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from tests.fakes.live import free_port
+
+
+@dataclass(frozen=True)
+class Received:
+    to: list[str]
+    subject: str
+    body: str
+
+    @property
+    def link(self) -> str:
+        found = re.search(r"https?://\S+/help/login/link\?token=\S+", self.body)
+        assert found, self.body
+        return found.group(0)
+
+    @property
+    def code(self) -> str:
+        found = re.search(r"\b(\d{6})\b", self.subject)
+        assert found, self.subject
+        return found.group(1)
+
+
+class _Handler:
+    def __init__(self, box: Mailbox) -> None:
+        self._box = box
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        part = message.get_body(("plain",))
+        body = part.get_content() if part is not None else ""
+        self._box.add(Received(list(envelope.rcpt_tos), str(message["Subject"]), body))
+        return "250 OK"
+
+
+class Mailbox:
+    def __init__(self, port: int | None = None) -> None:
+        self._lock = threading.Lock()
+        self._messages: list[Received] = []
+        port = port or free_port()
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=port)
+        self._controller.start()
+        self.url = f"smtp://127.0.0.1:{port}"
+
+    def add(self, message: Received) -> None:
+        with self._lock:
+            self._messages.append(message)
+
+    def messages(self, to: str | None = None) -> list[Received]:
+        with self._lock:
+            return [m for m in self._messages if to is None or to in m.to]
+
+    def wait_for(self, to: str, count: int = 1, timeout: float = 10.0) -> Received:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.messages(to)
+            if len(found) >= count:
+                return found[count - 1]
+            time.sleep(0.02)
+        raise AssertionError(f"no mail #{count} to {to} within {timeout}s (have {len(self.messages(to))})")
+
+    def close(self) -> None:
+        self._controller.stop()
