@@ -375,6 +375,7 @@ def worker(env: dict[str, str]) -> Iterator[None]:
 
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_TOKEN = re.compile(r'name="token" value="([^"]+)"')
 _LINK = re.compile(r"https?://[^/\s]+(/help/login/link\?token=[^\s]+)")
 
 
@@ -390,8 +391,10 @@ async def _csrf(session: aiohttp.ClientSession, url: str) -> str:
 
 
 async def sign_in_customer(session: aiohttp.ClientSession, base: str, mails: MailSink, address: str) -> None:
-    token = await _csrf(session, f"{base}/help/login")
-    async with session.post(f"{base}/help/login", data={"email": address, "csrf_token": token}) as response:
+    csrf_token = await _csrf(session, f"{base}/help/login")
+    async with session.post(
+        f"{base}/help/login", data={"email": address, "csrf_token": csrf_token}
+    ) as response:
         if response.status != 200:
             raise RuntimeError(f"POST /help/login: HTTP {response.status}")
     message = await asyncio.to_thread(mails.messages.get, True, 60)
@@ -400,9 +403,18 @@ async def sign_in_customer(session: aiohttp.ClientSession, base: str, mails: Mai
     link = _LINK.search(content)
     if not link:
         raise RuntimeError(f"no sign-in link in the mail: {content[:200]!r}")
+    # The link shows a sign-in button (pressed by the page's script), so a mail scanner cannot use it up.
     async with session.get(base + link.group(1)) as response:
+        page = await response.text()
+        if response.status != 200:
+            raise RuntimeError(f"sign-in link: HTTP {response.status}")
+    link_token, csrf = _TOKEN.search(page), _CSRF.search(page)
+    if not link_token or not csrf:
+        raise RuntimeError("the sign-in link's page has no form")
+    form = {"token": link_token.group(1), "csrf_token": csrf.group(1)}
+    async with session.post(f"{base}/help/login/link", data=form) as response:
         if response.status != 200 or "/help/requests" not in str(response.url):
-            raise RuntimeError(f"sign-in link: HTTP {response.status} at {response.url}")
+            raise RuntimeError(f"sign-in: HTTP {response.status} at {response.url}")
 
 
 async def sign_in_agent(session: aiohttp.ClientSession, base: str) -> None:
