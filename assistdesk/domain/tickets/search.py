@@ -18,6 +18,12 @@ The indexes are made by migration 0004 (they are not modelled: each database spe
   (Japanese, short, with punctuation) is a LIKE substring match, which scans the tickets the other
   filters leave; MariaDB has no n-gram parser for Japanese.
 - TiDB, or a server where the index could not be made: LIKE everywhere (same answers, no index).
+
+Cost: a page of results is found in two steps with bounded costs (`newest_matching`): the newest
+candidates first, then the text index for what they lack. The one case no index helps is a query
+whose every word has fewer than three letters or digits in a row (common in Japanese: "障害") and
+that few tickets hold: every candidate is read (0.7 s for 1,000,000 tickets on PostgreSQL, see
+bench/results-help.md).
 """
 
 from __future__ import annotations
@@ -35,10 +41,10 @@ from assistdesk.domain.tickets.enums import Status
 from assistdesk.domain.tickets.models import Ticket
 
 MAX_WORDS = 8
+MAX_WORD_LENGTH = 100
 # How many of the newest candidates a search reads before it turns to the text index (see
 # newest_matching): a word held by more than limit/WINDOW of recent tickets fills its page from them.
 WINDOW = 3000
-MAX_WORD_LENGTH = 100
 _KEY_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9]*-[0-9]+$")
 _ESCAPE = "!"
 
