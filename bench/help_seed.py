@@ -5,14 +5,15 @@
 Made once and reused: the database is created when missing, migrated to the revision before the
 search migration, filled with COPY in one transaction, then migrated to the newest revision (so the
 text index is built the way an upgrade of a large installation builds it), vacuumed and analysed.
-A database that already holds the tickets is left as it is.
+A database that already holds the tickets is only brought to the newest revision.
 
 Shape (a desk three years old): organization 1 ("Bigcorp") holds 200,000 tickets and 2,000 contacts;
 the 1,999 others share 800,000 tickets, five contacts each. Ticket ids follow creation time; the newest
 3% are mostly open, in progress or waiting, older ones mostly resolved or closed; half the open ones
 are unassigned, the rest spread over 40 agents. One ticket in ten is written in Japanese. Texts are
-drawn from topics with fixed frequencies (descriptions of 250–450 characters), so the bench knows how common each search word is
-(`SEARCH_WORDS`). Each ticket has 0–2 comments (1,000,000 in all).
+drawn from topics with fixed frequencies, so the bench knows how common each search word is
+(`SEARCH_WORDS`); descriptions are about 260 characters long. Each ticket has 0-2 comments
+(1,000,000 in all).
 """
 
 from __future__ import annotations
@@ -291,11 +292,15 @@ def main() -> None:
     parser.add_argument("--url", default=DEFAULT_URL)
     args = parser.parse_args()
     ensure_database(args.url)
-    if is_seeded(args.url):
-        print("already seeded")
-        migrate.upgrade(build_engine(args.url, pool_size=1))
+    if not is_seeded(args.url):
+        seed(args.url)
         return
-    seed(args.url)
+    print("already seeded")
+    engine = build_engine(args.url, pool_size=1)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

@@ -205,7 +205,11 @@ def count_tickets(
     cap: int = 1000,
 ) -> int:
     """How many tickets match, counted up to `cap + 1` and no further: a page shows "1000+" rather
-    than pay for an exact count of a large organization on every view."""
+    than pay for an exact count of a large organization on every view.
+
+    Without `text` it reads at most `cap + 1` index entries (under 1 ms at 1,000,000 tickets). With
+    `text` it is a search without the paging shortcuts (up to 0.1 s there, 0.8 s for a word too short
+    for a trigram), so pages show search results without a count."""
     conditions = search.filter_conditions(
         organization_id=organization_id,
         statuses=statuses,
