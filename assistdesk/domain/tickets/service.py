@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -220,6 +221,20 @@ def count_tickets(
     conditions.extend(search.text_conditions(session, search.words_of(text)))
     capped = select(Ticket.id).where(*conditions).limit(cap + 1)
     return int(session.execute(select(func.count()).select_from(capped.subquery())).scalar_one())
+
+
+def count_many(
+    session: Session, filters: Mapping[str, Mapping[str, Any]], *, cap: int = 1000
+) -> dict[str, int]:
+    """Several capped counts (each as `count_tickets` without text) in one statement: the console's
+    queue tabs cost one round trip, not four."""
+    columns = []
+    for name, given in filters.items():
+        conditions = search.filter_conditions(**given)
+        capped = select(Ticket.id).where(*conditions).limit(cap + 1).subquery()
+        columns.append(select(func.count()).select_from(capped).scalar_subquery().label(name))
+    row = session.execute(select(*columns)).one()
+    return {name: int(row._mapping[name]) for name in filters}
 
 
 def _touch(ticket: Ticket) -> None:

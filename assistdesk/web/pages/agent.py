@@ -73,11 +73,8 @@ def _queue_filter(queue: str, agent_id: int) -> dict[str, Any]:
 
 
 def _counts(session: Session, agent_id: int) -> dict[str, str]:
-    counts = {}
-    for queue in QUEUES:
-        n = tickets.count_tickets(session, cap=COUNT_CAP, **_queue_filter(queue, agent_id))
-        counts[queue] = f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
-    return counts
+    counts = tickets.count_many(session, {q: _queue_filter(q, agent_id) for q in QUEUES}, cap=COUNT_CAP)
+    return {q: f"{COUNT_CAP}+" if n > COUNT_CAP else str(n) for q, n in counts.items()}
 
 
 # Signing in --------------------------------------------------------------------------------------
