@@ -89,6 +89,7 @@ class FakeSlack:
         self._script: dict[str, deque[Scripted]] = defaultdict(deque)
         self._channel_status: dict[str, Scripted] = {}
         self._ts = itertools.count(1)
+        self.lose_answers: dict[str, int] = {}  # method -> how many successes to answer with a 502
         self.post_interval: float = 0.0  # > 0: at most one chat.postMessage per channel per interval
         self.interval_tolerance = 0.02
         self._last_post: dict[str, float] = {}
@@ -233,6 +234,7 @@ class FakeSlack:
             self._channel_status.clear()
             self._last_post.clear()
             self.rate_limited = 0
+            self.lose_answers.clear()
             self.post_interval = 0.0
             for workspace in self.workspaces.values():
                 workspace.revoked = False
@@ -263,6 +265,12 @@ class FakeSlack:
                 body = rule.body if rule.body is not None else {"ok": False, "error": rule.error}
                 return self._answer(method, args, token, rule.status, body, rule.headers)
         status, body, headers = self._handle(method, args, token, request)
+        with self._lock:
+            lose = self.lose_answers.get(method, 0) > 0 and body.get("ok") is True
+            if lose:
+                self.lose_answers[method] -= 1
+        if lose:  # done, but the answer never reaches the app (a proxy fails, a connection drops)
+            return self._answer(method, args, token, 502, {"ok": False, "error": "bad_gateway"})
         return self._answer(method, args, token, status, body, headers)
 
     def _answer(
@@ -354,11 +362,53 @@ class FakeSlack:
             "ts": ts,
             "username": args.get("username"),
         }
+        metadata = args.get("metadata")
+        if isinstance(metadata, str) and metadata:
+            metadata = json.loads(metadata)
+        if metadata:
+            message["metadata"] = metadata
         if args.get("thread_ts"):
             message["thread_ts"] = args["thread_ts"]
         with self._lock:
             self.posted[(channel, ts)] = message
         return 200, {"ok": True, "channel": channel, "ts": ts, "message": message}, {}
+
+    def _history(self, ws: Workspace, args: dict[str, Any], thread_ts: str | None) -> dict[str, Any]:
+        """conversations.replies (a thread: its parent and replies) or .history (the channel's top
+        level), newest last; metadata only with include_all_metadata, as Slack does."""
+        channel = str(args["channel"])
+        oldest = float(args.get("oldest") or 0)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
+        with self._lock:
+            found = [
+                dict(m)
+                for (ch, ts), m in self.posted.items()
+                if ch == channel
+                and float(ts) >= oldest
+                and (
+                    m.get("thread_ts") == thread_ts or ts == thread_ts
+                    if thread_ts
+                    else not m.get("thread_ts")
+                )
+            ]
+        for message in found:
+            if not with_metadata:
+                message.pop("metadata", None)
+        return {"ok": True, "messages": sorted(found, key=lambda m: m["ts"]), "has_more": False}
+
+    def _m_conversations_replies(
+        self, ws: Workspace, args: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if missing := self._scope(ws, "channels:history"):
+            return 200, missing, {}
+        return 200, self._history(ws, args, str(args["ts"])), {}
+
+    def _m_conversations_history(
+        self, ws: Workspace, args: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if missing := self._scope(ws, "channels:history"):
+            return 200, missing, {}
+        return 200, self._history(ws, args, None), {}
 
     def _m_chat_postEphemeral(
         self, ws: Workspace, args: dict[str, Any]

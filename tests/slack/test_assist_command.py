@@ -111,3 +111,21 @@ def test_a_form_that_cannot_open_in_time_is_explained_within_the_ack(slack: Slac
         == "Sorry, the request form could not be opened (invalid_trigger_id). Please try again."
     )
     assert slack.tickets() == []
+
+
+def test_the_root_post_is_not_doubled_when_its_answer_is_lost(slack: SlackWorld) -> None:
+    """The /assist post has no thread yet: the retry looks for it in the channel (conversations.history)."""
+    slack.org()
+    slack.fake.add_user(JAMIE, name="Jamie Rivera", email="jamie@acme.example")
+    slack.command("Exports stall at 99%")
+    [view] = slack.opened_views()
+    slack.fake.wait_for("views.update")
+    slack.fake.lose_answers["chat.postMessage"] = 1
+    slack.submit(slack.view_now(view["id"]), {"severity": "S2"})
+    slack.wait_idle(timeout=20)
+    roots = [m for (ch, _), m in slack.fake.posted.items() if ch == CHANNEL and "thread_ts" not in m]
+    assert len(roots) == 1
+    assert len(slack.fake.calls_to("conversations.history")) == 1
+    with slack.runtime.db.reading() as session:
+        [thread] = links.threads_of(session, ticket_id=slack.tickets()[0].id)
+        assert thread.thread_root == roots[0]["ts"]

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from assistdesk.cli.main import run
+from assistdesk.domain.links import service as links
 from assistdesk.outbox.models import JobStatus
 from tests import databases
 from tests.conftest import TEST_SECRET_KEY
@@ -54,6 +55,29 @@ def test_rate_limits_outages_and_timeouts_are_retried_until_delivered(slack: Sla
     assert (job.status, job.failures) == (JobStatus.DELIVERED.value, 2)  # the 429 is not a failure
     texts = [m["text"] for m in slack.fake.thread(CHANNEL, ROOT_TS)]
     assert texts.count("Please retry now.") >= 1
+
+
+def test_a_post_whose_answer_was_lost_is_not_posted_again(slack: SlackWorld) -> None:
+    """Slack's chat.postMessage has no idempotency key: the retry finds the first post by the job's
+    key in its metadata (conversations.replies) instead of posting a second copy."""
+    slack.org()
+    slack.ticket_in_thread()
+    slack.wait_idle()
+    slack.fake.lose_answers["chat.postMessage"] = 1
+    comment(slack, "Deployed the fix at 10:42.")
+    slack.wait_idle(timeout=20)
+    [job] = [j for j in slack.jobs() if j.kind == "slack.comment"]
+    assert (job.status, job.failures) == (JobStatus.DELIVERED.value, 1)
+    texts = [m["text"] for m in slack.fake.thread(CHANNEL, ROOT_TS)]
+    assert texts.count("Deployed the fix at 10:42.") == 1
+    lookups = slack.fake.calls_to("conversations.replies")
+    assert len(lookups) == 1 and lookups[0].args.get("ts") == ROOT_TS
+    # the recovered post is recorded as ours (its echo is recognised, an edit would edit it)
+    [posted] = [m for m in slack.fake.thread(CHANNEL, ROOT_TS) if m["text"] == "Deployed the fix at 10:42."]
+    with slack.runtime.db.reading() as session:
+        comment_id = slack.comments()[-1].id
+        recorded = [m.message_id for m in links.messages_of_comment(session, comment_id=comment_id)]
+    assert recorded == [posted["ts"]]
 
 
 @pytest.mark.parametrize(

@@ -27,8 +27,9 @@ from assistdesk.i18n import Catalogs, Translator
 from assistdesk.outbox.jobs import Job
 from assistdesk.outcomes import Delivered, Outcome, PermanentFailure
 from assistdesk.platforms.slack import blocks
+from assistdesk.platforms.slack.blocks import SlackMessage
 from assistdesk.platforms.slack.client import SlackApi
-from assistdesk.platforms.slack.errors import Failed, code_of
+from assistdesk.platforms.slack.errors import code_of
 from assistdesk.platforms.slack.ports import Credentials
 
 T = TypeVar("T")
@@ -137,8 +138,8 @@ class SlackDelivery:
             if thread.confirmation is not None:  # an earlier attempt got through
                 return Delivered(reference=thread.confirmation)
             message = blocks.ticket_card(card, _, with_reporter=thread.root is None)
-            return await self._api.post_message(
-                credentials.bot_token, channel=thread.channel, message=message, thread_ts=thread.root
+            return await self._post(
+                job, credentials, channel=thread.channel, message=message, thread_ts=thread.root
             )
         if thread.confirmation is None:
             return PermanentFailure(
@@ -157,14 +158,15 @@ class SlackDelivery:
         card = TicketCard.from_dict(job.payload["card"])
         _ = self._(thread.locale)
         as_author = credentials.can(CUSTOMIZE)
-        outcome = await self._post_comment(credentials, thread, comment, card, _, as_author=as_author)
+        outcome = await self._post_comment(job, credentials, thread, comment, card, _, as_author=as_author)
         if as_author and isinstance(outcome, PermanentFailure) and code_of(outcome) == "missing_scope":
             # chat:write.customize not granted after all: post with the name in the text instead.
-            outcome = await self._post_comment(credentials, thread, comment, card, _, as_author=False)
+            outcome = await self._post_comment(job, credentials, thread, comment, card, _, as_author=False)
         return outcome
 
     async def _post_comment(
         self,
+        job: Job,
         credentials: Credentials,
         thread: _Thread,
         comment: CommentView,
@@ -172,13 +174,46 @@ class SlackDelivery:
         _: Translator,
         *,
         as_author: bool,
-    ) -> Delivered | Failed:
-        return await self._api.post_message(
-            credentials.bot_token,
+    ) -> Outcome:
+        return await self._post(
+            job,
+            credentials,
             channel=thread.channel,
             message=blocks.comment(comment, card, _, as_author=as_author),
             thread_ts=thread.root,
             username=blocks.author_label(comment) if as_author else None,
+        )
+
+    async def _post(
+        self,
+        job: Job,
+        credentials: Credentials,
+        *,
+        channel: str,
+        message: SlackMessage,
+        thread_ts: str | None,
+        username: str | None = None,
+    ) -> Outcome:
+        """Post once, even when an earlier attempt reached Slack and only its answer was lost: every
+        post carries the job's key as metadata, and a retry first looks for it (since shortly before
+        the job was created) in the thread or the channel."""
+        if job.is_retry:
+            found = await self._api.find_delivery(
+                credentials.bot_token,
+                channel=channel,
+                thread_ts=thread_ts,
+                delivery_key=job.idempotency_key,
+                oldest=job.created_at.timestamp() - 60,
+            )
+            if found is not None:
+                return Delivered(reference=found, data={"channel": channel, "recovered": True})
+        return await self._api.post_message(
+            credentials.bot_token,
+            channel=channel,
+            message=message,
+            thread_ts=thread_ts,
+            username=username,
+            delivery_key=job.idempotency_key,
         )
 
     async def _posted(self, thread: _Thread, comment_id: int) -> str | None:
@@ -215,8 +250,8 @@ class SlackDelivery:
             return _no_thread(thread)
         p = job.payload
         message = blocks.status_note(str(p["old"]), str(p["new"]), str(p["actor"]), self._(thread.locale))
-        return await self._api.post_message(
-            credentials.bot_token, channel=thread.channel, message=message, thread_ts=thread.root
+        return await self._post(
+            job, credentials, channel=thread.channel, message=message, thread_ts=thread.root
         )
 
     # Recording what Slack answered ---------------------------------------------------------------------

@@ -25,6 +25,9 @@ DEFAULT_TIMEOUT = 10.0
 TRIGGER_WINDOW = 2.5  # a trigger_id expires 3 s after Slack issued it, and the ack must follow
 
 
+DELIVERY_EVENT = "assistdesk_delivery"
+
+
 class SlackApi:
     def __init__(self, base_url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -89,10 +92,15 @@ class SlackApi:
         message: SlackMessage,
         thread_ts: str | None = None,
         username: str | None = None,
+        delivery_key: str | None = None,
     ) -> Delivered | Failed:
+        """`delivery_key` travels as message metadata, by which `find_delivery` recognises a post
+        whose answer was lost (Slack's chat.postMessage has no idempotency key of its own)."""
         extra: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
         if username:
             extra["username"] = username[:80]
+        if delivery_key:
+            extra["metadata"] = {"event_type": DELIVERY_EVENT, "event_payload": {"delivery": delivery_key}}
         answer = await self._call(
             "chat.postMessage",
             channel,
@@ -102,6 +110,36 @@ class SlackApi:
         if not isinstance(answer, dict):
             return answer
         return Delivered(reference=str(answer.get("ts")), data={"channel": answer.get("channel", channel)})
+
+    async def find_delivery(
+        self, token: str, *, channel: str, thread_ts: str | None, delivery_key: str, oldest: float
+    ) -> str | None:
+        """The ts of a message we posted with `delivery_key` since `oldest` (unix seconds), in the
+        thread or, without one, in the channel. None when there is none, or when Slack cannot tell us
+        (then posting again is the lesser evil: at least once)."""
+        window: dict[str, Any] = {"oldest": f"{oldest:.6f}", "include_all_metadata": True, "limit": 200}
+        if thread_ts:
+            answer = await self._call(
+                "conversations.replies",
+                channel,
+                lambda c: c.conversations_replies(channel=channel, ts=thread_ts, **window),
+                token,
+            )
+        else:
+            answer = await self._call(
+                "conversations.history",
+                channel,
+                lambda c: c.conversations_history(channel=channel, **window),
+                token,
+            )
+        if not isinstance(answer, dict):
+            return None
+        for message in answer.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == DELIVERY_EVENT and payload.get("delivery") == delivery_key:
+                return str(message.get("ts"))
+        return None
 
     async def post_ephemeral(
         self, token: str, *, channel: str, user: str, message: SlackMessage, thread_ts: str | None = None
