@@ -214,38 +214,65 @@ class Worker:
                     log.exception("releasing outbox destination %s failed", lease.key)
 
     async def _deliver_due(self, lease: store.Lease) -> bool:
-        """Deliver until there is nothing due; returns True when the lease was lost."""
+        """Deliver until there is nothing due; returns True when the lease was lost.
+
+        On an unpaced channel (webhooks, mail) a delivered job's record is committed while the next
+        job goes out: one destination is then not capped at one commit per job. Everything else
+        (a failure, a paced channel, the next read of pending jobs, the end) waits for the records
+        in flight first, so order and verdicts hold; a crash repeats at most the jobs in flight."""
         handler = self._handlers[lease.key.split(":", 1)[0]]
-        while not self._stopping:
-            jobs = await self._in_thread(self._pending(lease))
-            if not jobs:
-                return False
-            for job in jobs:
-                if self._stopping:
-                    return False
-                now = self._clock()
-                if job.available_at > now:
-                    return False
-                if lease.not_before is not None and lease.not_before > now:
-                    return False
-                if (
-                    lease.until - now
-                ).total_seconds() < self._config.delivery_timeout + _LEASE_MARGIN_SECONDS:
-                    renewed = await self._in_thread(self._renew(lease))
-                    if not renewed:
-                        log.warning("lost the lease on %s; another worker resumes it", lease.key)
-                        return True
-                outcome = await self._attempt(handler, job)
-                record = functools.partial(
-                    self._record, lease=lease, handler=handler, job=job, outcome=outcome
-                )
-                assert self._recorder is not None
-                verdict = await self._recorder.record(lease.key, record)
-                if verdict == "lost":
+        in_flight: list[asyncio.Future[str]] = []
+
+        async def settle() -> bool:
+            verdicts = await asyncio.gather(*in_flight)
+            in_flight.clear()
+            return "lost" in verdicts
+
+        try:
+            while not self._stopping:
+                if in_flight and await settle():
                     return True
-                if verdict == "stop":
+                jobs = await self._in_thread(self._pending(lease))
+                if not jobs:
                     return False
-        return False
+                for job in jobs:
+                    if self._stopping:
+                        return False
+                    now = self._clock()
+                    if job.available_at > now:
+                        return False
+                    if lease.not_before is not None and lease.not_before > now:
+                        return False
+                    if (
+                        lease.until - now
+                    ).total_seconds() < self._config.delivery_timeout + _LEASE_MARGIN_SECONDS:
+                        if in_flight and await settle():
+                            return True
+                        renewed = await self._in_thread(self._renew(lease))
+                        if not renewed:
+                            log.warning("lost the lease on %s; another worker resumes it", lease.key)
+                            return True
+                    outcome = await self._attempt(handler, job)
+                    record = functools.partial(
+                        self._record, lease=lease, handler=handler, job=job, outcome=outcome
+                    )
+                    assert self._recorder is not None
+                    if isinstance(outcome, Delivered) and self._config.rates.interval(job.channel) <= 0:
+                        in_flight.append(asyncio.ensure_future(self._recorder.record(lease.key, record)))
+                        continue
+                    if in_flight and await settle():
+                        return True
+                    verdict = await self._recorder.record(lease.key, record)
+                    if verdict == "lost":
+                        return True
+                    if verdict == "stop":
+                        return False
+            return False
+        finally:
+            if in_flight:
+                results = await asyncio.gather(*in_flight, return_exceptions=True)
+                if "lost" in results:
+                    log.warning("lost the lease on %s while recording; another worker resumes it", lease.key)
 
     def _pending(self, lease: store.Lease) -> Callable[[], list[Job]]:
         def read() -> list[Job]:
