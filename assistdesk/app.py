@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from assistdesk.runtime import Runtime, build_runtime
@@ -20,6 +21,8 @@ from assistdesk.web.pages.site import create_pages
 from assistdesk.web.problems import install_problem_handlers
 
 log = logging.getLogger(__name__)
+
+WEB_THREADS = 8
 
 API_DESCRIPTION = """\
 Tickets, comments and organizations of an assistdesk instance.
@@ -53,6 +56,10 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Request handlers run their database work in threads. Forty of them (anyio's default)
+        # fight over one GIL: a transaction holding a hot row lock (a ticket counter, an outbox
+        # destination) then waits for the interpreter while every other writer waits for it.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = WEB_THREADS
         stop = asyncio.Event()
         worker_task = asyncio.create_task(rt.worker().run(stop)) if run_worker else None
         services = [asyncio.create_task(run(stop)) for run in rt.background]
