@@ -90,6 +90,7 @@ class FakeSlack:
         self._channel_status: dict[str, Scripted] = {}
         self._ts = itertools.count(1)
         self.lose_answers: dict[str, int] = {}  # method -> how many successes to answer with a 502
+        self.lose_only: Callable[[dict[str, Any]], bool] | None = None  # which calls may be lost
         self.post_interval: float = 0.0  # > 0: at most one chat.postMessage per channel per interval
         self.interval_tolerance = 0.02
         self._last_post: dict[str, float] = {}
@@ -235,6 +236,7 @@ class FakeSlack:
             self._last_post.clear()
             self.rate_limited = 0
             self.lose_answers.clear()
+            self.lose_only = None
             self.post_interval = 0.0
             for workspace in self.workspaces.values():
                 workspace.revoked = False
@@ -266,7 +268,11 @@ class FakeSlack:
                 return self._answer(method, args, token, rule.status, body, rule.headers)
         status, body, headers = self._handle(method, args, token, request)
         with self._lock:
-            lose = self.lose_answers.get(method, 0) > 0 and body.get("ok") is True
+            lose = (
+                self.lose_answers.get(method, 0) > 0
+                and body.get("ok") is True
+                and (self.lose_only is None or self.lose_only(args))
+            )
             if lose:
                 self.lose_answers[method] -= 1
         if lose:  # done, but the answer never reaches the app (a proxy fails, a connection drops)
