@@ -113,6 +113,20 @@ def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     return result.stdout
 
 
+def wait_ready(process: subprocess.Popen[bytes], base: str, what: str, *, timeout: float) -> None:
+    """Until `base`/readyz answers 200; raises with the process's stderr if it dies or takes too long."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(
+                f"{what} did not start: " + (process.stderr.read().decode() if process.stderr else "")
+            )
+        time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def served(env: dict[str, str], *args: str) -> Iterator[str]:
     """`assistdesk serve` as a subprocess; yields its base URL once /readyz answers."""
@@ -125,16 +139,7 @@ def served(env: dict[str, str], *args: str) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "serve did not start: " + (process.stderr.read().decode() if process.stderr else "")
-                )
-            time.sleep(0.1)
+        wait_ready(process, base, "serve", timeout=60)
         yield base
     finally:
         process.send_signal(signal.SIGTERM)

@@ -26,7 +26,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
-import httpx
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import create_engine, text
 
@@ -44,6 +43,7 @@ from bench.common import (
     percentile,
     report,
     served,
+    wait_ready,
 )
 from tests.fakes.slack_api import FakeSlack
 
@@ -184,16 +184,7 @@ def baseline(env: dict[str, str]) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "baseline did not start: " + (process.stderr.read().decode() if process.stderr else "")
-                )
-            time.sleep(0.1)
+        wait_ready(process, base, "baseline", timeout=30)
         yield base
     finally:
         process.terminate()

@@ -3,50 +3,23 @@ the first admin; `serve --demo` opens a desk with demo data and says how to sign
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 
-from tests.e2e.test_operator_session import ASSISTDESK, free_port
+from tests.e2e.serving import serve_env, start_serve, stop
+from tests.fakes.live import free_port
 from tests.pages.conftest import csrf_of
 
 
 def _start(tmp_path: Path, db_url: str, *args: str) -> tuple[subprocess.Popen[bytes], str, Path]:
     port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("ASSISTDESK_", "SLACK_", "LARK_"))},
-        "ASSISTDESK_DATABASE_URL": db_url,
-        "ASSISTDESK_SECRET_KEY": "e2e-secret-key-" + "k" * 30,
-        "ASSISTDESK_PUBLIC_URL": f"http://127.0.0.1:{port}",
-    }
     log_path = tmp_path / f"serve-{port}.log"
-    process = subprocess.Popen(
-        [*ASSISTDESK, "serve", "--port", str(port), *args],
-        env=env,
-        cwd=tmp_path,
-        stdout=log_path.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return process, base, log_path
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise AssertionError("serve did not become ready:\n" + log_path.read_text())
-        time.sleep(0.1)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    process.wait(20)
+    env = serve_env(db_url, ASSISTDESK_PUBLIC_URL=f"http://127.0.0.1:{port}")
+    process, base = start_serve(env, tmp_path, log_path, *args, port=port)
+    return process, base, log_path
 
 
 def test_the_first_start_prints_a_one_time_link_for_the_first_admin(db_url: str, tmp_path: Path) -> None:
@@ -74,13 +47,13 @@ def test_the_first_start_prints_a_one_time_link_for_the_first_admin(db_url: str,
         again = httpx.Client(base_url=base, timeout=10)
         assert again.get(link.group(1).replace(base, "")).status_code == 410
     finally:
-        _stop(process)
+        stop(process)
     # an admin exists now: no link on the next start
     process, _, log = _start(tmp_path, db_url)
     try:
         assert "create the first one" not in log.read_text()
     finally:
-        _stop(process)
+        stop(process)
 
 
 def test_demo_fills_an_empty_desk_and_says_how_to_sign_in(db_url: str, tmp_path: Path) -> None:
@@ -98,4 +71,4 @@ def test_demo_fills_an_empty_desk_and_says_how_to_sign_in(db_url: str, tmp_path:
         everything = browser.get("/agent/queue/all").text
         assert "Checkout page times out" in everything and "Globex" in everything
     finally:
-        _stop(process)
+        stop(process)

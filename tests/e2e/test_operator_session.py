@@ -3,27 +3,15 @@ and the REST API exactly as documented in INTERFACE.md."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.e2e.serving import ASSISTDESK, serve_env, start_serve, stop
 from tests.fakes.sink import Sink
-
-ASSISTDESK = [sys.executable, "-m", "assistdesk"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Operator:
@@ -48,43 +36,14 @@ class Operator:
 
 @pytest.fixture
 def served(db_url: str, tmp_path: Path) -> Iterator[tuple[Operator, str]]:
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("ASSISTDESK_", "SLACK_", "LARK_"))},
-        "ASSISTDESK_DATABASE_URL": db_url,
-        "ASSISTDESK_SECRET_KEY": "e2e-secret-key-" + "k" * 30,
-        "ASSISTDESK_PUBLIC_URL": "https://support.example.test",
-        "ASSISTDESK_TICKET_PREFIX": "ACME",
-    }
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen(
-        [*ASSISTDESK, "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    env = serve_env(
+        db_url, ASSISTDESK_PUBLIC_URL="https://support.example.test", ASSISTDESK_TICKET_PREFIX="ACME"
     )
-    base = f"http://127.0.0.1:{port}"
+    process, base = start_serve(env, tmp_path, tmp_path / "serve.log")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise AssertionError("serve did not become ready:\n" + (tmp_path / "serve.log").read_text())
-            time.sleep(0.1)
         yield Operator(env, tmp_path), base
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        stop(process)
 
 
 def test_an_operator_sets_up_a_customer_and_works_a_ticket(served: tuple[Operator, str]) -> None:

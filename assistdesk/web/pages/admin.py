@@ -41,7 +41,15 @@ from assistdesk.outbox import admin as outbox
 from assistdesk.outbox.models import JobStatus, OutboxJob
 from assistdesk.web.pages.agent import page
 from assistdesk.web.pages.forms import errors_of
-from assistdesk.web.pages.guard import checked_form, field, locale_of, runtime_of, secure_cookies, set_cookie
+from assistdesk.web.pages.guard import (
+    checked_form,
+    field,
+    locale_of,
+    runtime_of,
+    secure_cookies,
+    set_cookie,
+    translator,
+)
 from assistdesk.web.pages.viewers import Staff, staff
 
 router = APIRouter(prefix="/agent/admin")
@@ -114,7 +122,7 @@ def _notices(request: Request, _: Translator) -> list[str]:
 
 
 def _page(request: Request, template: str, viewer: Staff, status: int = 200, **context: Any) -> Response:
-    _ = _translator(request)
+    _ = translator(request)
     context.setdefault("errors", {})
     context.setdefault("values", {})
     response = page(request, template, viewer, status, flashes=_notices(request, _), **context)
@@ -123,10 +131,6 @@ def _page(request: Request, template: str, viewer: Staff, status: int = 200, **c
             FLASH_COOKIE, path=BASE, secure=secure_cookies(request), httponly=True, samesite="lax"
         )
     return response
-
-
-def _translator(request: Request) -> Translator:
-    return runtime_of(request).catalogs.translator(locale_of(request), "web")
 
 
 # Running a change --------------------------------------------------------------------------------
@@ -431,7 +435,7 @@ async def add_domains(request: Request, org_id: int) -> Response:
     viewer = staff(request, admin=True)
     form = await checked_form(request)
     raw = field(form, "domains")
-    _ = _translator(request)
+    _ = translator(request)
 
     def work(uow: UnitOfWork) -> Notice:
         org = orgs.get_org_by_id(uow.session, org_id)
@@ -475,7 +479,7 @@ async def change_feature(request: Request, org_id: int) -> Response:
     viewer = staff(request, admin=True)
     form = await checked_form(request)
     feature, action = field(form, "feature").strip().lower(), field(form, "action")
-    _ = _translator(request)
+    _ = translator(request)
 
     def work(uow: UnitOfWork) -> Notice:
         org = orgs.get_org_by_id(uow.session, org_id)
@@ -505,7 +509,7 @@ async def connect(request: Request, org_id: int) -> Response:
         field(form, name).strip() for name in ("platform", "workspace", "channel")
     )
     values = {"link-platform": platform, "link-workspace": workspace, "link-channel": channel}
-    _ = _translator(request)
+    _ = translator(request)
 
     def work(uow: UnitOfWork) -> Notice:
         org = orgs.get_org_by_id(uow.session, org_id)
@@ -540,7 +544,7 @@ async def connect(request: Request, org_id: int) -> Response:
 async def disconnect(request: Request, org_id: int, link_id: int) -> Response:
     viewer = staff(request, admin=True)
     await checked_form(request)
-    _ = _translator(request)
+    _ = translator(request)
 
     def work(uow: UnitOfWork) -> Notice:
         mine = links.list_channel_links(uow.session, organization_id=org_id)
@@ -602,7 +606,7 @@ async def decide(request: Request, request_id: int) -> Response:
     viewer = staff(request, admin=True)
     form = await checked_form(request)
     decision, note, back = field(form, "decision"), field(form, "note"), field(form, "back")
-    _ = _translator(request)
+    _ = translator(request)
     runtime = runtime_of(request)
 
     def asked() -> tuple[int, str]:
@@ -707,7 +711,7 @@ async def create_token(request: Request) -> Response:
     email, scope, name = field(form, "agent_email"), field(form, "scope"), field(form, "name")
     values = {"agent_email": email, "scope": scope, "name": name}
     runtime = runtime_of(request)
-    _ = _translator(request)
+    _ = translator(request)
 
     def work(uow: UnitOfWork) -> dict[str, str]:
         if scope not in ("agent", "admin"):

@@ -31,10 +31,10 @@ from assistdesk.web.pages.guard import (
     checked_form,
     field,
     local_path,
-    locale_of,
     runtime_of,
     set_cookie,
     sign_in_allowed,
+    translator,
 )
 from assistdesk.web.pages.presenters import comment_items, ticket_rows
 from assistdesk.web.pages.rendering import render
@@ -46,14 +46,13 @@ PAGE_SIZE = 50
 COUNT_CAP = 1000
 NEXT_COOKIE = "adk_agent_next"
 QUEUES = ("new", "mine", "waiting", "all")
-LIMITED = "-"  # what a login attempt returns when its rate limit is used up
 WORKING = (Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER)
 
 
 def page(
     request: Request, template: str, viewer: Staff | None, status: int = 200, **context: Any
 ) -> Response:
-    _ = runtime_of(request).catalogs.translator(locale_of(request), "web")
+    _ = translator(request)
     return render(
         request,
         template,
@@ -95,19 +94,8 @@ async def login(request: Request) -> Response:
     email, password = field(form, "email").strip(), field(form, "password")
     runtime = runtime_of(request)
 
-    def attempt() -> str | None:
-        allowed = sign_in_allowed(request, "password", email)
-        if not allowed:
-            return LIMITED
-        with runtime.db.reading() as session:
-            agent = people.check_agent_password(session, email=email, password=password) if email else None
-        if agent is None:
-            return None
-        return runtime.db.run(lambda uow: access.open_session(uow, agent=uow.session.merge(agent)))
-
-    token = await anyio.to_thread.run_sync(attempt)
-    _ = runtime.catalogs.translator(locale_of(request), "web")
-    if token == LIMITED:
+    _ = translator(request)
+    if not await anyio.to_thread.run_sync(sign_in_allowed, request, "password", email):
         return page(
             request,
             "agent/login.html",
@@ -116,6 +104,15 @@ async def login(request: Request) -> Response:
             errors={"form": _("Too many attempts. Wait 15 minutes, then try again.")},
             email=email,
         )
+
+    def attempt() -> str | None:
+        with runtime.db.reading() as session:
+            agent = people.check_agent_password(session, email=email, password=password) if email else None
+        if agent is None:
+            return None
+        return runtime.db.run(lambda uow: access.open_session(uow, agent=uow.session.merge(agent)))
+
+    token = await anyio.to_thread.run_sync(attempt)
     if token is None:
         return page(
             request,

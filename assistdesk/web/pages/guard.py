@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistdesk.errors import DomainError
-from assistdesk.i18n import negotiate, normalise
+from assistdesk.i18n import Translator, negotiate, normalise
 from assistdesk.runtime import Runtime
 
 CSRF_COOKIE = "adk_csrf"
@@ -142,6 +142,11 @@ def locale_of(request: Request) -> str:
         return chosen
     found = negotiate(request.headers.get("accept-language"))
     return found if found in ("en", "ja") else "en"
+
+
+def translator(request: Request) -> Translator:
+    """The page's words in the reader's language (the `web` catalog, then `common`)."""
+    return runtime_of(request).catalogs.translator(locale_of(request), "web")
 
 
 def local_path(raw: str | None, *, under: str, default: str) -> str:

@@ -34,6 +34,7 @@ from assistdesk.web.pages.guard import (
     runtime_of,
     set_cookie,
     sign_in_allowed,
+    translator,
 )
 from assistdesk.web.pages.presenters import comment_items, ticket_rows
 from assistdesk.web.pages.rendering import render
@@ -64,7 +65,7 @@ def _page(
 
 
 def _site_name(request: Request) -> str:
-    _ = runtime_of(request).catalogs.translator(locale_of(request), "web")
+    _ = translator(request)
     return _("Help center")
 
 
@@ -189,7 +190,7 @@ def _too_many(request: Request) -> Response:
 
 
 def _t(request: Request, message: str, **params: Any) -> str:
-    return runtime_of(request).catalogs.translator(locale_of(request), "web")(message, **params)
+    return translator(request)(message, **params)
 
 
 # My requests -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from assistdesk.i18n import words
-from assistdesk.web.pages.guard import csrf_token, issue_csrf_cookie, locale_of, runtime_of
+from assistdesk.web.pages.guard import csrf_token, issue_csrf_cookie, translator
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -41,9 +41,8 @@ def _when(value: datetime | None, locale: str) -> str:
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> HTMLResponse:
-    locale = locale_of(request)
-    runtime = runtime_of(request)
-    _ = runtime.catalogs.translator(locale, "web")
+    _ = translator(request)
+    locale = _.locale
     values: dict[str, Any] = {
         "_": _,
         "ngettext": _.ngettext,

@@ -10,14 +10,14 @@ from assistdesk.domain.access import service as access
 from assistdesk.errors import DomainError
 from assistdesk.web.pages.agent import page
 from assistdesk.web.pages.forms import errors_of
-from assistdesk.web.pages.guard import checked_form, field, locale_of, runtime_of
+from assistdesk.web.pages.guard import checked_form, field, runtime_of, translator
 from assistdesk.web.pages.viewers import AGENT_COOKIE, keep_session
 
 router = APIRouter(prefix="/agent/setup")
 
 
 def _expired(request: Request) -> Response:
-    _ = runtime_of(request).catalogs.translator(locale_of(request), "web")
+    _ = translator(request)
     return page(
         request,
         "error.html",
@@ -46,7 +46,7 @@ async def create_admin(request: Request) -> Response:
     values = {name: field(form, name) for name in ("token", "email", "name")}
     password, again = field(form, "password"), field(form, "password_again")
     runtime = runtime_of(request)
-    _ = runtime.catalogs.translator(locale_of(request), "web")
+    _ = translator(request)
     if password != again:
         return page(
             request,

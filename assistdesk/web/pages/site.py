@@ -20,9 +20,8 @@ from assistdesk.web.pages.guard import (
     checked_form,
     field,
     local_path,
-    locale_of,
-    runtime_of,
     set_cookie,
+    translator,
 )
 from assistdesk.web.pages.rendering import render
 from assistdesk.web.pages.viewers import AdminOnly, SignInRequired
@@ -33,7 +32,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 
 def _error_page(request: Request, status: int, title: str, message: str) -> Response:
     agent_side = request.url.path.startswith("/agent")
-    _ = runtime_of(request).catalogs.translator(locale_of(request), "web")
+    _ = translator(request)
     return render(
         request,
         "error.html",
@@ -77,7 +76,7 @@ def create_pages(runtime: Runtime) -> FastAPI:
 
     @pages.exception_handler(AdminOnly)
     async def _admin_only(request: Request, _: AdminOnly) -> Response:
-        t = runtime_of(request).catalogs.translator(locale_of(request), "web")
+        t = translator(request)
         return _error_page(request, 403, t("Admins only"), t("This page is for admins."))
 
     @pages.exception_handler(DomainError)
@@ -86,14 +85,14 @@ def create_pages(runtime: Runtime) -> FastAPI:
 
     @pages.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        t = runtime_of(request).catalogs.translator(locale_of(request), "web")
+        t = translator(request)
         title = t("Page not found") if exc.status_code == 404 else str(exc.detail or exc.status_code)
         return _error_page(request, exc.status_code, title, t("There is nothing at this address."))
 
     @pages.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("page %s failed", request.url.path, exc_info=exc)
-        t = runtime_of(request).catalogs.translator(locale_of(request), "web")
+        t = translator(request)
         return _error_page(
             request, 500, t("Something went wrong"), t("The error was logged. Please try again.")
         )
