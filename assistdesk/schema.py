@@ -8,6 +8,7 @@ from typing import Any
 from assistdesk.bridge.slack import models as _slack
 from assistdesk.db.base import Base
 from assistdesk.domain.access import models as _access
+from assistdesk.domain.links import hints as _hints
 from assistdesk.domain.links import models as _links
 from assistdesk.domain.orgs import models as _orgs
 from assistdesk.domain.people import models as _people
@@ -16,7 +17,7 @@ from assistdesk.domain.tickets import search as _search
 from assistdesk.domain.webhooks import models as _webhooks
 from assistdesk.outbox import models as _outbox
 
-MODULES = (_orgs, _people, _tickets, _links, _webhooks, _outbox, _slack, _access)
+MODULES = (_orgs, _people, _tickets, _links, _webhooks, _outbox, _slack, _access, _hints)
 metadata = Base.metadata
 
 # Made by migration 0004 for one database each and not modelled: the ticket text index (on SQLite an

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import ChatMessage, ChatPlatform, Direction, TicketThread
-from assistdesk.domain.orgs.enums import Feature, FeatureState
+from assistdesk.domain.orgs.entitlements import channel_mode
+from assistdesk.domain.orgs.enums import ChatMode, Feature, FeatureState
 from assistdesk.domain.people import service as people
 from assistdesk.domain.people.models import Contact
 from assistdesk.domain.tickets import service as tickets
@@ -77,10 +78,16 @@ class Entitlement:
     plan: str | None = None
     required_plan: str | None = None
     feature_state: str | None = None  # off, requested, enabled, suspended
+    mode: ChatMode = ChatMode.NONE  # what the channel may do now (domain.orgs.entitlements)
 
     @property
     def allowed(self) -> bool:
         return self.access is Access.ALLOWED
+
+    @property
+    def interacts(self) -> bool:
+        """Two-way: thread replies become comments; Slack's 🎫 and /assist open requests."""
+        return self.allowed and self.mode is ChatMode.INTERACT
 
 
 class NotEntitled(NotAllowed):
@@ -111,7 +118,7 @@ def entitlement(session: Session, place: ChatPlace) -> Entitlement:
         return Entitlement(Access.PLAN_TOO_LOW, **common)
     if state is not FeatureState.ENABLED:
         return Entitlement(Access.NOT_ENABLED, **common)
-    return Entitlement(Access.ALLOWED, **common)
+    return Entitlement(Access.ALLOWED, **common, mode=channel_mode(org, feature))
 
 
 # Opening a request -------------------------------------------------------------------------------

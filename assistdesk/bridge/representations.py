@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from assistdesk.bridge.views import author_label
+from assistdesk.domain.orgs.entitlements import chat_mode
 from assistdesk.domain.orgs.enums import Feature
 from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.tickets.models import Attachment, Comment, Ticket
@@ -110,6 +111,9 @@ class OrganizationOut(BaseModel):
     features: dict[str, Literal["off", "requested", "enabled", "suspended"]] = Field(
         examples=[{"slack": "enabled", "lark": "off"}]
     )
+    chat: Literal["none", "create_and_follow", "interact"] = Field(
+        description="what the plan allows in an enabled Slack or Lark channel"
+    )
 
 
 def organization_out(org: Organization) -> OrganizationOut:
@@ -118,4 +122,5 @@ def organization_out(org: Organization) -> OrganizationOut:
         plan=org.plan,
         domains=[d.domain for d in org.domains],
         features={f.value: org.feature_state(f).value for f in Feature},
+        chat=chat_mode(org).value,
     )

@@ -24,7 +24,9 @@ class Feature(StrEnum):
 
     @property
     def minimum_plan(self) -> Plan:
-        return {Feature.SLACK: Plan.PREMIUM, Feature.LARK: Plan.ENTERPRISE}[self]
+        """Both chat tools come with Enterprise (create and follow) and Premium (two-way): the plan
+        page's row is the same for Slack and Lark (INTERFACE.md, *Support plans*)."""
+        return Plan.ENTERPRISE
 
     def allowed_on(self, plan: Plan) -> bool:
         return plan.rank >= self.minimum_plan.rank
@@ -47,3 +49,11 @@ class RequestStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     DENIED = "denied"
+
+
+class ChatMode(StrEnum):
+    """What an enabled chat channel may do, by plan (`entitlements.chat_mode`), in rising order."""
+
+    NONE = "none"
+    CREATE_AND_FOLLOW = "create_and_follow"  # @mention → form → ticket; updates posted in its thread
+    INTERACT = "interact"  # all of the above, plus two-way thread sync, and 🎫 and /assist in Slack
