@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -107,7 +108,7 @@ def entitlement(session: Session, place: ChatPlace) -> Entitlement:
         return Entitlement(Access.NOT_CONNECTED, feature.value, required_plan=feature.minimum_plan.value)
     org = link.organization
     state = org.feature_state(feature)
-    common = {
+    common: dict[str, Any] = {
         "feature": feature.value,
         "organization": org.name,
         "plan": org.plan,

@@ -31,7 +31,7 @@ WEB_API = Path(__file__).resolve().parent.parent / "fixtures" / "slack" / "web_a
 TRIGGER_SECONDS = 3.0
 ALL_SCOPES = (
     "commands,chat:write,chat:write.customize,reactions:read,channels:history,groups:history,"
-    "users:read,users:read.email,files:read"
+    "users:read,users:read.email,files:read,app_mentions:read"
 )
 
 

@@ -1,5 +1,5 @@
-"""Story 5: only premium organizations with Slack enabled open requests; everyone else is told why
-(the plan needed and where to ask), and nothing is created."""
+"""Story 5: only enterprise and premium organizations with Slack enabled open requests; everyone
+else is told why (the plan needed and where to ask), and nothing is created."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ FEATURES = "https://help.example.test/help/features"
             f"described at {FEATURES}.",
         ),
         (
-            {"plan": "enterprise", "enable": False},
-            "Support requests from Slack need the Premium plan; Acme is on Enterprise. Your organization's "
+            {"plan": "developer", "enable": False},
+            "Support requests from Slack need the Enterprise plan; Acme is on Developer. Your organization's "
             f"admin can ask for an upgrade at {FEATURES}.",
         ),
         (

@@ -73,6 +73,7 @@ def test_a_workspace_installs_through_oauth_and_its_events_are_authorized_from_o
             "users:read",
             "users:read.email",
             "files:read",
+            "app_mentions:read",
         ]
         assert all(
             f in start.headers["set-cookie"] for f in ("HttpOnly", "Secure", "SameSite=lax", "Path=/slack/")
@@ -181,6 +182,7 @@ def test_the_manifest_lists_exactly_what_the_app_uses(capsys: pytest.CaptureFixt
                 "users:read",
                 "users:read.email",
                 "files:read",
+                "app_mentions:read",
             ]
         },
     }
@@ -191,6 +193,7 @@ def test_the_manifest_lists_exactly_what_the_app_uses(capsys: pytest.CaptureFixt
             "message.groups",
             "app_uninstalled",
             "tokens_revoked",
+            "app_mention",
         ],
         "request_url": url,
     }

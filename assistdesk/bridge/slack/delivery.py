@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from assistdesk.bridge.slack import jobs
 from assistdesk.bridge.slack.installations import Installations
+from assistdesk.bridge.slack.mentions import MentionAnswers
 from assistdesk.bridge.slack.prompts import PromptMaker
 from assistdesk.bridge.views import CommentView, TicketCard
 from assistdesk.db.uow import Database, UnitOfWork
@@ -26,7 +27,7 @@ from assistdesk.domain.links.models import ChatPlatform, Direction, TicketThread
 from assistdesk.i18n import Catalogs, Translator
 from assistdesk.outbox.jobs import Job
 from assistdesk.outcomes import Delivered, Outcome, PermanentFailure
-from assistdesk.platforms.slack import blocks
+from assistdesk.platforms.slack import blocks, plan_blocks
 from assistdesk.platforms.slack.blocks import SlackMessage
 from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.errors import code_of
@@ -87,12 +88,14 @@ class SlackDelivery:
         self._installations = installations
         self._catalogs = catalogs
         self._prompts = PromptMaker(db=db, api=api, catalogs=catalogs, public_url=public_url)
+        self._mentions = MentionAnswers(db=db, api=api, catalogs=catalogs, public_url=public_url)
         self._kinds: dict[str, Callable[[Job, _Thread, Credentials], Awaitable[Outcome]]] = {
             jobs.CARD: self._card,
             jobs.COMMENT: self._comment,
             jobs.COMMENT_EDIT: self._comment_edit,
             jobs.COMMENT_DELETE: self._comment_delete,
             jobs.STATUS_NOTE: self._status_note,
+            jobs.UPDATE: self._update,
         }
 
     async def _read(self, work: Callable[[Session], T]) -> T:
@@ -106,12 +109,14 @@ class SlackDelivery:
         return self._catalogs.translator(locale, "slack")
 
     async def deliver(self, job: Job) -> Outcome:
-        if job.kind == jobs.REACTION:
+        if job.kind in _PRIVATE:
             workspace = str(job.payload["ws"])
             credentials = await self._installations.for_workspace(workspace)
             if credentials is None:
                 return _not_installed(workspace)
-            return await self._prompts.answer(job, credentials)
+            if job.kind == jobs.REACTION:
+                return await self._prompts.answer(job, credentials)
+            return await self._mentions.answer(job, credentials)
         handler = self._kinds.get(job.kind)
         if handler is None:
             return PermanentFailure(f"unknown Slack job kind {job.kind!r}")
@@ -137,7 +142,8 @@ class SlackDelivery:
         if job.payload.get("initial"):
             if thread.confirmation is not None:  # an earlier attempt got through
                 return Delivered(reference=thread.confirmation)
-            message = blocks.ticket_card(card, _, with_reporter=thread.root is None)
+            follow = bool(job.payload.get("follow"))
+            message = blocks.ticket_card(card, _, with_reporter=thread.root is None, follow=follow)
             return await self._post(
                 job, credentials, channel=thread.channel, message=message, thread_ts=thread.root
             )
@@ -146,7 +152,9 @@ class SlackDelivery:
                 f"the card of {card.key} was never posted in {thread.channel} (see its earlier failed "
                 "delivery), so there is nothing to update"
             )
-        message = blocks.ticket_card(card, _, with_reporter=thread.root == thread.confirmation)
+        message = blocks.ticket_card(
+            card, _, with_reporter=thread.root == thread.confirmation, follow=bool(job.payload.get("follow"))
+        )
         return await self._api.update_message(
             credentials.bot_token, channel=thread.channel, ts=thread.confirmation, message=message
         )
@@ -254,10 +262,23 @@ class SlackDelivery:
             job, credentials, channel=thread.channel, message=message, thread_ts=thread.root
         )
 
+    async def _update(self, job: Job, thread: _Thread, credentials: Credentials) -> Outcome:
+        """Create-and-follow: one update in the thread (title, link, status, latest comment)."""
+        if thread.root is None:
+            return _no_thread(thread)
+        p = job.payload
+        card = TicketCard.from_dict(p["card"])
+        comment = CommentView.from_dict(p["comment"]) if p.get("comment") else None
+        change = (str(p["old"]), str(p["new"]), str(p["actor"])) if p.get("new") else None
+        message = plan_blocks.follow_update(card, comment, self._(thread.locale), status_change=change)
+        return await self._post(
+            job, credentials, channel=thread.channel, message=message, thread_ts=thread.root
+        )
+
     # Recording what Slack answered ---------------------------------------------------------------------
 
     def after_delivery(self, uow: UnitOfWork, job: Job, outcome: Delivered) -> None:
-        if job.kind == jobs.REACTION or outcome.reference is None or outcome.data.get("skipped"):
+        if job.kind in _PRIVATE or outcome.reference is None or outcome.data.get("skipped"):
             return
         if job.kind in (jobs.COMMENT_EDIT, jobs.COMMENT_DELETE):
             return
@@ -285,6 +306,9 @@ class SlackDelivery:
 
     async def aclose(self) -> None:
         await self._api.aclose()
+
+
+_PRIVATE = frozenset({jobs.REACTION, jobs.MENTION, jobs.HINT})  # ephemeral answers, about no thread
 
 
 def _thread(session: Session, thread_id: int) -> _Thread | None:

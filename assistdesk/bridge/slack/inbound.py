@@ -25,8 +25,9 @@ from assistdesk.bridge.slack.installations import Installations
 from assistdesk.bridge.slack.intake import Intake
 from assistdesk.bridge.slack.models import SlackDraft
 from assistdesk.db.uow import Database, UnitOfWork
+from assistdesk.domain.links import hints
 from assistdesk.domain.links import service as links
-from assistdesk.domain.links.models import ChatIdentity, ChatPlatform
+from assistdesk.domain.links.models import ChatIdentity, ChatPlatform, TicketThread
 from assistdesk.domain.text import normalise_email
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.errors import Invalid
@@ -42,6 +43,7 @@ from assistdesk.platforms.slack.ports import (
     FormProblem,
     FormSource,
     FormSubmission,
+    Mention,
     Reaction,
     Refusal,
     Reply,
@@ -62,8 +64,11 @@ TITLE_MAX = 255
 
 
 def refusal_of(entitlement: Entitlement, *, channel: str, features_url: str) -> Refusal:
+    """Why requests cannot be opened this way here; an allowed channel that only creates and follows
+    (Enterprise) is told that 🎫 and /assist come with Premium and that @mention works."""
+    access = Access.CREATE_ONLY if entitlement.allowed else Access(entitlement.access.value)
     return Refusal(
-        access=Access(entitlement.access.value),
+        access=access,
         channel=channel,
         features_url=features_url,
         organization=entitlement.organization,
@@ -127,6 +132,9 @@ class SlackInbound:
     async def thread_reply(self, reply: ThreadReply) -> None:
         await self._intake.submit(functools.partial(_accept_reply, reply))
 
+    async def mentioned(self, mention: Mention) -> None:
+        await self._intake.submit(functools.partial(_accept_mention, mention))
+
     async def reply_edited(self, edit: ReplyEdit) -> None:
         await self._intake.submit(functools.partial(_accept_change, edit, jobs.reply_edit(edit)))
 
@@ -153,7 +161,7 @@ class SlackInbound:
         asker, entitlement = await self._read(state)
         if command.text.strip().lower() in HELP_WORDS:
             return Reply(asker.locale, help=True)
-        if not entitlement.allowed:
+        if not entitlement.interacts:
             return Reply(asker.locale, refusal=self._refusal(entitlement, command.channel))
         text = command.text.strip()
         return Reply(
@@ -276,23 +284,64 @@ def _accept_reaction(reaction: Reaction, uow: UnitOfWork) -> list[NewJob]:
     return []
 
 
-def _in_ticket_thread(uow: UnitOfWork, workspace: str, channel: str, thread_ts: str) -> bool:
-    return (
-        links.find_thread(
-            uow.session, platform=SLACK.value, workspace=workspace, channel=channel, thread_root=thread_ts
-        )
-        is not None
+def _ticket_thread(uow: UnitOfWork, workspace: str, channel: str, thread_ts: str) -> TicketThread | None:
+    return links.find_thread(
+        uow.session, platform=SLACK.value, workspace=workspace, channel=channel, thread_root=thread_ts
     )
 
 
-def _accept_reply(reply: ThreadReply, uow: UnitOfWork) -> list[NewJob]:
+def _in_ticket_thread(uow: UnitOfWork, workspace: str, channel: str, thread_ts: str) -> bool:
+    return _ticket_thread(uow, workspace, channel, thread_ts) is not None
+
+
+def _claim_message(uow: UnitOfWork, workspace: str, channel: str, ts: str) -> bool:
     """A new message is claimed by (channel, ts) rather than event_id: a retry keeps both, and the
-    same message delivered under two event ids (message and app_mention) keeps the ts. Our own posts
-    never get here (they are bots); add_reply would drop them anyway, by their recorded ts."""
-    if not _in_ticket_thread(uow, reply.workspace, reply.channel, reply.thread_ts):
+    same message delivered under two event ids (message and app_mention) keeps the ts."""
+    key = f"message:{workspace}:{channel}:{ts}"
+    return links.claim_receipt(uow, platform=SLACK.value, key=key)
+
+
+def _accept_reply(reply: ThreadReply, uow: UnitOfWork) -> list[NewJob]:
+    """A reply in a ticket's thread becomes a comment when the plan is two-way at this moment;
+    otherwise its author is told, once per thread, where to reply instead. Our own posts never get
+    here (they are bots); add_reply would drop them anyway, by their recorded ts."""
+    thread = _ticket_thread(uow, reply.workspace, reply.channel, reply.thread_ts)
+    if thread is None or not _claim_message(uow, reply.workspace, reply.channel, reply.ts):
         return []
-    key = f"message:{reply.workspace}:{reply.channel}:{reply.ts}"
-    return [jobs.reply(reply)] if links.claim_receipt(uow, platform=SLACK.value, key=key) else []
+    place = ChatPlace(SLACK, reply.workspace, reply.channel)
+    if chat.entitlement(uow.session, place).interacts:
+        return [jobs.reply(reply)]
+    if hints.claim_hint(uow, thread_id=thread.id, user_id=reply.user):
+        return [jobs.hint(reply, ticket_id=thread.ticket_id)]
+    return []
+
+
+def _accept_mention(mention: Mention, uow: UnitOfWork) -> list[NewJob]:
+    """An @mention opens one prompt, however often Slack delivers it. Inside a ticket's thread it
+    never opens a second ticket: on a two-way plan it is a comment, otherwise the person is pointed
+    to the ticket."""
+    if not _claim_message(uow, mention.workspace, mention.channel, mention.ts):
+        return []
+    thread = (
+        _ticket_thread(uow, mention.workspace, mention.channel, mention.thread_ts)
+        if mention.thread_ts
+        else None
+    )
+    if thread is None:
+        return [jobs.mention(mention)]
+    place = ChatPlace(SLACK, mention.workspace, mention.channel)
+    if chat.entitlement(uow.session, place).interacts and mention.text:
+        reply = ThreadReply(
+            event_id=mention.event_id,
+            workspace=mention.workspace,
+            channel=mention.channel,
+            thread_ts=thread.thread_root or mention.thread_ts or "",
+            ts=mention.ts,
+            user=mention.user,
+            text=mention.text,
+        )
+        return [jobs.reply(reply)]
+    return [jobs.mention(mention, ticket_id=thread.ticket_id)]
 
 
 def _accept_change(change: ReplyEdit | ReplyDeletion, job: NewJob, uow: UnitOfWork) -> list[NewJob]:

@@ -17,6 +17,7 @@ from assistdesk.domain.links.models import TicketThread
 from assistdesk.outbox.jobs import NewJob, destination_key, idempotency_key
 from assistdesk.platforms.slack.ports import (
     FormSource,
+    Mention,
     Reaction,
     ReplyDeletion,
     ReplyEdit,
@@ -37,6 +38,9 @@ REPLY = "slack.reply"
 REPLY_EDIT = "slack.reply_edit"
 REPLY_DELETE = "slack.reply_delete"
 PREFILL = "slack.prefill"
+MENTION = "slack.mention"  # an @mention: the prompt, help, a pointer or an explanation, privately
+HINT = "slack.hint"  # a reply not synced on the plan: told once per thread and person, privately
+UPDATE = "slack.update"  # create-and-follow: an update in the thread (title, link, latest comment)
 
 
 def destination(workspace: str, channel: str) -> str:
@@ -53,6 +57,40 @@ def reaction(event: Reaction) -> NewJob:
         kind=REACTION,
         payload={"ws": event.workspace, "ch": event.channel, "ts": event.message_ts, "user": event.user},
         idempotency_key=idempotency_key("slack", event.event_id, REACTION),
+    )
+
+
+def mention(event: Mention, *, ticket_id: int | None = None) -> NewJob:
+    """`ticket_id`: the mention was written in that ticket's thread (no second ticket opens there)."""
+    return NewJob(
+        destination=destination(event.workspace, event.channel),
+        kind=MENTION,
+        payload={
+            "ws": event.workspace,
+            "ch": event.channel,
+            "ts": event.ts,
+            "thread_ts": event.thread_ts,
+            "user": event.user,
+            "text": event.text,
+            "ticket_id": ticket_id,
+        },
+        idempotency_key=idempotency_key("slack", event.workspace, event.channel, event.ts, MENTION),
+    )
+
+
+def hint(event: ThreadReply, *, ticket_id: int) -> NewJob:
+    return NewJob(
+        destination=destination(event.workspace, event.channel),
+        kind=HINT,
+        payload={
+            "ws": event.workspace,
+            "ch": event.channel,
+            "ts": event.ts,
+            "thread_ts": event.thread_ts,
+            "user": event.user,
+            "ticket_id": ticket_id,
+        },
+        idempotency_key=idempotency_key("slack", event.workspace, event.channel, event.ts, HINT),
     )
 
 

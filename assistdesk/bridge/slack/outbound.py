@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistdesk.bridge import views
+from assistdesk.bridge import follow, views
 from assistdesk.bridge.dispatch import EventRouter
 from assistdesk.bridge.slack import jobs
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import ChatPlatform, TicketThread
+from assistdesk.domain.orgs.enums import ChatMode
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.domain.tickets.events import (
     CommentAdded,
@@ -70,45 +71,65 @@ class SlackOutbound:
             uow.session, ticket_id=event.ticket_id, platform=SLACK, origin=event.origin
         )
 
+    @staticmethod
+    def _mode(uow: UnitOfWork, event: TicketEvent) -> ChatMode:
+        """Decided at each change, from the plan as it is now (an upgrade applies at once)."""
+        return follow.mode_for_ticket(uow.session, ticket_id=event.ticket_id, platform=SLACK)
+
     def on_created(self, uow: UnitOfWork, event: TicketCreated) -> None:
         threads = self._threads(uow, event, all_of_them=True)
         if threads:
             card = self._card(uow, event)
-            enqueue(uow, [self._job(t, jobs.CARD, event, card=card, initial=True) for t in threads])
+            following = self._mode(uow, event) is not ChatMode.INTERACT
+            enqueue(
+                uow,
+                [self._job(t, jobs.CARD, event, card=card, initial=True, follow=following) for t in threads],
+            )
 
     def on_status_changed(self, uow: UnitOfWork, event: TicketStatusChanged) -> None:
         threads = self._threads(uow, event, all_of_them=True)
         if not threads:
             return
         card = self._card(uow, event)
+        mode = self._mode(uow, event)
         note = {"old": event.old_status, "new": event.new_status, "actor": event.actor_name}
-        enqueue(
-            uow,
-            [
-                job
-                for t in threads
-                for job in (
-                    self._job(t, jobs.CARD, event, card=card, initial=False),
-                    self._job(t, jobs.STATUS_NOTE, event, **note),
-                )
-            ],
-        )
+        following = mode is not ChatMode.INTERACT
+        told: list[NewJob] = []
+        for t in threads:
+            told.append(self._job(t, jobs.CARD, event, card=card, initial=False, follow=following))
+            if mode is ChatMode.INTERACT:
+                told.append(self._job(t, jobs.STATUS_NOTE, event, **note))
+            elif mode is ChatMode.CREATE_AND_FOLLOW:
+                latest = follow.latest_from_support(uow.session, ticket_id=event.ticket_id)
+                comment = latest.to_dict() if latest is not None else None
+                told.append(self._job(t, jobs.UPDATE, event, card=card, comment=comment, **note))
+        enqueue(uow, told)
 
     def on_severity_changed(self, uow: UnitOfWork, event: TicketSeverityChanged) -> None:
         threads = self._threads(uow, event, all_of_them=True)
         if threads:
             card = self._card(uow, event)
-            enqueue(uow, [self._job(t, jobs.CARD, event, card=card, initial=False) for t in threads])
+            following = self._mode(uow, event) is not ChatMode.INTERACT
+            enqueue(
+                uow,
+                [self._job(t, jobs.CARD, event, card=card, initial=False, follow=following) for t in threads],
+            )
 
     def _comment_jobs(self, uow: UnitOfWork, event: CommentAdded | CommentEdited, kind: str) -> None:
+        """Two-way threads get every public comment (and its edits); create-and-follow threads get
+        an update for each new public reply from support; internal notes never leave."""
         if not event.public:
             return
         threads = self._threads(uow, event)
         if not threads:
             return
-        comment = views.comment_view(tickets.get_comment(uow.session, event.comment_id)).to_dict()
-        card = self._card(uow, event)
-        enqueue(uow, [self._job(t, kind, event, comment=comment, card=card) for t in threads])
+        mode = self._mode(uow, event)
+        view = views.comment_view(tickets.get_comment(uow.session, event.comment_id))
+        comment, card = view.to_dict(), self._card(uow, event)
+        if mode is ChatMode.CREATE_AND_FOLLOW and kind == jobs.COMMENT and view.author_kind == follow.AGENT:
+            enqueue(uow, [self._job(t, jobs.UPDATE, event, comment=comment, card=card) for t in threads])
+        elif mode is ChatMode.INTERACT:
+            enqueue(uow, [self._job(t, kind, event, comment=comment, card=card) for t in threads])
 
     def on_comment(self, uow: UnitOfWork, event: CommentAdded) -> None:
         self._comment_jobs(uow, event, jobs.COMMENT)
@@ -117,7 +138,7 @@ class SlackOutbound:
         self._comment_jobs(uow, event, jobs.COMMENT_EDIT)
 
     def on_comment_deleted(self, uow: UnitOfWork, event: CommentDeleted) -> None:
-        if not event.public:
+        if not event.public or self._mode(uow, event) is not ChatMode.INTERACT:
             return
         threads = self._threads(uow, event)
         enqueue(uow, [self._job(t, jobs.COMMENT_DELETE, event, comment_id=event.comment_id) for t in threads])

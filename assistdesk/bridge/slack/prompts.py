@@ -81,7 +81,7 @@ class PromptMaker:
             return profile
         _ = self._catalogs.translator(profile.locale, "slack")
         entitlement = await self._read(lambda s: chat.entitlement(s, place))
-        if not entitlement.allowed:
+        if not entitlement.interacts:  # 🎫 comes with two-way plans; create-and-follow is told so
             refused = refusal_of(entitlement, channel=place.channel, features_url=self._features_url)
             return await tell(SlackMessage(text=blocks.refusal(refused, _)))
         found = await self._api.reacted_message(token, channel=place.channel, ts=ts)
@@ -97,7 +97,7 @@ class PromptMaker:
         permalink = message.get("permalink") or found.get("permalink")
         draft_id = await anyio.to_thread.run_sync(
             self._db.run,
-            lambda uow: _save_draft(
+            lambda uow: save_draft(
                 uow,
                 place=place,
                 message_ts=ts,
@@ -111,7 +111,7 @@ class PromptMaker:
         return await tell(blocks.prompt(text, str(draft_id), _), in_thread)
 
 
-def _save_draft(
+def save_draft(
     uow: UnitOfWork,
     *,
     place: ChatPlace,

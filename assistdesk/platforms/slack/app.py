@@ -108,6 +108,7 @@ class _EventListeners:
     def register(self, app: AsyncApp) -> None:
         app.event("reaction_added")(self.reaction_added)
         app.event("message")(self.message)
+        app.event("app_mention")(self.app_mention)
         app.event("app_uninstalled")(self.app_uninstalled)
         app.event("tokens_revoked")(self.tokens_revoked)
 
@@ -144,12 +145,26 @@ class _EventListeners:
         for message in (event, event.message, event.previous_message):
             if message is not None and payloads.is_own(message, **own):
                 return
-        if (reply := payloads.thread_reply(envelope, event)) is not None:
+        bot_user = (credentials.bot_user_id if credentials else None) or payloads.bot_user_of(envelope)
+        if (mention := payloads.mention(envelope, event, bot_user)) is not None:
+            # The same message also arrives as app_mention; both are claimed by (channel, ts).
+            await self._inbound.mentioned(mention)
+        elif (reply := payloads.thread_reply(envelope, event)) is not None:
             await self._inbound.thread_reply(reply)
         elif (edit := payloads.reply_edit(envelope, event)) is not None:
             await self._inbound.reply_edited(edit)
         elif (deletion := payloads.reply_deletion(envelope, event)) is not None:
             await self._inbound.reply_deleted(deletion)
+
+    async def app_mention(self, body: dict[str, Any], context: Any) -> None:
+        envelope = payloads.parse(payloads.Envelope, body)
+        event = payloads.parse(payloads.AppMentionEvent, body.get("event"))
+        if envelope is None or event is None:
+            return
+        credentials = credentials_of(context)
+        bot_user = (credentials.bot_user_id if credentials else None) or payloads.bot_user_of(envelope)
+        if (mention := payloads.mention(envelope, event, bot_user)) is not None:
+            await self._inbound.mentioned(mention)
 
     async def app_uninstalled(self, body: dict[str, Any]) -> None:
         envelope = payloads.parse(payloads.Envelope, body)

@@ -82,8 +82,11 @@ def tracked(card: CardView, _: Translator) -> SlackMessage:
     return SlackMessage(text=text, blocks=[_section(text, "tracked")])
 
 
-def ticket_card(card: CardView, _: Translator, *, with_reporter: bool = False) -> SlackMessage:
-    """The confirmation (or the `/assist` root post), edited in place on every status change."""
+def ticket_card(
+    card: CardView, _: Translator, *, with_reporter: bool = False, follow: bool = False
+) -> SlackMessage:
+    """The confirmation (or the `/assist` root post), edited in place on every status change.
+    `follow`: a create-and-follow plan, whose thread replies are not added to the request."""
     status = words.status(_, card.status)
     severity = words.severity(_, card.severity)
     status_label, severity_label, reporter_label = _("Status"), _("Severity"), _("Reporter")
@@ -118,7 +121,12 @@ def ticket_card(card: CardView, _: Translator, *, with_reporter: bool = False) -
                 "type": "context",
                 "block_id": "card_hint",
                 "elements": [
-                    {"type": "mrkdwn", "text": _("Replies in this thread are added to the request.")}
+                    {
+                        "type": "mrkdwn",
+                        "text": _("Updates from support appear in this thread; reply on the request's page.")
+                        if follow
+                        else _("Replies in this thread are added to the request."),
+                    }
                 ],
             },
         ],
@@ -165,6 +173,16 @@ def refusal(refused: Refusal, _: Translator) -> str:
         )
     org = escape(refused.organization or "")
     needed = words.plan(_, refused.required_plan or "")
+    if refused.access is Access.CREATE_ONLY:
+        return _(
+            ":ticket: and /assist come with the {upgrade} plan; {org} is on the {plan} plan. To open a "
+            "request here, mention me with a description of the problem. Your organization's admin can "
+            "ask for more at {url}.",
+            upgrade=words.plan(_, "premium"),
+            org=org,
+            plan=words.plan(_, refused.plan or ""),
+            url=url,
+        )
     if refused.access is Access.PLAN_TOO_LOW:
         return _(
             "Support requests from Slack need the {needed} plan; {org} is on {plan}. "
@@ -178,7 +196,7 @@ def refusal(refused: Refusal, _: Translator) -> str:
         "Support requests from Slack are included in {org}'s {needed} plan but are not switched on "
         "(currently: {state}). Your organization's admin can ask for them at {url}.",
         org=org,
-        needed=needed,
+        needed=words.plan(_, refused.plan or refused.required_plan or ""),
         state=_(FEATURE_STATES.get(refused.feature_state or "off", refused.feature_state or "off")),
         url=url,
     )

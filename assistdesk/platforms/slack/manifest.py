@@ -21,8 +21,16 @@ BOT_SCOPES: dict[str, str] = {
     "users:read": "names of the people who reply",
     "users:read.email": "matching people to their organization by email",
     "files:read": "keeping files shared in request threads",
+    "app_mentions:read": "@mentions of the app, which open requests on every chat plan",
 }
-BOT_EVENTS = ("reaction_added", "message.channels", "message.groups", "app_uninstalled", "tokens_revoked")
+BOT_EVENTS = (
+    "reaction_added",
+    "message.channels",
+    "message.groups",
+    "app_uninstalled",
+    "tokens_revoked",
+    "app_mention",
+)
 
 
 def manifest(public_url: str, *, name: str = "Assist", socket_mode: bool = False) -> dict[str, Any]:

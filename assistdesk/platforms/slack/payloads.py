@@ -7,6 +7,7 @@ tomorrow still parses.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -15,6 +16,7 @@ from assistdesk.platforms.slack import forms
 from assistdesk.platforms.slack.ports import (
     FormSource,
     FormValues,
+    Mention,
     ReplyDeletion,
     ReplyEdit,
     RequestForm,
@@ -34,6 +36,7 @@ class _Model(BaseModel):
 class Authorization(_Model):
     enterprise_id: str | None = None
     team_id: str | None = None
+    user_id: str | None = None  # the bot user the event was delivered for
 
 
 class FileInfo(_Model):
@@ -140,6 +143,56 @@ def thread_reply(envelope: Envelope, event: MessageEvent) -> ThreadReply | None:
         text=event.text,
         files=tuple(f.shared() for f in event.files),
     )
+
+
+class AppMentionEvent(_Model):
+    """`app_mention` (slack.md §1.6): a new message that mentions the bot."""
+
+    user: str | None = None
+    bot_id: str | None = None
+    text: str = ""
+    ts: str
+    channel: str
+    thread_ts: str | None = None
+
+
+def mentions(text: str, bot_user_id: str | None) -> bool:
+    return bool(bot_user_id) and f"<@{bot_user_id}" in text
+
+
+def without_mention(text: str, bot_user_id: str | None) -> str:
+    """The text with the bot's mention (`<@U123>` or `<@U123|name>`) taken out."""
+    if not bot_user_id:
+        return text.strip()
+    return re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>", " ", text).strip()
+
+
+def mention(
+    envelope: Envelope, event: AppMentionEvent | MessageEvent, bot_user_id: str | None
+) -> Mention | None:
+    """A person's new message that mentions the bot, or None (a bot, an edit, a join…)."""
+    if isinstance(event, MessageEvent) and (
+        event.subtype not in _PERSON_SUBTYPES or event.by_bot or not mentions(event.text, bot_user_id)
+    ):
+        return None
+    if event.bot_id is not None or not event.user or not event.ts:
+        return None
+    thread_ts = event.thread_ts if event.thread_ts and event.thread_ts != event.ts else None
+    return Mention(
+        event_id=envelope.event_id,
+        workspace=envelope.workspace,
+        channel=event.channel,
+        ts=event.ts,
+        user=event.user,
+        text=without_mention(event.text, bot_user_id),
+        thread_ts=thread_ts,
+    )
+
+
+def bot_user_of(envelope: Envelope) -> str | None:
+    """The bot user an event was delivered for (`authorizations[0].user_id`)."""
+    first = envelope.authorizations[0] if envelope.authorizations else None
+    return first.user_id if first is not None else None
 
 
 def reply_edit(envelope: Envelope, event: MessageEvent) -> ReplyEdit | None:

@@ -73,6 +73,21 @@ class ThreadReply:
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A person @mentioning the bot (`app_mention`, or the `message` event Slack sends for the same
+    message to an app subscribed to both: same channel and ts, another event_id; slack.md §1.6).
+    `text` is what they wrote without the mention; `thread_ts` is set when written in a thread."""
+
+    event_id: str
+    workspace: str
+    channel: str
+    ts: str
+    user: str
+    text: str
+    thread_ts: str | None = None
+
+
+@dataclass(frozen=True)
 class ReplyEdit:
     event_id: str
     workspace: str
@@ -158,6 +173,7 @@ class Access(StrEnum):
     NOT_CONNECTED = "not_connected"
     PLAN_TOO_LOW = "plan_too_low"
     NOT_ENABLED = "not_enabled"
+    CREATE_ONLY = "create_only"  # the plan opens requests by @mention only (🎫 and /assist: Premium)
 
 
 @dataclass(frozen=True)
@@ -254,6 +270,7 @@ class Inbound(Protocol):
 
     async def reaction_added(self, reaction: Reaction) -> None: ...
     async def thread_reply(self, reply: ThreadReply) -> None: ...
+    async def mentioned(self, mention: Mention) -> None: ...
     async def reply_edited(self, edit: ReplyEdit) -> None: ...
     async def reply_deleted(self, deletion: ReplyDeletion) -> None: ...
     async def uninstalled(self, uninstall: Uninstall) -> None: ...

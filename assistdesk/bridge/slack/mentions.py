@@ -1,0 +1,133 @@
+"""The private answers to @mentions and to replies a plan does not sync, delivered from the outbox.
+
+An @mention is answered by its author's profile language with: the request prompt (the text quoted
+and *Raise request*, whose button opens the same form as 🎫), help for `@bot help`, a pointer to the
+ticket when written inside a ticket's thread, or why requests cannot be opened here. A reply in a
+create-and-follow thread gets one hint (bridge.slack.inbound decided that, at the event). What the
+plan allows is read again here, at delivery, so the answer names the plan as it is now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from sqlalchemy.orm import Session
+
+from assistdesk.bridge import chat, views
+from assistdesk.bridge.chat import ChatPlace, Entitlement
+from assistdesk.bridge.slack import jobs
+from assistdesk.bridge.slack.inbound import HELP_WORDS, refusal_of
+from assistdesk.bridge.slack.profiles import Profile, profile_of
+from assistdesk.bridge.slack.prompts import save_draft
+from assistdesk.db.uow import Database
+from assistdesk.domain.links.models import ChatPlatform
+from assistdesk.domain.orgs.entitlements import upgrade_for
+from assistdesk.domain.tickets import service as tickets
+from assistdesk.i18n import Catalogs
+from assistdesk.outbox.jobs import Job
+from assistdesk.outcomes import Outcome
+from assistdesk.platforms.slack import blocks, plan_blocks
+from assistdesk.platforms.slack.blocks import SlackMessage
+from assistdesk.platforms.slack.client import SlackApi
+from assistdesk.platforms.slack.ports import Credentials
+from assistdesk.platforms.slack.text import to_plain
+
+T = TypeVar("T")
+SLACK = ChatPlatform.SLACK
+
+
+class MentionAnswers:
+    def __init__(self, *, db: Database, api: SlackApi, catalogs: Catalogs, public_url: str) -> None:
+        self._db = db
+        self._api = api
+        self._catalogs = catalogs
+        self._public_url = public_url
+        self._features_url = f"{public_url}/help/features"
+
+    async def _read(self, work: Callable[[Session], T]) -> T:
+        def read() -> T:
+            with self._db.reading() as session:
+                return work(session)
+
+        return await anyio.to_thread.run_sync(read)
+
+    def _state(self, session: Session, place: ChatPlace, ticket_id: int | None) -> tuple[Entitlement, Any]:
+        card = None
+        if ticket_id is not None:
+            card = views.ticket_card(
+                tickets.get_ticket_by_id(session, ticket_id), public_url=self._public_url
+            )
+        return chat.entitlement(session, place), card
+
+    def _tracked(self, session: Session, place: ChatPlace, root: str) -> views.TicketCard | None:
+        ref = chat.ticket_at(session, place, root, public_url=self._public_url)
+        if ref is None:
+            return None
+        return views.ticket_card(
+            tickets.get_ticket_by_id(session, ref.ticket_id), public_url=self._public_url
+        )
+
+    async def answer(self, job: Job, credentials: Credentials) -> Outcome:
+        p = job.payload
+        place = ChatPlace(SLACK, str(p["ws"]), str(p["ch"]))
+        user, token = str(p["user"]), credentials.bot_token
+        thread_ts = str(p["thread_ts"]) if p.get("thread_ts") else None
+
+        async def tell(text: str | SlackMessage) -> Outcome:
+            message = text if isinstance(text, SlackMessage) else SlackMessage(text=text)
+            return await self._api.post_ephemeral(
+                token, channel=place.channel, user=user, message=message, thread_ts=thread_ts
+            )
+
+        profile = await profile_of(self._db, self._api, token, place.workspace, user)
+        if not isinstance(profile, Profile):
+            return profile
+        _ = self._catalogs.translator(profile.locale, "slack")
+        ticket_id = int(p["ticket_id"]) if p.get("ticket_id") is not None else None
+        entitlement, card = await self._read(lambda s: self._state(s, place, ticket_id))
+        upgrade = (upgrade_for(entitlement.mode) or entitlement.mode).value
+        plan = entitlement.plan or ""
+        if job.kind == jobs.HINT:
+            return await tell(plan_blocks.reply_hint(card, plan=plan, upgrade=upgrade, _=_))
+        text = to_plain(str(p.get("text") or "")).strip()
+        if card is not None:  # a mention inside a ticket's thread: never a second ticket
+            return await tell(plan_blocks.pointer(card, plan=plan, upgrade=upgrade, _=_))
+        if not entitlement.allowed:
+            refused = refusal_of(entitlement, channel=place.channel, features_url=self._features_url)
+            return await tell(blocks.refusal(refused, _))
+        if not text or text.lower() in HELP_WORDS:
+            return await tell(
+                plan_blocks.help_for(
+                    entitlement.mode.value,
+                    organization=entitlement.organization or "",
+                    plan=plan,
+                    features_url=self._features_url,
+                    _=_,
+                )
+            )
+        ts = str(p["ts"])
+        root = thread_ts or ts  # a mention in some thread: the ticket lives in that thread
+        tracked = await self._read(lambda s: chat.ticket_at(s, place, root, public_url=self._public_url))
+        if tracked is not None:
+            tracked_card = await self._read(
+                lambda s: views.ticket_card(
+                    tickets.get_ticket_by_id(s, tracked.ticket_id), public_url=self._public_url
+                )
+            )
+            return await tell(blocks.tracked(tracked_card, _))
+        draft_id = await anyio.to_thread.run_sync(
+            self._db.run,
+            lambda uow: save_draft(
+                uow,
+                place=place,
+                message_ts=ts,
+                thread_ts=root,
+                user=user,
+                text=text,
+                permalink=None,
+                profile=profile,
+            ),
+        )
+        return await tell(plan_blocks.mention_prompt(text, str(draft_id), _))
