@@ -73,7 +73,7 @@ class Desk:
     url: str
 
 
-def seed(runtime: Runtime, *, plan: str = "enterprise", enable: bool = True, connect: bool = True) -> str:
+def seed(runtime: Runtime, *, plan: str = "premium", enable: bool = True, connect: bool = True) -> str:
     def work(uow):  # type: ignore[no-untyped-def]
         agent = people.add_agent(uow, email="eve@vendor.example", name="Eve Engineer")
         token, _ = people.create_token(uow, agent=agent)
@@ -115,7 +115,7 @@ def make_desk(settings: Settings, fake: FakeLark) -> Iterator[object]:
     runtimes: list[Runtime] = []
 
     def make(
-        *, plan: str = "enterprise", enable: bool = True, connect: bool = True, **overrides: object
+        *, plan: str = "premium", enable: bool = True, connect: bool = True, **overrides: object
     ) -> Desk:
         runtime = build_runtime(settings.model_copy(update=overrides), run_migrations=False)
         runtimes.append(runtime)

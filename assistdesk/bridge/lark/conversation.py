@@ -25,12 +25,14 @@ from assistdesk.bridge.lark.context import (
     tell,
 )
 from assistdesk.db.uow import UnitOfWork
+from assistdesk.domain.links import hints
 from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import ChatIdentity
+from assistdesk.domain.orgs.entitlements import upgrade_for
 from assistdesk.domain.tickets.service import MAX_BODY
 from assistdesk.i18n import Translator, words
 from assistdesk.outbox.enqueue import enqueue
-from assistdesk.platforms.lark import cards, events
+from assistdesk.platforms.lark import cards, events, plan_cards
 from assistdesk.platforms.lark.events import IncomingMessage
 
 TITLE_PREFILL = 100
@@ -64,7 +66,7 @@ def handle(ctx: LarkContext, uow: UnitOfWork, msg: IncomingMessage, bot: str) ->
         payload = {"chat_id": msg.chat_id, "card": card}
         enqueue(uow, [job(group(place), SEND, payload, msg.message_id)])
         return
-    if msg.root_id and command is None and _replied(ctx, uow, place, msg, text, _):
+    if msg.root_id and command is None and _in_thread(ctx, uow, place, msg, text, mentioned, _):
         return
     if not mentioned:
         return
@@ -132,6 +134,47 @@ def _replied(
     return True
 
 
+def _in_thread(
+    ctx: LarkContext,
+    uow: UnitOfWork,
+    place: ChatPlace,
+    msg: IncomingMessage,
+    text: str,
+    mentioned: bool,
+    _: Translator,
+) -> bool:
+    """True when the message was in a ticket's thread (and so is dealt with). What the plan allows
+    is read now, at the event: two-way plans add the reply as a comment; create-and-follow plans
+    keep it out of the ticket and tell the person once per thread (or, when they mention the bot,
+    every time) where to reply instead."""
+    thread = links.find_thread(
+        uow.session,
+        platform=PLATFORM,
+        workspace=place.workspace,
+        channel=place.channel,
+        thread_root=msg.root_id or "",
+    )
+    if thread is None:
+        return False
+    allowed = chat.entitlement(uow.session, place)
+    if allowed.interacts:
+        return _replied(ctx, uow, place, msg, text, _)
+    if not text and not mentioned:
+        return True
+    ticket = chat.ticket_at(uow.session, place, msg.root_id or "", public_url=ctx.public_url)
+    assert ticket is not None  # the thread exists
+    plan = allowed.plan or ""
+    upgrade = (upgrade_for(allowed.mode) or allowed.mode).value
+    if mentioned:
+        card = plan_cards.pointer(_, ticket, plan=plan, upgrade=upgrade)
+    elif hints.claim_hint(uow, thread_id=thread.id, user_id=msg.sender_open_id):
+        card = plan_cards.reply_hint(_, ticket, plan=plan, upgrade=upgrade)
+    else:
+        return True
+    tell(uow, place, msg.sender_open_id, card, msg.message_id)
+    return True
+
+
 def _named(uow: UnitOfWork, place: ChatPlace, user_id: str) -> bool:
     name = uow.session.scalar(
         select(ChatIdentity.display_name).where(
@@ -152,7 +195,12 @@ def _answer(
     _: Translator,
 ) -> None:
     example = EXAMPLE_KEY.format(prefix=ctx.prefix)
-    if command.name == "help":
+    allowed = chat.entitlement(uow.session, place) if command.name == "help" else None
+    if allowed is not None and allowed.allowed and not allowed.interacts:
+        card = plan_cards.follow_help(
+            _, organization=allowed.organization or "", plan=allowed.plan or "", features_url=ctx.features_url
+        )
+    elif command.name == "help":
         card = cards.help_card(_, examples_key=example)
     elif command.key is None:
         card = cards.notice(

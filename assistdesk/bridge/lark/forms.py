@@ -31,7 +31,7 @@ from assistdesk.errors import Invalid
 from assistdesk.i18n import Translator
 from assistdesk.i18n.words import N_
 from assistdesk.outbox.enqueue import enqueue
-from assistdesk.platforms.lark import cards, events
+from assistdesk.platforms.lark import cards, events, plan_cards
 from assistdesk.platforms.lark.events import CardAction
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,9 @@ def _open(
     if ref.created:
         payload = {
             "reply_to": str(value.get("reply_to") or value.get("root")),
-            "card": cards.confirmation(_, ref),
+            "card": cards.confirmation(_, ref)
+            if chat.entitlement(uow.session, place).interacts
+            else plan_cards.follow_confirmation(_, ref),
             "ticket_id": ref.ticket_id,
             "thread_id": ref.thread_id,
             "confirmation": True,

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from assistdesk.bridge import follow
 from assistdesk.bridge.dispatch import EventRouter
 from assistdesk.bridge.lark.context import PATCH, PLATFORM, REPLY, LarkContext, group, job, place_of
 from assistdesk.bridge.views import comment_view, threads_to_tell, ticket_card
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links.models import TicketThread
+from assistdesk.domain.orgs.enums import ChatMode
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.domain.tickets.events import CommentAdded, CommentDeleted, CommentEdited, TicketStatusChanged
 from assistdesk.outbox.enqueue import enqueue
 from assistdesk.outbox.jobs import NewJob
-from assistdesk.platforms.lark import cards
+from assistdesk.platforms.lark import cards, plan_cards
 
 
 class Notices:
@@ -36,16 +38,28 @@ class Notices:
         found = threads_to_tell(uow.session, ticket_id=ticket_id, platform=PLATFORM, origin=origin)
         return [t for t in found if t.thread_root]
 
+    @staticmethod
+    def _mode(uow: UnitOfWork, ticket_id: int) -> ChatMode:
+        """What the ticket's organization's groups may do now (a plan change applies at once)."""
+        return follow.mode_for_ticket(uow.session, ticket_id=ticket_id, platform=PLATFORM)
+
     def on_comment_added(self, uow: UnitOfWork, event: CommentAdded) -> None:
+        """Two-way groups see every public comment; create-and-follow groups see support's public
+        replies (title, link, latest comment); nobody sees internal notes."""
         if not event.public:
             return
         threads = self._threads(uow, event.ticket_id, event.origin)
         if not threads:
             return
+        mode = self._mode(uow, event.ticket_id)
+        comment = comment_view(tickets.get_comment(uow.session, event.comment_id))
+        if mode is ChatMode.NONE or (
+            mode is ChatMode.CREATE_AND_FOLLOW and comment.author_kind != follow.AGENT
+        ):
+            return
         ticket = ticket_card(
             tickets.get_ticket_by_id(uow.session, event.ticket_id), public_url=self._ctx.public_url
         )
-        comment = comment_view(tickets.get_comment(uow.session, event.comment_id))
         jobs = []
         for thread in threads:
             _ = self._ctx.translator(thread.locale)
@@ -61,10 +75,23 @@ class Notices:
         ticket = ticket_card(
             tickets.get_ticket_by_id(uow.session, event.ticket_id), public_url=self._ctx.public_url
         )
+        mode = self._mode(uow, event.ticket_id)
+        if mode is ChatMode.NONE:
+            return
+        latest = (
+            follow.latest_from_support(uow.session, ticket_id=event.ticket_id)
+            if mode is ChatMode.CREATE_AND_FOLLOW
+            else None
+        )
         jobs = []
         for thread in threads:
             _ = self._ctx.translator(thread.locale)
-            card = cards.status_update(_, ticket, old_status=event.old_status, by=event.actor_name)
+            if mode is ChatMode.CREATE_AND_FOLLOW:
+                card = plan_cards.status_update(
+                    _, ticket, old_status=event.old_status, by=event.actor_name, latest=latest
+                )
+            else:
+                card = cards.status_update(_, ticket, old_status=event.old_status, by=event.actor_name)
             jobs.append(self._reply(thread, card, {}, event.event_id))
         enqueue(uow, jobs)
 
