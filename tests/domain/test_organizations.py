@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from assistdesk.domain.orgs import entitlements
 from assistdesk.domain.orgs import service as orgs
-from assistdesk.domain.orgs.enums import Feature, FeatureState
+from assistdesk.domain.orgs.enums import ChatMode, Feature, FeatureState
 from assistdesk.domain.orgs.events import FeatureEnabled, PlanChanged
 from assistdesk.errors import Conflict, Invalid, NotFound
 from assistdesk.runtime import Runtime
@@ -40,9 +41,10 @@ def test_duplicate_names_unknown_plans_and_taken_domains_are_refused(runtime: Ru
 
 def test_features_need_their_plan_and_survive_a_downgrade_suspended(runtime: Runtime) -> None:
     with runtime.db.transaction() as uow:
-        org = orgs.create_org(uow, name="Acme", plan="enterprise")
-        with pytest.raises(Conflict, match="slack needs the premium plan"):
+        org = orgs.create_org(uow, name="Acme", plan="developer")
+        with pytest.raises(Conflict, match="slack needs the enterprise plan"):
             orgs.enable_feature(uow, org=org, feature="slack")
+        orgs.set_plan(uow, org=org, plan="enterprise")
         orgs.enable_feature(uow, org=org, feature="lark")
         assert org.feature_state(Feature.LARK) is FeatureState.ENABLED
         assert org.feature_state(Feature.SLACK) is FeatureState.OFF
@@ -97,3 +99,22 @@ def test_a_denied_request_is_visible_and_a_basic_plan_cannot_ask(runtime: Runtim
         small = orgs.create_org(uow, name="Small", plan="basic")
         with pytest.raises(Conflict, match="lark needs the enterprise plan"):
             orgs.request_feature(uow, org=small, feature="lark", requested_by_email=None)
+
+
+@pytest.mark.parametrize(
+    ("plan", "chat"),
+    [("basic", "none"), ("developer", "none"), ("enterprise", "create_and_follow"), ("premium", "interact")],
+)
+def test_the_plan_decides_what_an_enabled_chat_channel_may_do(runtime: Runtime, plan: str, chat: str) -> None:
+    with runtime.db.transaction() as uow:
+        org = orgs.create_org(uow, name="Acme", plan=plan)
+        assert entitlements.chat_mode(org).value == chat
+        assert entitlements.channel_mode(org, Feature.SLACK) is ChatMode.NONE  # not enabled yet
+        if chat != "none":
+            orgs.enable_feature(uow, org=org, feature="slack")
+            assert entitlements.channel_mode(org, Feature.SLACK).value == chat
+            orgs.set_plan(uow, org=org, plan="developer")  # suspended below enterprise: nothing
+            assert entitlements.channel_mode(org, Feature.SLACK) is ChatMode.NONE
+        else:
+            with pytest.raises(Conflict, match="slack needs the enterprise plan or above"):
+                orgs.enable_feature(uow, org=org, feature="slack")

@@ -51,13 +51,14 @@ def test_an_operator_sets_up_a_customer_and_works_a_ticket(served: tuple[Operato
     sink = Sink()
     try:
         assert op.run(
-            "org", "create", "Acme", "--plan", "enterprise", "--domain", "acme.example"
-        ).stdout.strip() == ("created Acme (enterprise), domains acme.example")
+            "org", "create", "Acme", "--plan", "developer", "--domain", "acme.example"
+        ).stdout.strip() == ("created Acme (developer), domains acme.example")
         refused = op.run("org", "enable", "Acme", "slack", ok=False)
         assert refused.returncode != 0
         assert refused.stderr.strip() == (
-            "assistdesk: error: 'Acme' is on the enterprise plan; slack needs the premium plan or above"
+            "assistdesk: error: 'Acme' is on the developer plan; slack needs the enterprise plan or above"
         )
+        op.run("org", "set-plan", "Acme", "enterprise")
         op.run("org", "enable", "Acme", "lark")
         op.run("org", "set-plan", "Acme", "premium")
         op.run("org", "enable", "Acme", "slack")
@@ -85,6 +86,7 @@ def test_an_operator_sets_up_a_customer_and_works_a_ticket(served: tuple[Operato
                 "plan": "premium",
                 "domains": ["acme.example"],
                 "features": {"slack": "enabled", "lark": "enabled"},
+                "chat": "interact",
             }
         ]
         hook_secret = op.run("webhook", "add", sink.url("ops")).stdout.strip().splitlines()[-1]

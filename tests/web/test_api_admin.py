@@ -27,15 +27,19 @@ def test_organizations_plans_and_features(api: Api) -> None:
         "plan": "enterprise",
         "domains": ["globex.example"],
         "features": {"slack": "off", "lark": "off"},
+        "chat": "create_and_follow",
     }
     assert api.admin.post("/organizations", json={"name": "globex", "plan": "basic"}).status_code == 409
     assert api.admin.post("/organizations", json={"name": "X", "plan": "gold"}).status_code == 422
-    refused = api.admin.put("/organizations/Globex/features/slack", json={"enabled": True})
+    assert api.admin.post("/organizations", json={"name": "Initech", "plan": "developer"}).status_code == 201
+    refused = api.admin.put("/organizations/Initech/features/slack", json={"enabled": True})
     assert refused.status_code == 409
     assert (
         refused.json()["detail"]
-        == "'Globex' is on the enterprise plan; slack needs the premium plan or above"
+        == "'Initech' is on the developer plan; slack needs the enterprise plan or above"
     )
+    slack = api.admin.put("/organizations/Globex/features/slack", json={"enabled": True})
+    assert slack.json()["features"]["slack"] == "enabled"
     lark = api.admin.put("/organizations/Globex/features/lark", json={"enabled": True})
     assert lark.json()["features"]["lark"] == "enabled"
     down = api.admin.patch("/organizations/Globex", json={"plan": "basic", "add_domains": ["globex.test"]})
