@@ -90,12 +90,14 @@ def test_my_requests_filters_searches_and_pages(desk: Desk) -> None:
 
 
 def test_an_org_admin_requests_a_chat_feature_and_follows_it(desk: Desk) -> None:
-    gina = desk.customer("gina@globex.example")  # Globex is on enterprise: Lark yes, Slack no
+    gina = desk.customer("gina@globex.example")  # Globex is on enterprise: Slack and Lark create and follow
     page = gina.get("/help/chat").text
-    assert "Needs the Premium plan or above." in page
-    assert page.count('name="feature"') == 1 and 'value="lark"' in page
-    refused = post_form(gina, "/help/chat", "/help/chat", {"feature": "slack"})
-    assert refused.status_code == 409 and "premium" in refused.text
+    slack = page.split('id="feature-slack"')[1].split("</section>")[0]
+    assert "Create and follow" in slack and "the thread gets an update whenever support replies" in slack
+    assert "Upgrading to Premium adds two-way replies in the thread, the 🎫 reaction and /assist." in slack
+    assert page.count('name="feature"') == 2 and 'value="lark"' in page and 'value="slack"' in page
+    unknown = post_form(gina, "/help/chat", "/help/chat", {"feature": "teams"})
+    assert unknown.status_code == 422 and "unknown feature" in unknown.text
     post_form(gina, "/help/chat", "/help/chat", {"feature": "lark", "note": "group: Globex support"})
     assert "Requested — waiting for our team" in gina.get("/help/chat").text
 

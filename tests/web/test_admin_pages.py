@@ -213,24 +213,39 @@ def test_approving_a_request_enables_the_feature_and_the_customer_sees_it(desk: 
     assert "Last request: denied" in text_of(chat.text, "feature-lark")
 
 
-def test_enabling_slack_on_an_enterprise_organization_shows_the_plan_it_needs(desk: Desk) -> None:
+def test_enabling_slack_below_enterprise_shows_the_plan_it_needs_and_the_page_what_each_plan_includes(
+    desk: Desk,
+) -> None:
     admin = desk.signed_in(*ADMIN)
     page = f"/agent/admin/orgs/{desk.globex_id}"
     features = f"{page}/features"
+    submit(admin, page, f"{page}/plan", {"plan": "developer"})
 
     refused = submit(admin, page, features, {"feature": "slack", "action": "enable"})
     assert refused.status_code == 409
     assert text_of(refused.text, "features-error") == (
-        "Slack needs the Premium plan or above; this organization is on the Enterprise plan."
+        "Slack needs the Enterprise plan or above; this organization is on the Developer plan."
     )
     assert text_of(refused.text, "feature-slack-state") == "off"
     assert (
         desk.read(lambda s: orgs.get_org_by_id(s, desk.globex_id).feature_state(Feature.SLACK).value) == "off"
     )
+    assert text_of(refused.text, "feature-slack-includes") == (
+        "Not included in this plan Upgrading to Enterprise adds requests by @mention with updates in the "
+        "thread; Premium adds two-way replies."
+    )
 
+    submit(admin, page, f"{page}/plan", {"plan": "enterprise"})
     enabled = submit(admin, page, features, {"feature": "lark", "action": "enable"})
     assert flash(enabled, admin) == "Lark is enabled for Globex."
-    assert text_of(admin.get(page).text, "feature-lark-state") == "enabled"
+    shown = admin.get(page).text
+    assert text_of(shown, "feature-lark-state") == "enabled"
+    assert text_of(shown, "feature-slack-includes") == (
+        "Create and follow: @mention opens requests; the thread gets an update whenever support replies or "
+        "the status changes. Upgrading to Premium adds two-way replies in the thread, the 🎫 reaction and "
+        "/assist."
+    )
+    assert submit(admin, page, features, {"feature": "slack", "action": "enable"}).status_code == 303
 
     # Below the feature's plan the grant is suspended, and comes back with the plan.
     lowered = submit(admin, page, f"{page}/plan", {"plan": "basic"})
@@ -239,6 +254,9 @@ def test_enabling_slack_on_an_enterprise_organization_shows_the_plan_it_needs(de
     assert text_of(admin.get("/agent/admin/orgs").text, f"org-{desk.globex_id}-lark") == "suspended"
     submit(admin, page, f"{page}/plan", {"plan": "premium"})
     assert text_of(admin.get(page).text, "feature-lark-state") == "enabled"
+    assert text_of(admin.get(page).text, "feature-lark-includes") == (
+        "Two-way: @mention opens requests; thread replies and support's answers are synced both ways."
+    )
 
     disabled = submit(admin, page, features, {"feature": "lark", "action": "disable"})
     assert flash(disabled, admin) == "Lark is disabled for Globex."

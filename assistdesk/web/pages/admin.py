@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import service as links
+from assistdesk.domain.orgs import entitlements
 from assistdesk.domain.orgs import service as orgs
 from assistdesk.domain.orgs.enums import Feature, Plan, RequestStatus
 from assistdesk.domain.orgs.models import FeatureRequest
@@ -369,6 +370,7 @@ def _org_page(
                 "state": org.feature_state(f).value,
                 "allowed": f.allowed_on(org.plan_enum),
                 "minimum_plan": f.minimum_plan.value,
+                "mode": entitlements.chat_mode(org).value,
             }
             for f in Feature
         ]

@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from assistdesk.domain.access import service as access
+from assistdesk.domain.orgs import entitlements
 from assistdesk.domain.orgs import service as orgs
 from assistdesk.domain.orgs.enums import Feature, FeatureState, RequestStatus
 from assistdesk.domain.people.models import Contact
@@ -412,6 +413,7 @@ def _features(session: Session, organization_id: int) -> list[dict[str, Any]]:
                 "feature": feature.value,
                 "allowed": feature.allowed_on(org.plan_enum),
                 "minimum_plan": feature.minimum_plan.value,
+                "mode": entitlements.chat_mode(org).value,
                 "state": org.feature_state(feature).value,
                 "can_request": feature.allowed_on(org.plan_enum)
                 and org.feature_state(feature) in (FeatureState.OFF,),
