@@ -159,7 +159,8 @@ class SlackInbound:
             )
 
         asker, entitlement = await self._read(state)
-        if command.text.strip().lower() in HELP_WORDS:
+        create_only = entitlement.allowed and not entitlement.interacts  # told that /assist is Premium's
+        if command.text.strip().lower() in HELP_WORDS and not create_only:
             return Reply(asker.locale, help=True)
         if not entitlement.interacts:
             return Reply(asker.locale, refusal=self._refusal(entitlement, command.channel))
