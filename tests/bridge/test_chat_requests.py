@@ -56,14 +56,14 @@ def open_request(
 def test_requests_need_a_connected_channel_the_plan_and_the_feature(runtime: Runtime) -> None:
     with runtime.db.reading() as session:
         assert chat.entitlement(session, PLACE).access is Access.NOT_CONNECTED
-    setup_org(runtime, plan="enterprise", enable=False)
+    setup_org(runtime, plan="developer", enable=False)
     with runtime.db.reading() as session:
         denied = chat.entitlement(session, PLACE)
     assert (denied.access, denied.organization, denied.plan, denied.required_plan) == (
         Access.PLAN_TOO_LOW,
         "Acme",
+        "developer",
         "enterprise",
-        "premium",
     )
     runtime.db.run(lambda uow: orgs.set_plan(uow, org=orgs.get_org(uow.session, "Acme"), plan="premium"))
     with runtime.db.reading() as session:

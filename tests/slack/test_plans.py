@@ -265,3 +265,23 @@ def test_enterprise_threads_get_an_update_for_public_replies_and_status_changes_
     assert status.args["blocks"][1]["text"]["text"].endswith(">We deployed a fix, please retry.")
     texts = " ".join(m["text"] for m in slack.fake.thread(CHANNEL, ROOT_TS))
     assert "Internal" not in texts
+
+
+def test_a_thread_whose_feature_was_withdrawn_explains_why_once_and_keeps_earlier_comments(
+    slack: SlackWorld,
+) -> None:
+    arrange(slack, "premium")
+    ticket_from_mention(slack)
+    reply(slack, "kept", ts="1767225900.000400")
+    slack.wait_idle()
+    slack.runtime.db.run(
+        lambda uow: orgs.disable_feature(uow, org=orgs.get_org(uow.session, "Acme"), feature="slack")
+    )
+    reply(slack, "not stored", ts="1767225901.000401")
+    reply(slack, "not stored either", ts="1767225902.000402")
+    told = ephemerals(slack)[1:]
+    assert [t["text"] for t in told] == [
+        "Support requests from Slack are included in Acme's Premium plan but are not switched on "
+        f"(currently: off). Your organization's admin can ask for them at {FEATURES}."
+    ]
+    assert [c.body for c in slack.comments()] == ["kept"]

@@ -28,7 +28,7 @@ from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import hints
 from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import ChatIdentity
-from assistdesk.domain.orgs.entitlements import upgrade_for
+from assistdesk.domain.orgs.enums import Plan
 from assistdesk.domain.tickets.service import MAX_BODY
 from assistdesk.i18n import Translator, words
 from assistdesk.outbox.enqueue import enqueue
@@ -163,8 +163,11 @@ def _in_thread(
         return True
     ticket = chat.ticket_at(uow.session, place, msg.root_id or "", public_url=ctx.public_url)
     assert ticket is not None  # the thread exists
-    plan = allowed.plan or ""
-    upgrade = (upgrade_for(allowed.mode) or allowed.mode).value
+    plan, upgrade = allowed.plan or "", Plan.PREMIUM.value  # Premium adds two-way replies
+    if not allowed.allowed:  # no longer enabled, or below Enterprise: say why (once per person)
+        if mentioned or hints.claim_hint(uow, thread_id=thread.id, user_id=msg.sender_open_id):
+            tell(uow, place, msg.sender_open_id, explanation(_, allowed, ctx.features_url), msg.message_id)
+        return True
     if mentioned:
         card = plan_cards.pointer(_, ticket, plan=plan, upgrade=upgrade)
     elif hints.claim_hint(uow, thread_id=thread.id, user_id=msg.sender_open_id):

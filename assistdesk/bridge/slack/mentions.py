@@ -10,7 +10,7 @@ plan allows is read again here, at delivery, so the answer names the plan as it 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import anyio.to_thread
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ from assistdesk.bridge.slack.profiles import Profile, profile_of
 from assistdesk.bridge.slack.prompts import save_draft
 from assistdesk.db.uow import Database
 from assistdesk.domain.links.models import ChatPlatform
-from assistdesk.domain.orgs.entitlements import upgrade_for
+from assistdesk.domain.orgs.enums import Plan
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.i18n import Catalogs
 from assistdesk.outbox.jobs import Job
@@ -53,7 +53,9 @@ class MentionAnswers:
 
         return await anyio.to_thread.run_sync(read)
 
-    def _state(self, session: Session, place: ChatPlace, ticket_id: int | None) -> tuple[Entitlement, Any]:
+    def _state(
+        self, session: Session, place: ChatPlace, ticket_id: int | None
+    ) -> tuple[Entitlement, views.TicketCard | None]:
         card = None
         if ticket_id is not None:
             card = views.ticket_card(
@@ -87,16 +89,17 @@ class MentionAnswers:
         _ = self._catalogs.translator(profile.locale, "slack")
         ticket_id = int(p["ticket_id"]) if p.get("ticket_id") is not None else None
         entitlement, card = await self._read(lambda s: self._state(s, place, ticket_id))
-        upgrade = (upgrade_for(entitlement.mode) or entitlement.mode).value
-        plan = entitlement.plan or ""
-        if job.kind == jobs.HINT:
-            return await tell(plan_blocks.reply_hint(card, plan=plan, upgrade=upgrade, _=_))
-        text = to_plain(str(p.get("text") or "")).strip()
-        if card is not None:  # a mention inside a ticket's thread: never a second ticket
-            return await tell(plan_blocks.pointer(card, plan=plan, upgrade=upgrade, _=_))
-        if not entitlement.allowed:
+        plan, upgrade = entitlement.plan or "", Plan.PREMIUM.value  # Premium adds two-way replies
+        if not entitlement.allowed:  # not connected, not enabled, or below Enterprise: say why
             refused = refusal_of(entitlement, channel=place.channel, features_url=self._features_url)
             return await tell(blocks.refusal(refused, _))
+        text = to_plain(str(p.get("text") or "")).strip()
+        if card is not None and entitlement.interacts:  # an empty mention in a two-way thread
+            return await tell(blocks.tracked(card, _))
+        if card is not None and job.kind == jobs.HINT:
+            return await tell(plan_blocks.reply_hint(card, plan=plan, upgrade=upgrade, _=_))
+        if card is not None:  # a mention inside a ticket's thread: never a second ticket
+            return await tell(plan_blocks.pointer(card, plan=plan, upgrade=upgrade, _=_))
         if not text or text.lower() in HELP_WORDS:
             return await tell(
                 plan_blocks.help_for(

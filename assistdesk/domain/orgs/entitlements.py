@@ -41,12 +41,3 @@ def channel_mode(org: Organization, feature: Feature) -> ChatMode:
     if org.feature_state(feature) is not FeatureState.ENABLED:
         return ChatMode.NONE
     return chat_mode(org)
-
-
-def upgrade_for(mode: ChatMode) -> Plan | None:
-    """The plan that adds the next mode: Premium adds two-way interaction to create_and_follow."""
-    if mode is ChatMode.INTERACT:
-        return None
-    if mode is ChatMode.CREATE_AND_FOLLOW:
-        return Plan.PREMIUM
-    return Plan.ENTERPRISE
