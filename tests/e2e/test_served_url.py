@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 
+from assistdesk.cli.serve import served_url
 from tests.e2e.serving import serve_env, start_serve, stop
 from tests.fakes.live import free_port
 from tests.pages.conftest import csrf_of
@@ -56,3 +57,11 @@ def test_a_configured_public_url_is_kept(db_url: str, tmp_path: Path) -> None:
         assert "agent console  https://support.example.com/agent/login" in printed
     finally:
         stop(process)
+
+
+def test_the_served_url_is_one_a_browser_on_this_machine_opens() -> None:
+    assert served_url("127.0.0.1", 8766) == "http://127.0.0.1:8766"
+    assert served_url("0.0.0.0", 8000) == "http://127.0.0.1:8000"
+    assert served_url("::", 8000) == "http://[::1]:8000"
+    assert served_url("::1", 9000) == "http://[::1]:9000"
+    assert served_url("desk.internal", 80) == "http://desk.internal:80"

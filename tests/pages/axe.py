@@ -14,6 +14,8 @@ from playwright.sync_api import Page
 
 AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
 FAILING = ("moderate", "serious", "critical")
+# Minor by axe's measure, but a column nobody can name is a gap this project closed: kept closed.
+ALWAYS = ("empty-table-header",)
 
 _RUN = """async () => {
   const results = await axe.run(document, {resultTypes: ["violations"]});
@@ -25,7 +27,8 @@ _RUN = """async () => {
 
 
 def violations(page: Page) -> list[str]:
-    """axe's violations of impact moderate or higher on the page as it is now, one line each."""
+    """axe's violations of impact moderate or higher (and those in ALWAYS) on the page as it is now,
+    one line each."""
     if not AXE.exists():
         raise AssertionError(f"{AXE} is missing: run `npm ci` in tests/pages (./scripts/test does)")
     page.add_script_tag(path=str(AXE))
@@ -33,7 +36,7 @@ def violations(page: Page) -> list[str]:
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at {'; '.join(v['nodes'])}"
         for v in found
-        if v["impact"] in FAILING
+        if v["impact"] in FAILING or v["id"] in ALWAYS
     ]
 
 
