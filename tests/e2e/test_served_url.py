@@ -50,11 +50,11 @@ def test_demo_on_another_port_prints_and_mails_links_to_that_port(db_url: str, t
 
 def test_a_configured_public_url_is_kept(db_url: str, tmp_path: Path) -> None:
     env = serve_env(db_url, ASSISTDESK_PUBLIC_URL="https://support.example.com/")
-    process, _ = start_serve(env, tmp_path, tmp_path / "serve.log", "--demo")
+    process, _ = start_serve(env, tmp_path, tmp_path / "serve.log")
     try:
         printed = (tmp_path / "serve.log").read_text()
         assert "(public URL https://support.example.com)" in printed
-        assert "agent console  https://support.example.com/agent/login" in printed
+        assert "create the first one at https://support.example.com/agent/setup?token=" in printed
     finally:
         stop(process)
 
