@@ -15,6 +15,7 @@ from assistdesk.settings import Settings
 from assistdesk.web import health, slack
 from assistdesk.web import lark as lark_routes
 from assistdesk.web.api import admin as api_admin
+from assistdesk.web.api import openapi as api_openapi
 from assistdesk.web.api import tickets as api_tickets
 from assistdesk.web.middleware import BodyLimit, RequestMetrics
 from assistdesk.web.pages.site import create_pages
@@ -45,6 +46,7 @@ def _api(runtime: Runtime) -> FastAPI:
     install_problem_handlers(api)
     api.include_router(api_tickets.router)
     api.include_router(api_admin.router)
+    api_openapi.install(api)
     return api
 
 

@@ -158,6 +158,13 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("ASSISTDESK_MAX_BODY_BYTES", "max_body_bytes"),
     )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("ASSISTDESK_LOG_LEVEL", "log_level"))
+    slack_app_name: str = Field(
+        default="Assist",
+        min_length=1,
+        max_length=35,  # Slack's limit for an app's name
+        validation_alias=AliasChoices("SLACK_APP_NAME", "slack_app_name"),
+        description="the Slack app's name: the manifest's default and what the texts tell people to invite",
+    )
 
     @classmethod
     def settings_customise_sources(

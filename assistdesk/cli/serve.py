@@ -45,7 +45,7 @@ def serve(
 
     from assistdesk.app import create_app
 
-    settings = Settings()
+    settings = served_settings(Settings(), host=host, port=port)
     configure_logging(settings.log_level)
     runtime = build_runtime(settings)
     app = create_app(runtime=runtime, run_worker=not no_worker)
@@ -76,6 +76,24 @@ def serve(
         if connection is not None:
             connection.stop()
         runtime.db.dispose()
+
+
+def served_settings(settings: Settings, *, host: str, port: int) -> Settings:
+    """Without ASSISTDESK_PUBLIC_URL, links (sign-in, setup, tickets) point at the address actually
+    served, not at the default port: `serve --port 8766` must not print links to :8000."""
+    if "public_url" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"public_url": served_url(host, port)})
+
+
+def served_url(host: str, port: int) -> str:
+    """http://host:port as a browser on this machine reaches it (a wildcard address is reached on
+    loopback; an IPv6 literal is bracketed)."""
+    if host in ("", "0.0.0.0"):  # noqa: S104 (recognising the wildcard, not binding it)
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _seed_demo(runtime: Runtime) -> None:

@@ -46,7 +46,8 @@ def mount(app: FastAPI, runtime: Runtime) -> None:
     if slack.signing_secret:
         _events(router, AsyncSlackRequestHandler(slack.bolt_app()))
     if slack.oauth is not None:
-        _install(router, slack.oauth, secure=runtime.settings.public_https)
+        settings = runtime.settings
+        _install(router, slack.oauth, secure=settings.public_https, app_name=settings.slack_app_name)
     app.include_router(router)
 
 
@@ -56,7 +57,7 @@ def _events(router: APIRouter, handler: AsyncSlackRequestHandler) -> None:
         return await handler.handle(request)
 
 
-def _install(router: APIRouter, oauth: OAuthInstall, *, secure: bool) -> None:
+def _install(router: APIRouter, oauth: OAuthInstall, *, secure: bool, app_name: str) -> None:
     @router.get("/slack/install")
     async def install() -> Response:
         url, nonce = oauth.begin()
@@ -84,10 +85,10 @@ def _install(router: APIRouter, oauth: OAuthInstall, *, secure: bool) -> None:
             )
         else:
             response = page(
-                "Assist is installed",
+                f"{app_name} is installed",
                 f"The app is now installed in {result.team_name or result.team_id}.",
-                "Next: invite @Assist to your support channels (/invite @Assist), then ask your support "
-                f"contact to connect each one to your organization (workspace {result.team_id}).",
+                f"Next: invite @{app_name} to your support channels (/invite @{app_name}), then ask your "
+                f"support contact to connect each one to your organization (workspace {result.team_id}).",
             )
         response.delete_cookie(COOKIE, path="/slack/")
         return response

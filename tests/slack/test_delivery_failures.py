@@ -85,7 +85,10 @@ def test_a_post_whose_answer_was_lost_is_not_posted_again(slack: SlackWorld) -> 
     ("error", "reason"),
     [
         ("channel_not_found", "does not exist or the app cannot see it"),
-        ("not_in_channel", "the app is not a member of C0SUPPORT01: invite it with /invite @Assist"),
+        (
+            "not_in_channel",
+            "the app is not a member of C0SUPPORT01: invite it there (/invite and the app's name)",
+        ),
         ("is_archived", "the channel C0SUPPORT01 is archived"),
         ("account_inactive", "the workspace or the app's bot user was deactivated"),
     ],

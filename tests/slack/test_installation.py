@@ -28,6 +28,7 @@ def _oauth_world(_provisioned: tuple[databases.ProvisionedDatabase, Engine]) -> 
         slack_bot_token=None,
         slack_client_id="1111.2222",
         slack_client_secret="client-secret",
+        slack_app_name="Helpdesk",
     ) as w:
         yield w
 
@@ -81,6 +82,9 @@ def test_a_workspace_installs_through_oauth_and_its_events_are_authorized_from_o
         done = install(oauth, browser)
     assert done.status_code == 200
     assert f"installed in Team {NEW_TEAM}" in done.text
+    # the texts use the app's configured name (SLACK_APP_NAME), not a hard-coded one
+    assert "Helpdesk is installed" in done.text and "(/invite @Helpdesk)" in done.text
+    assert "Assist" not in done.text
     with oauth.runtime.db.reading() as session:
         [row] = session.scalars(select(SlackInstallation)).all()
     assert (row.team_id, row.bot_id, row.bot_user_id) == (NEW_TEAM, "B0INSTALL01", "U0INSTALL01BOT")

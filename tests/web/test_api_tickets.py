@@ -52,7 +52,7 @@ def test_bad_tickets_are_refused_and_nothing_is_created(api: Api) -> None:
         ({"org": "Nope"}, 404, "no organization named 'Nope'"),
         ({"reporter_email": "stranger@elsewhere.example"}, 422, "not a contact of Acme"),
         ({"reporter_email": "not-an-email"}, 422, "not a valid email"),
-        ({"title": "   "}, 422, "title must not be empty"),
+        ({"title": "   "}, 422, "title: must not be empty"),
         ({"severity": "S9"}, 422, "unknown severity"),
         ({"colour": "red"}, 422, "colour"),
         ({"title": "x" * 300}, 422, "title"),

@@ -201,6 +201,35 @@ def allow_sign_in(work: Work, *, kind: str, email: str, address: str) -> bool:
     )
 
 
+def _sign_in_buckets(kind: str, email: str, address: str) -> dict[str, int]:
+    return {
+        bucket(f"{kind}-email", email or "-"): SIGN_IN_PER_EMAIL,
+        bucket(f"{kind}-ip", address): SIGN_IN_PER_ADDRESS,
+    }
+
+
+def sign_in_open(session: Session, *, kind: str, email: str, address: str) -> bool:
+    """False once the failures of `kind` (see `count_failed_sign_in`) fill the email's or the
+    address's bucket. Counts nothing: a person who signs in correctly spends nothing."""
+    since = utcnow() - SIGN_IN_WINDOW
+    for name, limit in _sign_in_buckets(kind, email, address).items():
+        used = session.scalar(
+            select(func.count()).where(RateEvent.bucket == name, RateEvent.created_at > since)
+        )
+        if int(used or 0) >= limit:
+            return False
+    return True
+
+
+def count_failed_sign_in(work: Work, *, kind: str, email: str, address: str) -> None:
+    """One failed attempt against the email and the address (password sign-in counts only these)."""
+    now = utcnow()
+    work.session.add_all(
+        RateEvent(bucket=name, created_at=now) for name in _sign_in_buckets(kind, email, address)
+    )
+    work.session.flush()
+
+
 def purge_expired(session: Session, *, now: datetime | None = None) -> None:
     moment = now or utcnow()
     session.execute(delete(WebSession).where(WebSession.expires_at < moment))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -32,9 +33,15 @@ def parse_platform(raw: str) -> ChatPlatform:
         raise Invalid(f"unknown chat platform {raw!r} (choose slack or lark)", field="platform") from None
 
 
+def _invisible(char: str) -> bool:
+    """Control, format (zero-width, bidi), separator and space characters: never part of a platform
+    id, and a look-alike id with one of them would link a channel nobody can post in."""
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs", "Cn", "Zs", "Zl", "Zp")
+
+
 def _platform_id(raw: str, field: str) -> str:
     value = (raw or "").strip()
-    if not value or len(value) > 191 or any(c.isspace() for c in value):
+    if not value or len(value) > 191 or any(_invisible(c) for c in value):
         raise Invalid(f"{field} {raw!r} is not a valid id", field=field)
     return value
 
@@ -50,6 +57,8 @@ def connect_channel(
     space = (workspace or "").strip()
     if len(space) > 64:
         raise Invalid("workspace id is too long", field="workspace")
+    if any(_invisible(c) for c in space):
+        raise Invalid(f"workspace {workspace!r} is not a valid id", field="workspace")
     ident = _platform_id(channel, "channel")
     existing = work.session.scalars(
         select(ChannelLink).where(

@@ -16,7 +16,8 @@ Failed = RetryAfter | TransientFailure | PermanentFailure
 PERMANENT = {
     "channel_not_found": "the channel {where} does not exist or the app cannot see it (deleted, or private "
     "without the app)",
-    "not_in_channel": "the app is not a member of {where}: invite it with /invite @Assist, then replay",
+    "not_in_channel": "the app is not a member of {where}: invite it there (/invite and the app's name), "
+    "then replay",
     "is_archived": "the channel {where} is archived",
     "account_inactive": "the workspace or the app's bot user was deactivated",
     "invalid_auth": "Slack rejected the bot token (invalid_auth): reinstall the app in this workspace",

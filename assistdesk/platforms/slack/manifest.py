@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 COMMAND = "/assist"
+DEFAULT_NAME = "Assist"
+# Slack's manifest schema: display_information.name is 1-35 characters, bot_user.display_name 1-80.
+NAME_LIMIT = 35
 
 # scope -> why the app needs it
 BOT_SCOPES: dict[str, str] = {
@@ -33,7 +36,10 @@ BOT_EVENTS = (
 )
 
 
-def manifest(public_url: str, *, name: str = "Assist", socket_mode: bool = False) -> dict[str, Any]:
+def manifest(public_url: str, *, name: str = DEFAULT_NAME, socket_mode: bool = False) -> dict[str, Any]:
+    """The manifest; a name Slack would refuse is refused here (never cut short silently)."""
+    if not name.strip() or len(name) > NAME_LIMIT:
+        raise ValueError(f"the app's name must be 1 to {NAME_LIMIT} characters")
     base = public_url.rstrip("/")
     events_url = f"{base}/slack/events"
     command: dict[str, Any] = {
@@ -51,17 +57,15 @@ def manifest(public_url: str, *, name: str = "Assist", socket_mode: bool = False
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
-            "name": name[:35],
+            "name": name,
             "description": "Open and follow support requests from Slack",
             "background_color": "#1d3557",
         },
         "features": {
-            "app_home": {
-                "home_tab_enabled": False,
-                "messages_tab_enabled": False,
-                "messages_tab_read_only_enabled": True,
-            },
-            "bot_user": {"display_name": name[:80], "always_online": True},
+            # No Messages tab, so no `messages_tab_read_only_enabled`: Slack's manifest type allows it
+            # only beside an enabled Messages tab.
+            "app_home": {"home_tab_enabled": False, "messages_tab_enabled": False},
+            "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": [command],
         },
         "oauth_config": {

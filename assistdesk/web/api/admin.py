@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistdesk.bridge.representations import OrganizationOut, organization_out
 from assistdesk.domain.links import service as links
 from assistdesk.domain.orgs import service as orgs
+from assistdesk.domain.orgs.enums import Feature, Plan
 from assistdesk.domain.people import service as people
 from assistdesk.domain.webhooks import service as webhooks
 from assistdesk.errors import Invalid
@@ -21,30 +22,36 @@ from assistdesk.outbox import admin as outbox
 from assistdesk.outbox.models import JobStatus, OutboxJob
 from assistdesk.security.tokens import new_token
 from assistdesk.web.api.auth import Admin, RuntimeDep
+from assistdesk.web.api.fields import CHAT_ID_PATTERN, Id, OneOf, choices
 from assistdesk.web.api.paging import decode_cursor, encode_cursor
 
 router = APIRouter(tags=["admin"])
+
+PlanName = Annotated[str, OneOf(choices(p.value for p in Plan), what="plan")]
+FeatureName = Annotated[str, OneOf(choices(f.value for f in Feature), what="feature")]
+EventName = Annotated[str, OneOf(webhooks.EVENT_NAMES, what="event")]
+JobStatusName = Annotated[str, OneOf(choices(s.value for s in JobStatus), what="job status")]
 
 
 # Organizations ----------------------------------------------------------------------------------
 
 
 class OrganizationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(max_length=200)
-    plan: str
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: str = Field(min_length=1, max_length=200)
+    plan: PlanName
     domains: list[str] = Field(default_factory=list, max_length=100)
 
 
 class OrganizationPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    plan: str | None = None
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
+    plan: PlanName | None = None
     add_domains: list[str] = Field(default_factory=list, max_length=100)
     remove_domains: list[str] = Field(default_factory=list, max_length=100)
 
 
 class FeatureSwitch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     enabled: bool
 
 
@@ -74,6 +81,9 @@ def get_organization(name: str, principal: Admin, runtime: RuntimeDep) -> Organi
 def patch_organization(
     name: str, body: OrganizationPatch, principal: Admin, runtime: RuntimeDep
 ) -> OrganizationOut:
+    if not body.model_fields_set:
+        raise Invalid("give at least one of plan, add_domains, remove_domains")
+
     def patch(uow):  # type: ignore[no-untyped-def]
         org = orgs.get_org(uow.session, name)
         if body.plan is not None:
@@ -89,7 +99,11 @@ def patch_organization(
 
 @router.put("/organizations/{name}/features/{feature}", response_model=OrganizationOut)
 def switch_feature(
-    name: str, feature: str, body: FeatureSwitch, principal: Admin, runtime: RuntimeDep
+    name: str,
+    feature: Annotated[FeatureName, Path()],
+    body: FeatureSwitch,
+    principal: Admin,
+    runtime: RuntimeDep,
 ) -> OrganizationOut:
     def switch(uow):  # type: ignore[no-untyped-def]
         org = orgs.get_org(uow.session, name)
@@ -107,8 +121,8 @@ def switch_feature(
 
 
 class ContactIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    email: str = Field(max_length=320)
+    model_config = ConfigDict(extra="forbid", strict=True)
+    email: str = Field(min_length=3, max_length=320)
     name: str = Field(default="", max_length=200)
     admin: bool = False
 
@@ -121,10 +135,17 @@ class ContactOut(BaseModel):
 
 
 class ChannelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     platform: Literal["slack", "lark"]
-    workspace: str = Field(default="", max_length=64, description="Slack team id or Lark tenant key")
-    channel: str = Field(max_length=191, description="Slack channel id or Lark chat id")
+    workspace: str = Field(
+        default="",
+        max_length=64,
+        pattern=CHAT_ID_PATTERN.replace("]+$", "]*$"),
+        description="Slack team id or Lark tenant key",
+    )
+    channel: str = Field(
+        min_length=1, max_length=191, pattern=CHAT_ID_PATTERN, description="Slack channel id or Lark chat id"
+    )
 
 
 class ChannelOut(BaseModel):
@@ -172,7 +193,14 @@ def list_channels(name: str, principal: Admin, runtime: RuntimeDep) -> list[Chan
         ]
 
 
-@router.post("/organizations/{name}/channels", response_model=ChannelOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/organizations/{name}/channels",
+    response_model=ChannelOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": ChannelOut, "description": "The channel was linked already: it now links here"}
+    },
+)
 def connect_channel(
     name: str, body: ChannelIn, principal: Admin, runtime: RuntimeDep, response: Response
 ) -> ChannelOut:
@@ -195,9 +223,9 @@ def connect_channel(
 
 
 class AgentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    email: str = Field(max_length=320)
-    name: str = Field(max_length=200)
+    model_config = ConfigDict(extra="forbid", strict=True)
+    email: str = Field(min_length=3, max_length=320)
+    name: str = Field(min_length=1, max_length=200)
     admin: bool = False
     password: str | None = Field(default=None, max_length=1024)
 
@@ -234,9 +262,9 @@ def add_agent(body: AgentIn, principal: Admin, runtime: RuntimeDep) -> AgentOut:
 
 
 class WebhookIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    url: str = Field(max_length=2000)
-    events: list[str] = Field(default_factory=list, description="empty: every event")
+    model_config = ConfigDict(extra="forbid", strict=True)
+    url: str = Field(min_length=1, max_length=2000)
+    events: list[EventName] = Field(default_factory=list, description="empty: every event")
 
 
 class WebhookOut(BaseModel):
@@ -271,7 +299,7 @@ def add_webhook(body: WebhookIn, principal: Admin, runtime: RuntimeDep) -> Webho
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_webhook(webhook_id: int, principal: Admin, runtime: RuntimeDep) -> Response:
+def remove_webhook(webhook_id: Id, principal: Admin, runtime: RuntimeDep) -> Response:
     runtime.db.run(lambda uow: webhooks.remove_webhook(uow, webhook_id=webhook_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -328,7 +356,7 @@ def parse_job_status(raw: str | None) -> JobStatus | None:
 def list_jobs(
     principal: Admin,
     runtime: RuntimeDep,
-    status_filter: Annotated[str | None, Query(alias="status")] = None,
+    status_filter: Annotated[JobStatusName | None, Query(alias="status")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> JobPage:
@@ -344,6 +372,6 @@ def list_jobs(
 
 
 @router.post("/outbox/{job_id}/retry", response_model=JobOut, summary="Replay a failed delivery")
-def retry_job(job_id: int, principal: Admin, runtime: RuntimeDep) -> JobOut:
+def retry_job(job_id: Id, principal: Admin, runtime: RuntimeDep) -> JobOut:
     result: JobOut = runtime.db.run(lambda uow: job_out(outbox.retry(uow, job_id=job_id)))
     return result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,6 +19,9 @@ _bearer = HTTPBearer(auto_error=False, description="an API token from `assistdes
 class Unauthenticated(DomainError):
     status = 401
     title = "Unauthorized"
+    headers: ClassVar[dict[str, str]] = {
+        "WWW-Authenticate": "Bearer"
+    }  # RFC 9110 §11.6.1: a 401 names its scheme
 
 
 @dataclass(frozen=True)

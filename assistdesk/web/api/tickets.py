@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistdesk.bridge.representations import (
@@ -18,13 +18,16 @@ from assistdesk.domain.orgs import service as orgs
 from assistdesk.domain.people import service as people
 from assistdesk.domain.text import normalise_email
 from assistdesk.domain.tickets import service as tickets
-from assistdesk.domain.tickets.enums import CommentSource, TicketSource
+from assistdesk.domain.tickets.enums import CommentSource, Severity, Status, TicketSource
 from assistdesk.domain.tickets.service import Author
 from assistdesk.errors import Invalid
 from assistdesk.web.api.auth import Agent, RuntimeDep
+from assistdesk.web.api.fields import NotBlank, OneOf, choices
 from assistdesk.web.api.paging import decode_cursor, encode_cursor
 
 router = APIRouter(tags=["tickets"])
+
+TicketKey = Annotated[str, Path(description="the ticket's key", examples=["SUP-1"])]
 
 
 class TicketPage(BaseModel):
@@ -32,25 +35,31 @@ class TicketPage(BaseModel):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
 
 
+SeverityName = Annotated[str, OneOf(choices(s.value for s in Severity), what="severity")]
+StatusName = Annotated[str, OneOf(choices(s.value for s in Status), what="status")]
+# Not only white space: a title or a comment that reads as nothing is refused.
+SomeText = Annotated[str, NotBlank()]
+
+
 class TicketCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    org: str = Field(max_length=200, description="the organization's name")
-    reporter_email: str = Field(max_length=320)
-    title: str = Field(max_length=255)
+    model_config = ConfigDict(extra="forbid", strict=True)
+    org: str = Field(min_length=1, max_length=200, description="the organization's name", examples=["Acme"])
+    reporter_email: str = Field(min_length=3, max_length=320, examples=["ann@acme.example"])
+    title: SomeText = Field(min_length=1, max_length=255)
     description: str = Field(default="", max_length=100_000)
-    severity: str = Field(default="S3", description="S1 (critical) … S4 (question)")
+    severity: SeverityName = Field(default="S3", description="S1 (critical) … S4 (question)")
 
 
 class TicketPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    status: str | None = None
-    severity: str | None = None
-    assignee_email: str | None = Field(default=None, description="null unassigns")
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
+    status: StatusName | None = None
+    severity: SeverityName | None = None
+    assignee_email: str | None = Field(default=None, max_length=320, description="null unassigns")
 
 
 class CommentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    body: str = Field(max_length=100_000)
+    model_config = ConfigDict(extra="forbid", strict=True)
+    body: SomeText = Field(min_length=1, max_length=100_000)
     public: bool = Field(
         default=True, description="false: an internal note, never shown to customers or posted to chat"
     )
@@ -117,7 +126,7 @@ def create_ticket(body: TicketCreate, principal: Agent, runtime: RuntimeDep, res
 
 
 @router.get("/tickets/{key}", response_model=TicketWithComments, summary="A ticket with all its comments")
-def get_ticket(key: str, principal: Agent, runtime: RuntimeDep) -> TicketWithComments:
+def get_ticket(key: TicketKey, principal: Agent, runtime: RuntimeDep) -> TicketWithComments:
     with runtime.db.reading() as session:
         ticket = tickets.get_ticket(session, key)
         base = ticket_out(ticket, public_url=runtime.settings.public_url)
@@ -126,7 +135,7 @@ def get_ticket(key: str, principal: Agent, runtime: RuntimeDep) -> TicketWithCom
 
 
 @router.patch("/tickets/{key}", response_model=TicketOut, summary="Change status, severity or assignee")
-def patch_ticket(key: str, body: TicketPatch, principal: Agent, runtime: RuntimeDep) -> TicketOut:
+def patch_ticket(key: TicketKey, body: TicketPatch, principal: Agent, runtime: RuntimeDep) -> TicketOut:
     given = body.model_fields_set
     if not given:
         raise Invalid("give at least one of status, severity, assignee_email")
@@ -157,7 +166,7 @@ def patch_ticket(key: str, body: TicketPatch, principal: Agent, runtime: Runtime
     status_code=status.HTTP_201_CREATED,
     summary="Reply publicly or add an internal note",
 )
-def add_comment(key: str, body: CommentCreate, principal: Agent, runtime: RuntimeDep) -> CommentOut:
+def add_comment(key: TicketKey, body: CommentCreate, principal: Agent, runtime: RuntimeDep) -> CommentOut:
     def add(uow):  # type: ignore[no-untyped-def]
         ticket = tickets.get_ticket(uow.session, key)
         author = Author.of_agent(people.get_agent(uow.session, principal.email))

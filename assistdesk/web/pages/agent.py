@@ -29,11 +29,12 @@ from assistdesk.web.pages.files import attachment_response
 from assistdesk.web.pages.forms import errors_of, uploads, write_comment
 from assistdesk.web.pages.guard import (
     checked_form,
+    count_failed_sign_in,
     field,
     local_path,
     runtime_of,
     set_cookie,
-    sign_in_allowed,
+    sign_in_open,
     translator,
 )
 from assistdesk.web.pages.presenters import comment_items, ticket_rows
@@ -95,7 +96,8 @@ async def login(request: Request) -> Response:
     runtime = runtime_of(request)
 
     _ = translator(request)
-    if not await anyio.to_thread.run_sync(sign_in_allowed, request, "password", email):
+    # Only failures count: an agent who signs in many times a day is never locked out.
+    if not await anyio.to_thread.run_sync(sign_in_open, request, "password", email):
         return page(
             request,
             "agent/login.html",
@@ -114,6 +116,7 @@ async def login(request: Request) -> Response:
 
     token = await anyio.to_thread.run_sync(attempt)
     if token is None:
+        await anyio.to_thread.run_sync(count_failed_sign_in, request, "password", email)
         return page(
             request,
             "agent/login.html",

@@ -168,3 +168,22 @@ def sign_in_allowed(request: Request, kind: str, email: str) -> bool:
     return runtime_of(request).db.run(
         lambda uow: access.allow_sign_in(uow, kind=kind, email=email, address=address)
     )
+
+
+def sign_in_open(request: Request, kind: str, email: str) -> bool:
+    """Blocking (run it in a thread): whether failed attempts left room for this one (counts nothing)."""
+    from assistdesk.domain.access import service as access
+
+    address = request.client.host if request.client else "unknown"
+    with runtime_of(request).db.reading() as session:
+        return access.sign_in_open(session, kind=kind, email=email, address=address)
+
+
+def count_failed_sign_in(request: Request, kind: str, email: str) -> None:
+    """Blocking (run it in a thread): one failure against the email and the client address."""
+    from assistdesk.domain.access import service as access
+
+    address = request.client.host if request.client else "unknown"
+    runtime_of(request).db.run(
+        lambda uow: access.count_failed_sign_in(uow, kind=kind, email=email, address=address)
+    )

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from assistdesk.i18n import words
-from assistdesk.web.pages.guard import csrf_token, issue_csrf_cookie, translator
+from assistdesk.web.pages.guard import csrf_token, issue_csrf_cookie, runtime_of, translator
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -55,6 +55,7 @@ def render(
         "severity_label": lambda value: words.severity(_, value),
         "source_label": lambda value: words.source(_, value),
         "plan_label": lambda value: words.plan(_, value),
+        "slack_app_name": runtime_of(request).settings.slack_app_name,
         "flashes": [],
     }
     values.update(context or {})

@@ -19,3 +19,12 @@ document.addEventListener("DOMContentLoaded", function () {
   var form = document.querySelector("form[data-submit-on-load]");
   if (form) { form.requestSubmit ? form.requestSubmit() : form.submit(); }
 });
+// A table wider than the screen scrolls inside itself (app.css); one with nothing focusable inside
+// is made focusable so that keyboard users can scroll it too.
+function keyboardScrollableTables() {
+  document.querySelectorAll("table").forEach(function (table) {
+    if (table.scrollWidth > table.clientWidth) { table.tabIndex = 0; } else { table.removeAttribute("tabindex"); }
+  });
+}
+document.addEventListener("DOMContentLoaded", keyboardScrollableTables);
+window.addEventListener("resize", keyboardScrollableTables);
