@@ -11,12 +11,13 @@ from assistdesk.domain.access import models as _access
 from assistdesk.domain.links import models as _links
 from assistdesk.domain.orgs import models as _orgs
 from assistdesk.domain.people import models as _people
+from assistdesk.domain.sla import models as _sla
 from assistdesk.domain.tickets import models as _tickets
 from assistdesk.domain.tickets import search as _search
 from assistdesk.domain.webhooks import models as _webhooks
 from assistdesk.outbox import models as _outbox
 
-MODULES = (_orgs, _people, _tickets, _links, _webhooks, _outbox, _slack, _access)
+MODULES = (_orgs, _people, _tickets, _links, _webhooks, _outbox, _slack, _access, _sla)
 metadata = Base.metadata
 
 # Made by migration 0004 for one database each and not modelled: the ticket text index (on SQLite an

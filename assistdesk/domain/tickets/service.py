@@ -15,6 +15,7 @@ from assistdesk.db.types import utcnow
 from assistdesk.domain.events import Work
 from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.people.models import Agent, Contact
+from assistdesk.domain.sla import clock
 from assistdesk.domain.text import clean_line, clean_text
 from assistdesk.domain.tickets import search
 from assistdesk.domain.tickets.enums import AuthorKind, CommentSource, Severity, Status, TicketSource
@@ -138,6 +139,7 @@ def create_ticket(
     )
     ticket.organization = org
     ticket.reporter = reporter
+    clock.schedule(session, ticket, org)
     session.add(ticket)
     session.flush()
     work.emit(TicketCreated(ticket_id=ticket.id, origin=origin))
@@ -267,6 +269,10 @@ def _apply_status(
         ticket.closed_at = now
     else:
         ticket.resolved_at = None
+    if target in (Status.RESOLVED, Status.CLOSED):
+        ticket.sla_next_at = None  # a settled ticket is not announced; its state still reads from due
+    elif current in (Status.RESOLVED, Status.CLOSED):
+        clock.schedule(work.session, ticket, ticket.organization)
     _touch(ticket)
     work.session.flush()
     work.emit(
@@ -289,6 +295,7 @@ def change_severity(work: Work, *, ticket: Ticket, severity: str, origin: str | 
         return False
     old = ticket.severity
     ticket.severity = chosen.value
+    clock.schedule(work.session, ticket, ticket.organization)
     _touch(ticket)
     work.session.flush()
     work.emit(
@@ -347,6 +354,9 @@ def add_comment(
     work.session.add(comment)
     ticket.updated_at = now
     work.session.flush()
+    if public and author.kind is AuthorKind.AGENT:
+        # The first public reply by an agent, from any surface, stops the response clock.
+        clock.record_first_response(work, ticket=ticket, at=now, origin=origin)
     work.emit(
         CommentAdded(
             ticket_id=ticket.id,
