@@ -16,6 +16,7 @@ from assistdesk.domain.events import Work
 from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.people.models import Agent, Contact
 from assistdesk.domain.sla import clock
+from assistdesk.domain.sla.enums import SlaState
 from assistdesk.domain.text import clean_line, clean_text
 from assistdesk.domain.tickets import search
 from assistdesk.domain.tickets.enums import AuthorKind, CommentSource, Severity, Status, TicketSource
@@ -79,6 +80,14 @@ def parse_severity(raw: str | None) -> Severity:
     except ValueError:
         choices = ", ".join(s.value for s in Severity)
         raise Invalid(f"unknown severity {raw!r} (choose one of: {choices})", field="severity") from None
+
+
+def parse_sla_filter(raw: str) -> SlaState:
+    """The REST filter's values (INTERFACE.md): `running` or `breached`."""
+    value = (raw or "").strip().lower()
+    if value not in (SlaState.RUNNING.value, SlaState.BREACHED.value):
+        raise Invalid(f"unknown sla filter {raw!r} (choose one of: running, breached)", field="sla")
+    return SlaState(value)
 
 
 def parse_status(raw: str) -> Status:
@@ -175,6 +184,7 @@ def list_tickets(
     text: str | None = None,
     before_id: int | None = None,
     limit: int = 50,
+    sla: SlaState | None = None,
 ) -> Sequence[Ticket]:
     """Newest first, keyset-paged on id: the cost of a page does not grow with its depth.
 
@@ -188,6 +198,8 @@ def list_tickets(
         assignee_id=assignee_id,
         unassigned=unassigned,
     )
+    if sla is not None:
+        filters.append(clock.state_condition(sla, utcnow()))
     words = search.words_of(text)
     if words:
         return search.newest_matching(session, filters=filters, words=words, before_id=before_id, limit=limit)
