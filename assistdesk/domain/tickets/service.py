@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
@@ -206,6 +207,38 @@ def list_tickets(
     if before_id is not None:
         filters.append(Ticket.id < before_id)
     return session.scalars(select(Ticket).where(*filters).order_by(Ticket.id.desc()).limit(limit)).all()
+
+
+def list_by_due(
+    session: Session,
+    *,
+    statuses: Iterable[Status] = (),
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    breaching_within: timedelta | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> Sequence[Ticket]:
+    """Tickets awaiting a first response first, soonest due first; the rest after, newest first.
+
+    With `breaching_within`, only unanswered working tickets due within that time or overdue: an
+    index range on (first_response_at, status, first_response_due_at) that answered and settled
+    tickets do not enter. Offset-paged: these are working queues, not the archive."""
+    filters = search.filter_conditions(statuses=statuses, assignee_id=assignee_id, unassigned=unassigned)
+    due = Ticket.first_response_due_at
+    if breaching_within is not None:
+        filters.extend(clock.breaching_soon_conditions(utcnow(), breaching_within))
+        order: tuple[Any, ...] = (due, Ticket.id)
+    else:
+        awaited = case((and_(Ticket.first_response_at.is_(None), due.is_not(None)), 0), else_=1)
+        order = (awaited, due, Ticket.id.desc())
+    stmt = select(Ticket).where(*filters).order_by(*order).offset(offset).limit(limit)
+    return session.scalars(stmt).all()
+
+
+def count_breaching(session: Session, *, within: timedelta, cap: int = 1000) -> int:
+    capped = select(Ticket.id).where(*clock.breaching_soon_conditions(utcnow(), within)).limit(cap + 1)
+    return int(session.execute(select(func.count()).select_from(capped.subquery())).scalar_one())
 
 
 def count_tickets(

@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse
 
 from assistdesk.i18n import words
 from assistdesk.web.pages.guard import csrf_token, issue_csrf_cookie, translator
+from assistdesk.web.pages.sla_views import cell_text
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -56,6 +57,7 @@ def render(
         "source_label": lambda value: words.source(_, value),
         "plan_label": lambda value: words.plan(_, value),
         "flashes": [],
+        "sla_text": lambda cell: cell_text(cell, _),
     }
     values.update(context or {})
     html = environment.get_template(template).render(values)
