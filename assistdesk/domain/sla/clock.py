@@ -181,9 +181,12 @@ def scan(work: Work, *, now: datetime, limit: int = 200) -> list[int]:
 
 
 def breaching_soon_conditions(now: datetime, within: timedelta) -> Sequence[ColumnElement[bool]]:
-    """Unanswered working tickets due within `within` or already overdue (the console's queue)."""
+    """Unanswered working tickets not yet breached whose due time falls within `within` (the
+    console's Breaching soon). Bounded on both sides, so the index range holds only tickets due in
+    that window: neither the settled history nor an old overdue backlog is read."""
     return (
         Ticket.first_response_at.is_(None),
         Ticket.status.in_(WORKING),
+        Ticket.first_response_due_at > now,
         Ticket.first_response_due_at <= now + within,
     )

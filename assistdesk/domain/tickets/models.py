@@ -50,9 +50,10 @@ class Ticket(Base):
         Index(None, "organization_id", "updated_at"),
         # Response-time commitment (domain/sla): the warning/breach scan reads `sla_next_at`, which
         # is empty once a ticket is answered or breached, so closed tickets cost it nothing; the
-        # Breaching soon queue reads unanswered working tickets by due time; the report reads by date.
+        # Breaching soon and New queues read by due time; the report reads by date.
         Index(None, "sla_next_at"),
         Index(None, "first_response_at", "status", "first_response_due_at"),
+        Index(None, "assignee_id", "status", "first_response_due_at"),
         Index(None, "created_at"),
     )
 

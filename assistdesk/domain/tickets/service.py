@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
@@ -219,20 +219,19 @@ def list_by_due(
     offset: int = 0,
     limit: int = 50,
 ) -> Sequence[Ticket]:
-    """Tickets awaiting a first response first, soonest due first; the rest after, newest first.
+    """Soonest first-response due time first, tickets without one last; offset-paged (these are
+    working queues, not the archive).
 
-    With `breaching_within`, only unanswered working tickets due within that time or overdue: an
-    index range on (first_response_at, status, first_response_due_at) that answered and settled
-    tickets do not enter. Offset-paged: these are working queues, not the archive."""
+    The New queue reads the index (assignee_id, status, first_response_due_at) in order; with
+    `breaching_within`, only unanswered working tickets due within that time, an index range on
+    (first_response_at, status, first_response_due_at) bounded on both sides."""
     filters = search.filter_conditions(statuses=statuses, assignee_id=assignee_id, unassigned=unassigned)
     due = Ticket.first_response_due_at
     if breaching_within is not None:
         filters.extend(clock.breaching_soon_conditions(utcnow(), breaching_within))
-        order: tuple[Any, ...] = (due, Ticket.id)
-    else:
-        awaited = case((and_(Ticket.first_response_at.is_(None), due.is_not(None)), 0), else_=1)
-        order = (awaited, due, Ticket.id.desc())
-    stmt = select(Ticket).where(*filters).order_by(*order).offset(offset).limit(limit)
+    # PostgreSQL sorts NULLs last in ascending order, as wanted; the others put them first.
+    nulls_last = () if session.get_bind().dialect.name == "postgresql" else (due.is_(None),)
+    stmt = select(Ticket).where(*filters).order_by(*nulls_last, due, Ticket.id).offset(offset).limit(limit)
     return session.scalars(stmt).all()
 
 

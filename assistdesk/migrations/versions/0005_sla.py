@@ -4,7 +4,7 @@ Revision ID: 0005_sla
 Revises: 0004
 Create Date: 2026-12-07 01:00:00.000000
 
-Adds nullable columns (and two with server defaults) to `tickets` and `organizations`, three indexes
+Adds nullable columns (and two with server defaults) to `tickets` and `organizations`, four indexes
 on `tickets` and the `sla_targets` table. Tickets opened before this migration have no due time
 (`sla` reads `none`): their commitment was never measured.
 """
@@ -31,6 +31,10 @@ INDEXES = (
         ["first_response_at", "status", "first_response_due_at"],
     ),
     ("ix_tickets_created_at", ["created_at"]),
+    (
+        "ix_tickets_assignee_id_status_first_response_due_at",
+        ["assignee_id", "status", "first_response_due_at"],
+    ),
 )
 
 
