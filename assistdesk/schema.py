@@ -24,7 +24,12 @@ metadata = Base.metadata
 # FTS5 table, with the shadow tables FTS5 makes: tickets_fts_data, _idx, _docsize, _config), and
 # PostgreSQL's partial index for unassigned tickets.
 UNMODELLED_INDEXES = frozenset(
-    {_search.POSTGRESQL_INDEX, _search.MYSQL_INDEX, _search.POSTGRESQL_UNASSIGNED_INDEX}
+    {
+        _search.POSTGRESQL_INDEX,
+        _search.MYSQL_INDEX,
+        _search.POSTGRESQL_UNASSIGNED_INDEX,
+        "ix_tickets_unassigned_status_due_id",  # migration 0005, PostgreSQL only: the New queue by due time
+    }
 )
 
 

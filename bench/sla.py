@@ -259,7 +259,7 @@ def _sign_in(base: str) -> httpx.Client:
 
 
 def measure_http(url: str, rounds: int) -> list[Figure]:
-    env = base_env(url)
+    env = base_env(url, ASSISTDESK_PUBLIC_URL="http://127.0.0.1")  # plain-HTTP cookies for the bench client
     try:
         cli(env, "agent", "add", AGENT_EMAIL, "--name", "SLA Bench", "--password-stdin", stdin=AGENT_PASSWORD)
     except RuntimeError as exc:

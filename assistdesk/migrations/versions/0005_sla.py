@@ -37,6 +37,11 @@ INDEXES = (
     ),
 )
 
+# PostgreSQL: the New queue (open, unassigned, by due time) read in order. The planner assumes that
+# "unassigned" and "open" are independent and picks 0004's partial index, then sorts every open
+# unassigned ticket; a partial index with the due time makes the ordered read the cheap plan.
+POSTGRESQL_UNASSIGNED_DUE_INDEX = "ix_tickets_unassigned_status_due_id"
+
 
 def _when() -> sa.types.TypeEngine:  # type: ignore[type-arg]
     return sa.DateTime(timezone=False).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
@@ -65,9 +70,18 @@ def upgrade() -> None:
     op.add_column("tickets", sa.Column("sla_next_at", _when(), nullable=True))
     for name, columns in INDEXES:
         op.create_index(name, "tickets", columns, unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index(
+            POSTGRESQL_UNASSIGNED_DUE_INDEX,
+            "tickets",
+            ["status", "first_response_due_at", "id"],
+            postgresql_where=sa.text("assignee_id IS NULL"),
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index(POSTGRESQL_UNASSIGNED_DUE_INDEX, table_name="tickets")
     for name, _columns in INDEXES:
         op.drop_index(name, table_name="tickets")
     with op.batch_alter_table("tickets") as batch:
