@@ -183,3 +183,32 @@ def test_targets_can_be_overridden_and_bad_input_changes_nothing(runtime: Runtim
     assert cells[("basic", "S4")] is not None and cells[("basic", "S4")].business_hours
     assert cells[("enterprise", "S3")] is not None and cells[("enterprise", "S3")].seconds == 8 * 3600
     assert cells[("basic", "S1")] is None
+
+
+def test_a_calendar_change_moves_running_business_hours_promises(runtime: Runtime) -> None:
+    with runtime.db.transaction() as uow:
+        seed(uow)
+        ticket = new_ticket(uow, "S3")  # premium S3: 4 business hours
+        before = ticket.first_response_due_at
+        org = orgs.get_org(uow.session, "Acme")
+        orgs.set_timezone(uow, org=org, timezone="Pacific/Kiritimati", holidays="KI")
+        assert (org.timezone, org.holidays) == ("Pacific/Kiritimati", "KI")
+        assert ticket.first_response_due_at is not None and ticket.first_response_due_at != before
+        with pytest.raises(Invalid):
+            orgs.set_timezone(uow, org=org, timezone="Mars/Base")
+
+
+def test_a_settled_ticket_is_not_announced_and_a_reopened_one_is_again(runtime: Runtime) -> None:
+    with runtime.db.transaction() as uow:
+        seed(uow)
+        ticket = new_ticket(uow)
+        created = ticket.created_at
+        ada = Author.of_agent(people.get_agent(uow.session, "ada@vendor.example"))
+        tickets.change_status(uow, ticket=ticket, status="resolved", actor=ada)
+        assert ticket.sla_next_at is None
+    assert sla(runtime).scan(created + timedelta(hours=1)) == []
+    with runtime.db.transaction() as uow:
+        ticket = tickets.get_ticket(uow.session, "SUP-1")
+        tickets.change_status(uow, ticket=ticket, status="open", actor=ada)
+        assert ticket.sla_next_at is not None
+    assert len(sla(runtime).scan(created + timedelta(hours=1))) == 1  # straight to the breach
