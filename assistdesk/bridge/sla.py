@@ -103,5 +103,7 @@ class SlaBridge:
         for event in uow.published:
             if isinstance(event, FirstResponded):
                 self._metrics.first_response(event.plan, event.severity, event.seconds)
+                if not event.met and not event.breach_announced:
+                    self._metrics.sla_breach(event.plan, event.severity)  # answered late before the scan
             elif isinstance(event, SlaBreached):
                 self._metrics.sla_breach(event.plan, event.severity)

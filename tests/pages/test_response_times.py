@@ -71,6 +71,11 @@ def test_an_overdue_ticket_says_so_in_words_and_breaching_soon_lists_what_is_due
     assert re.search(r'class="badge sla-overdue" data-sla="breached"[^>]*>⚠ Overdue by \d+ s<', new)
     page = eve.get(f"/agent/tickets/{late.key}").text
     assert "Overdue by" in page
+    # The in-process worker announces the warning and the breach to the admin (nobody is assigned).
+    assert (
+        desk.mailbox.wait_for("ada@vendor.example", 2, timeout=20).subject
+        == f"[{late.key}] First response overdue: Checkout is down"
+    )
     # Answering shows how it went; answering the S2 takes it out of Breaching soon.
     post_form(eve, f"/agent/tickets/{late.key}", f"/agent/tickets/{late.key}/reply", {"body": "On it."})
     post_form(eve, f"/agent/tickets/{soon.key}", f"/agent/tickets/{soon.key}/reply", {"body": "Looking."})

@@ -111,6 +111,7 @@ def record_first_response(work: Work, *, ticket: Ticket, at: datetime, origin: s
                 severity=ticket.severity,
                 seconds=(at - ticket.created_at).total_seconds(),
                 met=at <= ticket.first_response_due_at,
+                breach_announced=ticket.sla_stage == Stage.BREACHED,
             )
         )
     return True

@@ -37,3 +37,4 @@ class FirstResponded(TicketEvent):
     severity: str
     seconds: float
     met: bool
+    breach_announced: bool  # False: a late answer came before the scan announced the breach
