@@ -37,6 +37,26 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
         )
 
+        self.first_response_seconds = Histogram(
+            "assistdesk_first_response_seconds",
+            "From a ticket's creation to the first public agent reply, for tickets with a target",
+            ["plan", "severity"],
+            registry=self.registry,
+            buckets=(60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 604800),
+        )
+        self.sla_breaches = Counter(
+            "assistdesk_sla_breaches",
+            "First-response targets breached (counted when the breach is announced)",
+            ["plan", "severity"],
+            registry=self.registry,
+        )
+
+    def first_response(self, plan: str, severity: str, seconds: float) -> None:
+        self.first_response_seconds.labels(plan, severity).observe(seconds)
+
+    def sla_breach(self, plan: str, severity: str) -> None:
+        self.sla_breaches.labels(plan, severity).inc()
+
     def delivery(self, channel: str, outcome: str, latency: float | None = None) -> None:
         self.deliveries.labels(channel, outcome).inc()
         if latency is not None:

@@ -17,6 +17,7 @@ from assistdesk.bridge import lark
 from assistdesk.bridge.dispatch import EventRouter
 from assistdesk.bridge.mail import CHANNEL as MAIL_CHANNEL
 from assistdesk.bridge.mail import MailBridge
+from assistdesk.bridge.sla import SCAN_SECONDS, SlaBridge
 from assistdesk.bridge.slack.install import install as install_slack
 from assistdesk.bridge.webhooks import CHANNEL as WEBHOOK_CHANNEL
 from assistdesk.bridge.webhooks import WebhookBridge
@@ -128,6 +129,13 @@ def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime
     mail = MailBridge(settings=settings, secrets=runtime.secrets, catalogs=runtime.catalogs)
     mail.install(runtime.router)
     runtime.handlers[MAIL_CHANNEL] = mail
+
+    sla = SlaBridge(
+        db=db, settings=settings, secrets=runtime.secrets, catalogs=runtime.catalogs, metrics=runtime.metrics
+    )
+    sla.install(runtime.router)
+    runtime.extensions["sla"] = sla
+    runtime.periodic.append(Periodic("response-time warnings and breaches", SCAN_SECONDS, sla.scan))
 
     retention = timedelta(days=settings.outbox_retention_days)
     runtime.periodic.append(

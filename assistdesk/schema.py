@@ -12,19 +12,25 @@ from assistdesk.domain.links import hints as _hints
 from assistdesk.domain.links import models as _links
 from assistdesk.domain.orgs import models as _orgs
 from assistdesk.domain.people import models as _people
+from assistdesk.domain.sla import models as _sla
 from assistdesk.domain.tickets import models as _tickets
 from assistdesk.domain.tickets import search as _search
 from assistdesk.domain.webhooks import models as _webhooks
 from assistdesk.outbox import models as _outbox
 
-MODULES = (_orgs, _people, _tickets, _links, _webhooks, _outbox, _slack, _access, _hints)
+MODULES = (_orgs, _people, _tickets, _links, _webhooks, _outbox, _slack, _access, _hints, _sla)
 metadata = Base.metadata
 
 # Made by migration 0004 for one database each and not modelled: the ticket text index (on SQLite an
 # FTS5 table, with the shadow tables FTS5 makes: tickets_fts_data, _idx, _docsize, _config), and
 # PostgreSQL's partial index for unassigned tickets.
 UNMODELLED_INDEXES = frozenset(
-    {_search.POSTGRESQL_INDEX, _search.MYSQL_INDEX, _search.POSTGRESQL_UNASSIGNED_INDEX}
+    {
+        _search.POSTGRESQL_INDEX,
+        _search.MYSQL_INDEX,
+        _search.POSTGRESQL_UNASSIGNED_INDEX,
+        "ix_tickets_unassigned_status_due_id",  # migration 0005, PostgreSQL only: the New queue by due time
+    }
 )
 
 

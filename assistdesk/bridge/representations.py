@@ -8,9 +8,11 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from assistdesk.bridge.views import author_label
+from assistdesk.db.types import utcnow
 from assistdesk.domain.orgs.entitlements import chat_mode
 from assistdesk.domain.orgs.enums import Feature
 from assistdesk.domain.orgs.models import Organization
+from assistdesk.domain.sla.clock import sla_state
 from assistdesk.domain.tickets.models import Attachment, Comment, Ticket
 
 
@@ -53,6 +55,13 @@ class TicketOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     url: str
+    first_response_due_at: datetime | None = Field(
+        default=None, description="when a first response is promised; null when the plan promises none"
+    )
+    first_response_at: datetime | None = Field(
+        default=None, description="the first public reply by an agent, from any channel"
+    )
+    sla: Literal["none", "running", "met", "breached"] = "none"
 
 
 class TicketWithComments(TicketOut):
@@ -73,6 +82,9 @@ def ticket_out(ticket: Ticket, *, public_url: str) -> TicketOut:
         created_at=ticket.created_at,
         updated_at=ticket.updated_at,
         url=f"{public_url}/help/requests/{ticket.key}",
+        first_response_due_at=ticket.first_response_due_at,
+        first_response_at=ticket.first_response_at,
+        sla=sla_state(ticket, utcnow()).value,
     )
 
 
@@ -107,6 +119,8 @@ def comment_out(comment: Comment) -> CommentOut:
 class OrganizationOut(BaseModel):
     name: str
     plan: Literal["basic", "developer", "enterprise", "premium"]
+    timezone: str = "UTC"
+    holidays: str | None = None
     domains: list[str]
     features: dict[str, Literal["off", "requested", "enabled", "suspended"]] = Field(
         examples=[{"slack": "enabled", "lark": "off"}]
@@ -121,6 +135,8 @@ def organization_out(org: Organization) -> OrganizationOut:
         name=org.name,
         plan=org.plan,
         domains=[d.domain for d in org.domains],
+        timezone=org.timezone or "UTC",
+        holidays=org.holidays,
         features={f.value: org.feature_state(f).value for f in Feature},
         chat=chat_mode(org).value,
     )

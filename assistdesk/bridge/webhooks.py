@@ -10,6 +10,7 @@ import anyio.to_thread
 from assistdesk.bridge.dispatch import EventRouter
 from assistdesk.bridge.representations import comment_out, ticket_out
 from assistdesk.db.uow import Database, UnitOfWork
+from assistdesk.domain.sla.events import SlaBreached, SlaWarning
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.domain.tickets.events import (
     CommentAdded,
@@ -43,6 +44,8 @@ _EVENTS: tuple[type[TicketEvent], ...] = (
     CommentAdded,
     CommentEdited,
     CommentDeleted,
+    SlaWarning,
+    SlaBreached,
 )
 
 
@@ -90,7 +93,7 @@ class WebhookBridge:
             data["comment"] = comment_out(tickets.get_comment(uow.session, comment_id)).model_dump(
                 mode="json"
             )
-        for name in ("old_status", "new_status", "old_severity", "new_severity"):
+        for name in ("old_status", "new_status", "old_severity", "new_severity", "due_at"):
             if hasattr(event, name):
                 data[name] = getattr(event, name)
         return {

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from assistdesk.cli import channels, orgs, outbox, people, serve, slack, webhooks
+from assistdesk.cli import sla as sla_cli
 from assistdesk.cli.common import configure_logging
 from assistdesk.errors import DomainError
 from assistdesk.security.secretbox import UnreadableSecret
@@ -33,6 +34,7 @@ app.add_typer(channels.app, name="connect")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(webhooks.app, name="webhook")
 app.add_typer(slack.app, name="slack")
+app.add_typer(sla_cli.app, name="sla")
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

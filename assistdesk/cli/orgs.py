@@ -19,10 +19,18 @@ def create(
     name: Annotated[str, typer.Argument(help="the organization's name")],
     plan: Annotated[str, typer.Option("--plan", help="basic, developer, enterprise or premium")],
     domain: Annotated[list[str] | None, typer.Option("--domain", help="an email domain (repeatable)")] = None,
+    timezone: Annotated[str, typer.Option("--timezone", help="e.g. Asia/Tokyo")] = "UTC",
+    holidays: Annotated[
+        str | None, typer.Option("--holidays", help="country whose public holidays are skipped, e.g. JP")
+    ] = None,
 ) -> None:
     """Create a customer organization."""
     out = write(
-        lambda uow: organization_out(orgs.create_org(uow, name=name, plan=plan, domains=domain or []))
+        lambda uow: organization_out(
+            orgs.create_org(
+                uow, name=name, plan=plan, domains=domain or [], timezone=timezone, holidays=holidays
+            )
+        )
     )
     say(f"created {out.name} ({out.plan})" + (f", domains {', '.join(out.domains)}" if out.domains else ""))
 
@@ -83,3 +91,25 @@ def disable(name: str, feature: Annotated[str, typer.Argument(help="slack or lar
 
     out = write(withdraw)
     say(f"{feature.lower()} disabled for {out.name}")
+
+
+@app.command("set-timezone")
+def set_timezone(
+    name: str,
+    timezone: Annotated[str, typer.Argument(help="an IANA zone, e.g. Asia/Tokyo")],
+    holidays: Annotated[
+        str | None, typer.Option("--holidays", help="country whose public holidays are skipped, e.g. JP")
+    ] = None,
+) -> None:
+    """Set the organization's business hours: 09:00-18:00 Monday-Friday in this zone."""
+
+    def change(uow):  # type: ignore[no-untyped-def]
+        org = orgs.get_org(uow.session, name)
+        orgs.set_timezone(uow, org=org, timezone=timezone, holidays=holidays)
+        return organization_out(org)
+
+    out = write(change)
+    say(
+        f"{out.name} works in {out.timezone}"
+        + (f", skipping {out.holidays} holidays" if out.holidays else "")
+    )

@@ -87,6 +87,8 @@ def test_an_operator_sets_up_a_customer_and_works_a_ticket(served: tuple[Operato
                 "domains": ["acme.example"],
                 "features": {"slack": "enabled", "lark": "enabled"},
                 "chat": "interact",
+                "timezone": "UTC",
+                "holidays": None,
             }
         ]
         hook_secret = op.run("webhook", "add", sink.url("ops")).stdout.strip().splitlines()[-1]

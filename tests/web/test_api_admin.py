@@ -28,8 +28,16 @@ def test_organizations_plans_and_features(api: Api) -> None:
         "domains": ["globex.example"],
         "features": {"slack": "off", "lark": "off"},
         "chat": "create_and_follow",
+        "timezone": "UTC",
+        "holidays": None,
     }
     assert api.admin.post("/organizations", json={"name": "globex", "plan": "basic"}).status_code == 409
+    bad_zone = api.admin.post(
+        "/organizations", json={"name": "Y", "plan": "premium", "timezone": "Mars/Base"}
+    )
+    assert bad_zone.status_code == 422 and bad_zone.json()["detail"].startswith(
+        "unknown time zone 'Mars/Base'"
+    )
     assert api.admin.post("/organizations", json={"name": "X", "plan": "gold"}).status_code == 422
     assert api.admin.post("/organizations", json={"name": "Initech", "plan": "developer"}).status_code == 201
     refused = api.admin.put("/organizations/Initech/features/slack", json={"enabled": True})

@@ -18,6 +18,9 @@ class Organization(Base):
     # Names are unique regardless of case and surrounding spaces: operators type them in commands.
     name_key: Mapped[str] = mapped_column(String(200), unique=True)
     plan: Mapped[str] = mapped_column(String(20))
+    # Business hours (domain/sla/hours.py): an IANA zone and an optional holiday country.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    holidays: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -19,6 +19,8 @@ from assistdesk.domain.orgs.events import (
     PlanChanged,
 )
 from assistdesk.domain.orgs.models import FeatureGrant, FeatureRequest, Organization, OrganizationDomain
+from assistdesk.domain.sla import clock
+from assistdesk.domain.sla.hours import parse_country, parse_timezone
 from assistdesk.domain.text import clean_line, clean_text, normalise_domain
 from assistdesk.errors import Conflict, Invalid, NotFound
 
@@ -83,13 +85,24 @@ def org_for_email_domain(session: Session, domain: str) -> Organization | None:
     return session.scalars(stmt).one_or_none()
 
 
-def create_org(work: Work, *, name: str, plan: str, domains: Iterable[str] = ()) -> Organization:
+def create_org(
+    work: Work,
+    *,
+    name: str,
+    plan: str,
+    domains: Iterable[str] = (),
+    timezone: str = "UTC",
+    holidays: str | None = None,
+) -> Organization:
     clean = clean_line(name, field="name", max_length=MAX_NAME)
     chosen = parse_plan(plan)
+    zone, country = parse_timezone(timezone), parse_country(holidays)
     session = work.session
     if find_org(session, clean) is not None:
         raise Conflict(f"an organization named {clean!r} already exists", field="name")
-    org = Organization(name=clean, name_key=name_key(clean), plan=chosen.value)
+    org = Organization(
+        name=clean, name_key=name_key(clean), plan=chosen.value, timezone=zone, holidays=country
+    )
     session.add(org)
     session.flush()
     add_domains(work, org=org, domains=domains)
@@ -134,6 +147,7 @@ def set_plan(work: Work, *, org: Organization, plan: str) -> Organization:
         f.value for f in Feature if before[f] is FeatureState.SUSPENDED and after[f] is FeatureState.ENABLED
     )
     work.session.flush()
+    clock.reschedule_org(work.session, org)
     work.emit(
         PlanChanged(
             organization_id=org.id,
@@ -279,3 +293,15 @@ def annotate_decision(work: Work, *, request: FeatureRequest, note: str) -> None
 
 def count_orgs(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Organization)) or 0)
+
+
+def set_timezone(
+    work: Work, *, org: Organization, timezone: str, holidays: str | None = None
+) -> Organization:
+    """The organization's business-hours calendar; unanswered tickets get their due time again."""
+    zone, country = parse_timezone(timezone), parse_country(holidays)
+    org.timezone = zone
+    org.holidays = country
+    work.session.flush()
+    clock.reschedule_org(work.session, org)
+    return org

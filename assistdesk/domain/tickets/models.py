@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,6 +48,13 @@ class Ticket(Base):
         Index(None, "status", "id"),
         Index(None, "assignee_id", "status", "id"),
         Index(None, "organization_id", "updated_at"),
+        # Response-time commitment (domain/sla): the warning/breach scan reads `sla_next_at`, which
+        # is empty once a ticket is answered or breached, so closed tickets cost it nothing; the
+        # Breaching soon and New queues read by due time; the report reads by date.
+        Index(None, "sla_next_at"),
+        Index(None, "first_response_at", "status", "first_response_due_at"),
+        Index(None, "assignee_id", "status", "first_response_due_at"),
+        Index(None, "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
@@ -54,6 +71,12 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The first-response commitment: null due time when the plan promises none.
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_plan: Mapped[str | None] = mapped_column(String(20))
+    sla_stage: Mapped[int] = mapped_column(SmallInteger, default=0)
+    sla_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
     reporter: Mapped[Contact] = relationship(lazy="joined", innerjoin=True)

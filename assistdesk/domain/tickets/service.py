@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -15,6 +16,8 @@ from assistdesk.db.types import utcnow
 from assistdesk.domain.events import Work
 from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.people.models import Agent, Contact
+from assistdesk.domain.sla import clock
+from assistdesk.domain.sla.enums import SlaState
 from assistdesk.domain.text import clean_line, clean_text
 from assistdesk.domain.tickets import search
 from assistdesk.domain.tickets.enums import AuthorKind, CommentSource, Severity, Status, TicketSource
@@ -80,6 +83,14 @@ def parse_severity(raw: str | None) -> Severity:
         raise Invalid(f"unknown severity {raw!r} (choose one of: {choices})", field="severity") from None
 
 
+def parse_sla_filter(raw: str) -> SlaState:
+    """The REST filter's values (INTERFACE.md): `running` or `breached`."""
+    value = (raw or "").strip().lower()
+    if value not in (SlaState.RUNNING.value, SlaState.BREACHED.value):
+        raise Invalid(f"unknown sla filter {raw!r} (choose one of: running, breached)", field="sla")
+    return SlaState(value)
+
+
 def parse_status(raw: str) -> Status:
     try:
         return Status((raw or "").strip().lower())
@@ -138,6 +149,7 @@ def create_ticket(
     )
     ticket.organization = org
     ticket.reporter = reporter
+    clock.schedule(session, ticket, org)
     session.add(ticket)
     session.flush()
     work.emit(TicketCreated(ticket_id=ticket.id, origin=origin))
@@ -173,6 +185,7 @@ def list_tickets(
     text: str | None = None,
     before_id: int | None = None,
     limit: int = 50,
+    sla: SlaState | None = None,
 ) -> Sequence[Ticket]:
     """Newest first, keyset-paged on id: the cost of a page does not grow with its depth.
 
@@ -186,12 +199,45 @@ def list_tickets(
         assignee_id=assignee_id,
         unassigned=unassigned,
     )
+    if sla is not None:
+        filters.append(clock.state_condition(sla, utcnow()))
     words = search.words_of(text)
     if words:
         return search.newest_matching(session, filters=filters, words=words, before_id=before_id, limit=limit)
     if before_id is not None:
         filters.append(Ticket.id < before_id)
     return session.scalars(select(Ticket).where(*filters).order_by(Ticket.id.desc()).limit(limit)).all()
+
+
+def list_by_due(
+    session: Session,
+    *,
+    statuses: Iterable[Status] = (),
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    breaching_within: timedelta | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> Sequence[Ticket]:
+    """Soonest first-response due time first, tickets without one last; offset-paged (these are
+    working queues, not the archive).
+
+    The New queue reads the index (assignee_id, status, first_response_due_at) in order; with
+    `breaching_within`, only unanswered working tickets due within that time, an index range on
+    (first_response_at, status, first_response_due_at) bounded on both sides."""
+    filters = search.filter_conditions(statuses=statuses, assignee_id=assignee_id, unassigned=unassigned)
+    due = Ticket.first_response_due_at
+    if breaching_within is not None:
+        filters.extend(clock.breaching_soon_conditions(utcnow(), breaching_within))
+    # PostgreSQL sorts NULLs last in ascending order, as wanted; the others put them first.
+    nulls_last = () if session.get_bind().dialect.name == "postgresql" else (due.is_(None),)
+    stmt = select(Ticket).where(*filters).order_by(*nulls_last, due, Ticket.id).offset(offset).limit(limit)
+    return session.scalars(stmt).all()
+
+
+def count_breaching(session: Session, *, within: timedelta, cap: int = 1000) -> int:
+    capped = select(Ticket.id).where(*clock.breaching_soon_conditions(utcnow(), within)).limit(cap + 1)
+    return int(session.execute(select(func.count()).select_from(capped.subquery())).scalar_one())
 
 
 def count_tickets(
@@ -267,6 +313,10 @@ def _apply_status(
         ticket.closed_at = now
     else:
         ticket.resolved_at = None
+    if target in (Status.RESOLVED, Status.CLOSED):
+        ticket.sla_next_at = None  # a settled ticket is not announced; its state still reads from due
+    elif current in (Status.RESOLVED, Status.CLOSED):
+        clock.schedule(work.session, ticket, ticket.organization)
     _touch(ticket)
     work.session.flush()
     work.emit(
@@ -289,6 +339,7 @@ def change_severity(work: Work, *, ticket: Ticket, severity: str, origin: str | 
         return False
     old = ticket.severity
     ticket.severity = chosen.value
+    clock.schedule(work.session, ticket, ticket.organization)
     _touch(ticket)
     work.session.flush()
     work.emit(
@@ -347,6 +398,9 @@ def add_comment(
     work.session.add(comment)
     ticket.updated_at = now
     work.session.flush()
+    if public and author.kind is AuthorKind.AGENT:
+        # The first public reply by an agent, from any surface, stops the response clock.
+        clock.record_first_response(work, ticket=ticket, at=now, origin=origin)
     work.emit(
         CommentAdded(
             ticket_id=ticket.id,

@@ -18,6 +18,8 @@ EVENT_NAMES = (
     "comment.added",
     "comment.edited",
     "comment.deleted",
+    "ticket.sla_warning",
+    "ticket.sla_breached",
 )
 
 

@@ -41,6 +41,8 @@ class OrganizationCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     plan: PlanName
     domains: list[str] = Field(default_factory=list, max_length=100)
+    timezone: str = Field(default="UTC", max_length=64, description="business hours' IANA zone")
+    holidays: str | None = Field(default=None, max_length=8, description="country whose holidays are skipped")
 
 
 class OrganizationPatch(BaseModel):
@@ -65,7 +67,14 @@ def list_organizations(principal: Admin, runtime: RuntimeDep) -> list[Organizati
 def create_organization(body: OrganizationCreate, principal: Admin, runtime: RuntimeDep) -> OrganizationOut:
     result: OrganizationOut = runtime.db.run(
         lambda uow: organization_out(
-            orgs.create_org(uow, name=body.name, plan=body.plan, domains=body.domains)
+            orgs.create_org(
+                uow,
+                name=body.name,
+                plan=body.plan,
+                domains=body.domains,
+                timezone=body.timezone,
+                holidays=body.holidays,
+            )
         )
     )
     return result

@@ -74,11 +74,13 @@ def list_tickets(
         str | None, Query(alias="status", description="one or several, comma-separated")
     ] = None,
     reporter: str | None = None,
+    sla: Annotated[str | None, Query(description="running or breached")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TicketPage:
     before = decode_cursor(cursor)
     statuses = [tickets.parse_status(s) for s in (status_filter or "").split(",") if s.strip()]
+    sla_state = tickets.parse_sla_filter(sla) if sla else None
     with runtime.db.reading() as session:
         organization_id = orgs.get_org(session, org).id if org else None
         reporter_id: int | None = None
@@ -94,6 +96,7 @@ def list_tickets(
             reporter_id=reporter_id,
             before_id=before,
             limit=limit + 1,
+            sla=sla_state,
         )
         page = rows[:limit]
         items = [ticket_out(t, public_url=runtime.settings.public_url) for t in page]

@@ -6,6 +6,7 @@ the note's form looks nothing like the reply's: there is no switch to forget to 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -46,7 +47,10 @@ router = APIRouter(prefix="/agent")
 PAGE_SIZE = 50
 COUNT_CAP = 1000
 NEXT_COOKIE = "adk_agent_next"
-QUEUES = ("new", "mine", "waiting", "all")
+QUEUES = ("new", "mine", "waiting", "all", "breaching")
+# Queues ordered by first-response due time (offset-paged); the others are newest first.
+DUE_ORDERED = ("new", "breaching")
+BREACHING_WITHIN = timedelta(hours=1)
 WORKING = (Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER)
 
 
@@ -68,12 +72,15 @@ def _queue_filter(queue: str, agent_id: int) -> dict[str, Any]:
         "mine": {"statuses": WORKING, "assignee_id": agent_id},
         "waiting": {"statuses": (Status.WAITING_ON_CUSTOMER,)},
         "all": {},
+        "breaching": {},
     }
     return filters[queue]
 
 
 def _counts(session: Session, agent_id: int) -> dict[str, str]:
-    counts = tickets.count_many(session, {q: _queue_filter(q, agent_id) for q in QUEUES}, cap=COUNT_CAP)
+    plain = [q for q in QUEUES if q != "breaching"]
+    counts = tickets.count_many(session, {q: _queue_filter(q, agent_id) for q in plain}, cap=COUNT_CAP)
+    counts["breaching"] = tickets.count_breaching(session, within=BREACHING_WITHIN, cap=COUNT_CAP)
     return {q: f"{COUNT_CAP}+" if n > COUNT_CAP else str(n) for q, n in counts.items()}
 
 
@@ -150,17 +157,33 @@ def home() -> Response:
 
 
 @router.get("/queue/{queue}")
-def queue_page(request: Request, queue: str, before: int | None = None) -> Response:
+def queue_page(request: Request, queue: str, before: int | None = None, page_number: int = 0) -> Response:
     viewer = staff(request)
     if queue not in QUEUES:
         raise NotFound(f"no queue {queue!r}")
+    offset = max(0, min(page_number, 1000)) * PAGE_SIZE
     with runtime_of(request).db.reading() as session:
-        found = tickets.list_tickets(
-            session, before_id=before, limit=PAGE_SIZE + 1, **_queue_filter(queue, viewer.agent_id)
-        )
+        if queue in DUE_ORDERED:
+            found = tickets.list_by_due(
+                session,
+                breaching_within=BREACHING_WITHIN if queue == "breaching" else None,
+                offset=offset,
+                limit=PAGE_SIZE + 1,
+                **_queue_filter(queue, viewer.agent_id),
+            )
+        else:
+            found = tickets.list_tickets(
+                session, before_id=before, limit=PAGE_SIZE + 1, **_queue_filter(queue, viewer.agent_id)
+            )
         rows = ticket_rows(found[:PAGE_SIZE])
         counts = _counts(session, viewer.agent_id)
-    next_url = f"/agent/queue/{queue}?before={rows[-1].id}" if len(found) > PAGE_SIZE else None
+    next_url = None
+    if len(found) > PAGE_SIZE:
+        next_url = (
+            f"/agent/queue/{queue}?page_number={offset // PAGE_SIZE + 1}"
+            if queue in DUE_ORDERED
+            else f"/agent/queue/{queue}?before={rows[-1].id}"
+        )
     return page(
         request,
         "agent/queue.html",

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from assistdesk.db.types import utcnow
 from assistdesk.domain.access import service as access
 from assistdesk.domain.orgs import entitlements
 from assistdesk.domain.orgs import service as orgs
@@ -39,6 +40,7 @@ from assistdesk.web.pages.guard import (
 )
 from assistdesk.web.pages.presenters import comment_items, ticket_rows
 from assistdesk.web.pages.rendering import render
+from assistdesk.web.pages.sla_views import expected_by
 from assistdesk.web.pages.viewers import HELP_COOKIE, Customer, customer, end_session, keep_session
 
 router = APIRouter(prefix="/help")
@@ -264,8 +266,10 @@ def _ticket_page(
         comments = comment_items(tickets.comments_of(session, ticket, public_only=True), _attachment_url)
         row = ticket_rows([ticket])[0]
         description = ticket.description
+        expected = expected_by(ticket, utcnow(), translator(request))
     context: dict[str, Any] = {
         "ticket": row,
+        "expected": expected,
         "description": description,
         "comments": comments,
         "errors": {},

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from assistdesk.bridge.views import author_label
+from assistdesk.db.types import utcnow
 from assistdesk.domain.tickets.models import Attachment, Comment, Ticket
+from assistdesk.web.pages.sla_views import SlaCell, sla_cell
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class TicketRow:
     assignee: str
     updated_at: datetime
     created_at: datetime
+    sla: SlaCell | None = None
 
 
 def human_size(size: int) -> str:
@@ -95,6 +98,7 @@ def comment_items(
 
 
 def ticket_rows(tickets: Sequence[Ticket]) -> list[TicketRow]:
+    now = utcnow()
     return [
         TicketRow(
             id=t.id,
@@ -108,6 +112,7 @@ def ticket_rows(tickets: Sequence[Ticket]) -> list[TicketRow]:
             assignee=t.assignee.display_name if t.assignee else "",
             updated_at=t.updated_at,
             created_at=t.created_at,
+            sla=sla_cell(t, now),
         )
         for t in tickets
     ]

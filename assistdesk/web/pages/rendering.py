@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse
 
 from assistdesk.i18n import words
 from assistdesk.web.pages.guard import csrf_token, issue_csrf_cookie, runtime_of, translator
+from assistdesk.web.pages.sla_views import cell_text
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -57,6 +58,7 @@ def render(
         "plan_label": lambda value: words.plan(_, value),
         "slack_app_name": runtime_of(request).settings.slack_app_name,
         "flashes": [],
+        "sla_text": lambda cell: cell_text(cell, _),
     }
     values.update(context or {})
     html = environment.get_template(template).render(values)
