@@ -92,6 +92,10 @@ def create_app(
     def limit_for(path: str) -> int:
         return upload_limit if path.startswith(("/help/", "/agent/")) else rt.settings.max_body_bytes
 
-    app.add_middleware(RequestMetrics, metrics=rt.metrics)
+    app.add_middleware(
+        RequestMetrics,
+        metrics=rt.metrics,
+        static_paths=frozenset({"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/oauth2-redirect"}),
+    )
     app.add_middleware(BodyLimit, limit_for=limit_for)
     return app

@@ -73,6 +73,11 @@ def install_problem_handlers(app: FastAPI) -> None:
             exc.status_code, str(exc.detail) if exc.detail else None, headers=dict(exc.headers or {})
         )
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:
+        # An id, cursor or page marker beyond 64 bits: no row can have it (SQLite raises on it).
+        return problem(404, "a number in the request is larger than any id")
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         return problem(500, "an unexpected error occurred; it was logged")

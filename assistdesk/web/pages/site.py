@@ -89,6 +89,12 @@ def create_pages(runtime: Runtime) -> FastAPI:
         title = t("Page not found") if exc.status_code == 404 else str(exc.detail or exc.status_code)
         return _error_page(request, exc.status_code, title, t("There is nothing at this address."))
 
+    @pages.exception_handler(OverflowError)
+    async def _overflow(request: Request, _: OverflowError) -> Response:
+        # An id or `before=` beyond 64 bits: no row can have it (SQLite raises on it).
+        t = translator(request)
+        return _error_page(request, 404, t("Page not found"), t("There is nothing at this address."))
+
     @pages.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("page %s failed", request.url.path, exc_info=exc)
