@@ -16,6 +16,7 @@ from assistdesk.web import health, slack
 from assistdesk.web import lark as lark_routes
 from assistdesk.web.api import admin as api_admin
 from assistdesk.web.api import tickets as api_tickets
+from assistdesk.web.api.docs import install_docs
 from assistdesk.web.middleware import BodyLimit, RequestMetrics
 from assistdesk.web.pages.site import create_pages
 from assistdesk.web.problems import install_problem_handlers
@@ -38,9 +39,10 @@ def _api(runtime: Runtime) -> FastAPI:
         version="1",
         description=API_DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by install_docs: local assets under a CSP
         redoc_url=None,
     )
+    install_docs(api, prefix="/api/v1", title="assistdesk REST API")
     api.state.runtime = runtime
     install_problem_handlers(api)
     api.include_router(api_tickets.router)
@@ -95,7 +97,7 @@ def create_app(
     app.add_middleware(
         RequestMetrics,
         metrics=rt.metrics,
-        static_paths=frozenset({"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/oauth2-redirect"}),
+        static_paths=frozenset({"/api/v1/openapi.json"}),
     )
     app.add_middleware(BodyLimit, limit_for=limit_for)
     return app

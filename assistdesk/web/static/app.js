@@ -13,9 +13,3 @@ document.addEventListener("submit", function (event) {
   var button = form.querySelector("button[type=submit]");
   if (button) { button.setAttribute("aria-busy", "true"); }
 });
-// A sign-in link opens a page with a button (mail scanners open links too, and must not use them
-// up); in a real browser the button presses itself.
-document.addEventListener("DOMContentLoaded", function () {
-  var form = document.querySelector("form[data-submit-on-load]");
-  if (form) { form.requestSubmit ? form.requestSubmit() : form.submit(); }
-});
