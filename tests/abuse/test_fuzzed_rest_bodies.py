@@ -1,6 +1,7 @@
 """Whatever JSON (or not-JSON) reaches the REST API's write endpoints, the answer is a 2xx or a 4xx
 problem, never a 5xx."""
 
+# ruff: noqa: F811  (the fixture imported from tests/web is used by name)
 from __future__ import annotations
 
 import json
@@ -50,7 +51,7 @@ def bodies() -> st.SearchStrategy[bytes]:
 @given(endpoint=st.sampled_from(ENDPOINTS), body=bodies(), text=st.text(max_size=30))
 def test_fuzzed_rest_requests_never_get_a_server_error(
     api: Api, endpoint: tuple[str, str], body: bytes, text: str
-) -> None:  # noqa: F811
+) -> None:
     method, path = endpoint
     if "{text}" in path:
         answer = api.admin.request(
