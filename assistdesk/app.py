@@ -17,6 +17,7 @@ from assistdesk.web import lark as lark_routes
 from assistdesk.web.api import admin as api_admin
 from assistdesk.web.api import openapi as api_openapi
 from assistdesk.web.api import tickets as api_tickets
+from assistdesk.web.api.docs import install_docs
 from assistdesk.web.middleware import BodyLimit, RequestMetrics
 from assistdesk.web.pages.site import create_pages
 from assistdesk.web.problems import install_problem_handlers
@@ -39,9 +40,10 @@ def _api(runtime: Runtime) -> FastAPI:
         version="1",
         description=API_DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by install_docs: local assets under a CSP
         redoc_url=None,
     )
+    install_docs(api, prefix="/api/v1", title="assistdesk REST API")
     api.state.runtime = runtime
     install_problem_handlers(api)
     api.include_router(api_tickets.router)
@@ -94,6 +96,10 @@ def create_app(
     def limit_for(path: str) -> int:
         return upload_limit if path.startswith(("/help/", "/agent/")) else rt.settings.max_body_bytes
 
-    app.add_middleware(RequestMetrics, metrics=rt.metrics)
+    app.add_middleware(
+        RequestMetrics,
+        metrics=rt.metrics,
+        static_paths=frozenset({"/api/v1/openapi.json"}),
+    )
     app.add_middleware(BodyLimit, limit_for=limit_for)
     return app

@@ -121,7 +121,12 @@ def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime
     db.add_publisher(runtime.router.publish)
     db.add_commit_hook(runtime.wakeup.commit_hook)
 
-    webhooks = WebhookBridge(db=db, secrets=runtime.secrets, public_url=settings.public_url)
+    webhooks = WebhookBridge(
+        db=db,
+        secrets=runtime.secrets,
+        public_url=settings.public_url,
+        allow_private=settings.webhook_allow_private,
+    )
     webhooks.install(runtime.router)
     runtime.handlers[WEBHOOK_CHANNEL] = webhooks
     runtime.closers.append(webhooks.aclose)

@@ -165,6 +165,21 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SLACK_APP_NAME", "slack_app_name"),
         description="the Slack app's name: the manifest's default and what the texts tell people to invite",
     )
+    # Hardening (INTERFACE.md): who may set forwarded headers, where webhooks may go, how mail leaves.
+    trusted_proxies: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ASSISTDESK_TRUSTED_PROXIES", "trusted_proxies"),
+        description="comma-separated addresses or CIDRs whose X-Forwarded-For / -Proto are believed",
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("ASSISTDESK_WEBHOOK_ALLOW_PRIVATE", "webhook_allow_private"),
+    )
+    smtp_require_tls: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("ASSISTDESK_SMTP_REQUIRE_TLS", "smtp_require_tls"),
+        description="refuse to send mail over smtp:// unless the server offers STARTTLS",
+    )
 
     @classmethod
     def settings_customise_sources(

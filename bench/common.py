@@ -93,6 +93,7 @@ def base_env(db_url: str, **extra: str) -> dict[str, str]:
             "ASSISTDESK_SECRET_KEY": "bench-secret-key-" + "b" * 32,
             "ASSISTDESK_PUBLIC_URL": "https://support.example.test",
             "ASSISTDESK_LOG_LEVEL": "WARNING",
+            "ASSISTDESK_WEBHOOK_ALLOW_PRIVATE": "true",  # the benches' sinks listen on loopback
         }
     )
     env.update(extra)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from assistdesk.bridge import visibility
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import ChatMessage, ChatPlatform, Direction, TicketThread
@@ -253,8 +254,14 @@ def open_request(
     return _ref(ticket, public_url, thread, created=True)
 
 
-def ticket_in_channel(session: Session, place: ChatPlace, key: str, *, public_url: str) -> TicketRef | None:
-    """A ticket by key, only if it belongs to the channel's organization (never reveals others)."""
+def ticket_in_channel(
+    session: Session, place: ChatPlace, key: str, *, public_url: str, asker: str | None = None
+) -> TicketRef | None:
+    """A ticket by key, as the help center would show it to the person asking: only a ticket of the
+    channel's organization, and of those only one that already has a thread in this very channel
+    (everyone here has seen it), or whose reporter is the asker, or any when the asker is one of
+    the organization's admins (asker: the platform user id, matched to a contact by their identity).
+    Anything else reads as "no such request", like a key that does not exist."""
     link = links.find_channel_link(
         session, platform=place.platform.value, workspace=place.workspace, channel=place.channel
     )
@@ -263,7 +270,7 @@ def ticket_in_channel(session: Session, place: ChatPlace, key: str, *, public_ur
     ticket = tickets.find_ticket(session, key)
     if ticket is None or ticket.organization_id != link.organization_id:
         return None
-    return _ref(ticket, public_url)
+    return _ref(ticket, public_url) if visibility.may_see(session, place, asker, ticket) else None
 
 
 # Thread replies ------------------------------------------------------------------------------------

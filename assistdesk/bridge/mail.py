@@ -78,6 +78,7 @@ class MailBridge:
                 # The same id on every retry: a mail that went out before we lost the answer is
                 # recognised as one message by the recipient's mail system.
                 message_id=f"<{job.idempotency_key}@{domain}>",
+                require_tls=self._settings.smtp_require_tls,
             )
         )
 

@@ -84,9 +84,15 @@ def ticket_card(ticket: Ticket, *, public_url: str) -> TicketCard:
 
 
 def comment_view(comment: Comment) -> CommentView:
+    """A comment as chat shows it. A customer's name is followed by their organization, "Ada (Acme)",
+    so that a contact who calls themselves "Dana Reyes (Support)" still cannot pass for an agent in
+    a thread where agents' posts carry their names."""
+    name = author_label(comment.author_name, comment.author_kind, comment.source)
+    if comment.author_kind == "contact":
+        name = f"{comment.author_name} ({comment.ticket.organization.name})"
     return CommentView(
         id=comment.id,
-        author_name=author_label(comment.author_name, comment.author_kind, comment.source),
+        author_name=name,
         author_kind=comment.author_kind,
         body=comment.body,
         source=comment.source,

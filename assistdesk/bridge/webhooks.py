@@ -27,7 +27,7 @@ from assistdesk.domain.webhooks.models import WebhookSubscription
 from assistdesk.outbox.enqueue import enqueue
 from assistdesk.outbox.jobs import Job, NewJob, destination_key, idempotency_key
 from assistdesk.outcomes import Delivered, Outcome, PermanentFailure
-from assistdesk.platforms.webhook import client
+from assistdesk.platforms.webhook import client, destinations
 from assistdesk.security.secretbox import SecretBox
 
 if TYPE_CHECKING:
@@ -50,8 +50,11 @@ _EVENTS: tuple[type[TicketEvent], ...] = (
 
 
 class WebhookBridge:
-    def __init__(self, *, db: Database, secrets: SecretBox, public_url: str) -> None:
+    def __init__(
+        self, *, db: Database, secrets: SecretBox, public_url: str, allow_private: bool = False
+    ) -> None:
         self._db = db
+        self._allow_private = allow_private
         self._secrets = secrets
         self._public_url = public_url
         self._session: aiohttp.ClientSession | None = None
@@ -113,7 +116,9 @@ class WebhookBridge:
         if self._session is None or self._session.closed:
             import aiohttp
 
-            self._session = aiohttp.ClientSession()
+            self._session = aiohttp.ClientSession(
+                connector=destinations.connector(allow_private=self._allow_private)
+            )
         return await client.post(
             self._session,
             url=url,
@@ -121,6 +126,7 @@ class WebhookBridge:
             body=job.payload["body"],
             event=str(job.payload["event"]),
             delivery_id=job.idempotency_key,
+            allow_private=self._allow_private,
         )
 
     async def _target(self, webhook_id: int) -> tuple[str, str] | None:

@@ -44,6 +44,7 @@ def serve(
     import uvicorn  # the web stack is imported only by the commands that serve
 
     from assistdesk.app import create_app
+    from assistdesk.web.serving import server_options
 
     settings = served_settings(Settings(), host=host, port=port)
     configure_logging(settings.log_level)
@@ -61,9 +62,9 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=access_log,
         loop="uvloop",
-        http="httptools",
         lifespan="on",
         server_header=False,
+        **server_options(settings),  # forwarded headers, header deadline
     )
     lark.warm(runtime)  # the first push must be answered within Lark's 3 s
     connection = lark.long_connection(runtime)

@@ -9,6 +9,7 @@ import typer
 from assistdesk.cli.common import note, runtime, say
 from assistdesk.domain.webhooks import service as webhooks
 from assistdesk.security.tokens import new_token
+from assistdesk.urls import without_credentials
 
 app = typer.Typer(help="Signed HTTP callbacks to your own systems on ticket events.", no_args_is_help=True)
 
@@ -38,7 +39,8 @@ def list_() -> None:
     with runtime() as rt, rt.db.reading() as session:
         for hook in webhooks.list_webhooks(session):
             events = ",".join(hook.events) or "all events"
-            say(f"#{hook.id}  {hook.url}  {events}{'' if hook.active else '  (inactive)'}")
+            state = "" if hook.active else "  (inactive)"
+            say(f"#{hook.id}  {without_credentials(hook.url)}  {events}{state}")
 
 
 @app.command("remove")

@@ -43,6 +43,9 @@ class Job:
     failures: int
     created_at: datetime
     available_at: datetime
+    # Read just after taking a destination over from a worker that died holding it: that worker may
+    # have sent this job and been killed before recording it (attempts still says 0).
+    maybe_sent: bool = False
 
     @property
     def channel(self) -> str:
@@ -51,4 +54,4 @@ class Job:
     @property
     def is_retry(self) -> bool:
         """A previous attempt may have reached the platform before we lost its answer."""
-        return self.attempts > 0
+        return self.attempts > 0 or self.maybe_sent

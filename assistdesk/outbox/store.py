@@ -31,6 +31,9 @@ class Lease:
     token: str
     until: datetime
     not_before: datetime | None
+    # The previous owner's lease expired without a release: it died (kill -9) or stalled, possibly
+    # after sending a job it never recorded. Its first jobs are then treated as retries.
+    taken_over: bool = False
 
 
 def _free(now: datetime) -> Any:
@@ -54,13 +57,19 @@ def claim(
     keys = list(session.scalars(candidates))
     if not keys:
         return []
+    abandoned = set(
+        session.scalars(select(_dest.c.key).where(_dest.c.key.in_(keys), _dest.c.lease_owner.is_not(None)))
+    )
     token = f"{owner}/{uuid.uuid4().hex[:12]}"
     until = now + timedelta(seconds=lease_seconds)
     session.execute(
         update(_dest).where(_dest.c.key.in_(keys), due).values(lease_owner=token, lease_until=until)
     )
     rows = session.execute(select(_dest.c.key, _dest.c.not_before).where(_dest.c.lease_owner == token)).all()
-    return [Lease(key=r.key, token=token, until=until, not_before=r.not_before) for r in rows]
+    return [
+        Lease(key=r.key, token=token, until=until, not_before=r.not_before, taken_over=r.key in abandoned)
+        for r in rows
+    ]
 
 
 def next_due(session: Session, *, channels: Sequence[str], now: datetime) -> datetime | None:

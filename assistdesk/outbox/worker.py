@@ -22,7 +22,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -277,7 +277,12 @@ class Worker:
     def _pending(self, lease: store.Lease) -> Callable[[], list[Job]]:
         def read() -> list[Job]:
             with self._db.reading() as session:
-                return store.pending_jobs(session, destination=lease.key, limit=self._config.batch_size)
+                jobs = store.pending_jobs(session, destination=lease.key, limit=self._config.batch_size)
+            if lease.taken_over:
+                # The dead owner had at most two jobs in flight (one sending, one recording).
+                lease.taken_over = False
+                jobs = [replace(job, maybe_sent=True) if n < 2 else job for n, job in enumerate(jobs)]
+            return jobs
 
         return read
 

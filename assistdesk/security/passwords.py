@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -14,8 +18,18 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@functools.cache
+def _stand_in() -> str:
+    """A hash of nothing anyone knows, verified when there is no account: signing in as an unknown
+    email then costs the same argon2 work as a wrong password, so timing does not tell which agent
+    emails exist (it took 6 ms against 185 ms)."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
 def verify_password(stored: str | None, password: str) -> bool:
     if not stored:
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            _hasher.verify(_stand_in(), password)
         return False
     try:
         return _hasher.verify(stored, password)

@@ -6,14 +6,20 @@ import json
 import time
 from collections.abc import Callable
 
+from starlette.exceptions import HTTPException
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistdesk.metrics import Metrics
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised from `receive` inside the application: an HTTPException, so that every application's
+    handlers (the API's problem+json, the pages' HTML) answer 413 instead of treating it as a crash
+    (a chunked upload over the limit used to end in a 500)."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "the request body is too large")
 
 
 class BodyLimit:
@@ -46,7 +52,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    raise _TooLarge()
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -87,9 +93,10 @@ async def _refuse(send: Send, limit: int) -> None:
 class RequestMetrics:
     """Counts requests by route template (never by raw path: ids would explode the label set)."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, static_paths: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.metrics = metrics
+        self.static_paths = static_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -107,17 +114,18 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, recording_send)
         finally:
-            route = _route_label(scope, status)
+            route = _route_label(scope, self.static_paths)
             self.metrics.http_requests.labels(route, scope.get("method", ""), str(status)).inc()
             self.metrics.http_latency.labels(route).observe(time.perf_counter() - started)
 
 
-def _route_label(scope: Scope, status: int) -> str:
+def _route_label(scope: Scope, static_paths: frozenset[str]) -> str:
     route = scope.get("route")
     if route is None:
-        # Plain routes inside a mounted FastAPI app (its openapi.json) carry no route object; their
-        # paths are static. Anything else unmatched is grouped, so ids never become labels.
-        return scope["path"] if status < 400 else "unmatched"
+        # Plain routes inside a mounted FastAPI app (its openapi.json) carry no route object; they
+        # are named up front. Anything else unmatched, whatever its status (a trailing-slash
+        # redirect is a 307), shares one label: raw paths would grow /metrics without bound.
+        return scope["path"] if scope["path"] in static_paths else "unmatched"
     prefix = scope.get("root_path", "")[len(scope.get("app_root_path", "")) :]
     if isinstance(route, Mount):  # matched a mount, then nothing inside it
         return f"{prefix}/*"

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -100,6 +101,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(request))
         return problem(exc.status_code, str(exc.detail) if exc.detail else None, headers=headers)
+
+    async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
+        # An id, cursor or page marker beyond 64 bits: no row can have it (SQLite raises
+        # OverflowError, PostgreSQL "bigint out of range"), or a value the database cannot store.
+        return problem(404, "a number or value in the request is outside what any record can have")
+
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DataError, _out_of_range)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -8,6 +8,8 @@ written here: everything shown is escaped.
 from __future__ import annotations
 
 import html
+import logging
+import time
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,7 +18,11 @@ from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from assistdesk.bridge.slack.install import EXTENSION
 from assistdesk.bridge.slack.oauth import COOKIE, STATE_SECONDS, OAuthInstall
 from assistdesk.bridge.slack.wiring import SlackIntegration
+from assistdesk.platforms.slack import screen
 from assistdesk.runtime import Runtime
+from assistdesk.web.problems import problem
+
+log = logging.getLogger(__name__)
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
@@ -44,17 +50,32 @@ def mount(app: FastAPI, runtime: Runtime) -> None:
         return
     router = APIRouter(include_in_schema=False)
     if slack.signing_secret:
-        _events(router, AsyncSlackRequestHandler(slack.bolt_app()))
+        _events(router, AsyncSlackRequestHandler(slack.bolt_app()), slack.signing_secret)
     if slack.oauth is not None:
         settings = runtime.settings
         _install(router, slack.oauth, secure=settings.public_https, app_name=settings.slack_app_name)
     app.include_router(router)
 
 
-def _events(router: APIRouter, handler: AsyncSlackRequestHandler) -> None:
+def _events(router: APIRouter, handler: AsyncSlackRequestHandler, secret: str) -> None:
     @router.post("/slack/events")
     async def events(request: Request) -> Response:
-        return await handler.handle(request)
+        body = await request.body()
+        verdict = screen.screen(
+            request.headers,
+            body,
+            content_type=request.headers.get("content-type", ""),
+            secret=secret,
+            now=time.time(),
+        )
+        if not verdict.passed:
+            log.info("refused a request to /slack/events: %s", verdict.reason)
+            return problem(verdict.status, verdict.reason)
+        try:
+            return await handler.handle(request)
+        except Exception as exc:  # a signed payload of a shape no listener expects: Slack's fault, not ours
+            log.warning("a signed Slack request was not understood: %s: %s", type(exc).__name__, exc)
+            return problem(400, "the request's content is not what Slack sends")
 
 
 def _install(router: APIRouter, oauth: OAuthInstall, *, secure: bool, app_name: str) -> None:

@@ -37,7 +37,10 @@ class Operator:
 @pytest.fixture
 def served(db_url: str, tmp_path: Path) -> Iterator[tuple[Operator, str]]:
     env = serve_env(
-        db_url, ASSISTDESK_PUBLIC_URL="https://support.example.test", ASSISTDESK_TICKET_PREFIX="ACME"
+        db_url,
+        ASSISTDESK_PUBLIC_URL="https://support.example.test",
+        ASSISTDESK_TICKET_PREFIX="ACME",
+        ASSISTDESK_WEBHOOK_ALLOW_PRIVATE="true",  # the webhook sink listens on loopback
     )
     process, base = start_serve(env, tmp_path, tmp_path / "serve.log")
     try:

@@ -82,6 +82,7 @@ class FakeSlack:
         self.posted: dict[tuple[str, str], dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
+        self.file_redirects: dict[str, str] = {}  # file id -> where its download redirects
         self.codes: dict[str, tuple[str, str]] = {}  # code -> (team, redirect_uri)
         self.oauth_client = ("1111.2222", "client-secret")
         self.app_token = "xapp-1-A0ASSIST01-test"
@@ -231,6 +232,7 @@ class FakeSlack:
             self.views.clear()
             self.users.clear()
             self.files.clear()
+            self.file_redirects.clear()
             self._script.clear()
             self._channel_status.clear()
             self._last_post.clear()
@@ -566,6 +568,9 @@ class FakeSlack:
             self.calls.append(
                 Call("files.download", {"id": request.match_info["file_id"]}, None, time.monotonic())
             )
+        moved = self.file_redirects.get(request.match_info["file_id"])
+        if moved is not None:
+            raise web.HTTPFound(moved)
         if workspace is None or "files:read" not in workspace.scopes.split(","):
             # What files.slack.com does without access: a login page, not an error status.
             return web.Response(text="<html>sign in</html>", content_type="text/html")

@@ -72,3 +72,32 @@ def test_a_direct_message_to_the_bot_gets_the_help_card(desk: Desk) -> None:
     [card] = desk.fake.wait_for(1, kind="message")  # ephemeral cards exist only in groups
     assert (card.chat_id, texts(card.content)[0]) == (dm, "How to get help here")
     assert card.uuid
+
+
+def test_status_shows_others_requests_only_to_admins_unless_raised_in_the_group(desk: Desk) -> None:
+    """Like the help center: Ann (no admin) sees her own requests and those raised in this group,
+    not Bob's request opened elsewhere, until she is an organization admin."""
+    open_ticket(desk, "Checkout API returns 502")  # SUP-1, Ann's, raised here
+
+    def elsewhere(uow):  # type: ignore[no-untyped-def]
+        org = orgs.get_org(uow.session, "Acme")
+        bob = people.add_contact(uow, email="bob@acme.example", org=org, name="Bob")
+        ann = people.find_contact(uow.session, "ann@acme.example")
+        for reporter, title in ((bob, "Bob's salary export"), (ann, "Ann's invoice")):
+            tickets.create_ticket(
+                uow, org=org, reporter=reporter, title=title, source=TicketSource.PORTAL, prefix="SUP"
+            )
+
+    desk.runtime.db.run(elsewhere)
+    assert answer_to(desk, "status SUP-2", count=2) == [
+        "No request SUP-2 here",
+        "This group's organization has no request SUP-2.",
+    ]
+    assert answer_to(desk, "status SUP-3", count=3)[0] == "SUP-3 · Ann's invoice"
+    assert answer_to(desk, "status SUP-1", count=4)[0] == "SUP-1 · Checkout API returns 502"
+
+    def promote(uow):  # type: ignore[no-untyped-def]
+        people.find_contact(uow.session, "ann@acme.example").is_admin = True
+
+    desk.runtime.db.run(promote)
+    assert answer_to(desk, "status SUP-2", count=5)[0] == "SUP-2 · Bob's salary export"

@@ -13,7 +13,7 @@ from assistdesk.bridge.lark.inbound import SUPPORTED
 from assistdesk.domain.links.models import InboundReceipt
 from assistdesk.outbox.models import OutboxJob
 from tests.lark.conftest import Desk
-from tests.lark.pushes import fixture
+from tests.lark.pushes import fixture, sign
 
 
 def nothing_stored(desk: Desk) -> bool:
@@ -35,12 +35,22 @@ def test_the_url_challenge_is_answered_plain_and_encrypted_within_a_second(desk:
 
 
 def test_the_documented_encrypted_and_signed_fixture_is_accepted(desk: Desk) -> None:
-    """The sample request byte for byte, headers spelled as Lark spells them."""
+    """The sample request byte for byte, headers spelled as Lark spells them. Its timestamp is from
+    the past: as captured it is refused as a replay, and accepted once signed now."""
     request = fixture("im_message_receive_v1_group_mention.encrypted_http.json")
     desk.fake.said("om_6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a", "oc_4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b")
-    answer = desk.lark.client.post(
+    replayed = desk.lark.client.post(
         "/lark/events", content=request["body"].encode(), headers=request["headers"]
     )
+    assert replayed.status_code == 401
+    assert nothing_stored(desk)
+    headers = dict(request["headers"])
+    stamp = next(k for k in headers if k.lower() == "x-lark-request-timestamp")
+    nonce = next(v for k, v in headers.items() if k.lower() == "x-lark-request-nonce")
+    signature = next(k for k in headers if k.lower() == "x-lark-signature")
+    headers[stamp] = str(int(time.time()))
+    headers[signature] = sign(headers[stamp], nonce, request["body"].encode())
+    answer = desk.lark.client.post("/lark/events", content=request["body"].encode(), headers=headers)
     assert (answer.status_code, answer.json()) == (200, {"msg": "success"})
     [form] = desk.fake.wait_for(1, kind="ephemeral")
     assert form.open_id == "ou_3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8c"
@@ -78,7 +88,8 @@ def test_unsigned_or_wrong_token_pushes_are_refused(desk: Desk) -> None:
     challenge = {**fixture("url_verification_plain.request.json"), "token": "someone-elses-token"}
     assert desk.lark.client.post("/lark/events", json=challenge).status_code == 401
     not_json = desk.lark.client.post("/lark/events", content=b"<xml/>")
-    assert (not_json.status_code, not_json.json()["msg"]) == (400, "the body is not a JSON object")
+    # Unsigned, so nothing proves it came from Lark: 401, like every other unverifiable push.
+    assert (not_json.status_code, not_json.json()["msg"]) == (401, "the body is not a JSON object")
     assert nothing_stored(desk)
 
 

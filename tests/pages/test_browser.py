@@ -45,6 +45,11 @@ def test_customer_and_agent_meet_on_one_request(desk: Desk, browser: Browser) ->
     expect(customer.get_by_role("heading", name="Check your email")).to_be_visible()
     mail = desk.mailbox.wait_for("ann@acme.example")
     customer.goto(mail.link)
+    # The link page waits for a click: a page that submitted itself would sign a victim into
+    # whatever account an attacker's link belongs to (login CSRF).
+    customer.wait_for_timeout(500)
+    expect(customer.get_by_text("Continue as ann@acme.example.")).to_be_visible()
+    customer.get_by_role("button", name="Sign in").click()
     expect(customer.get_by_role("heading", name="SUP-1 Checkout times out")).to_be_visible()
 
     customer.get_by_role("link", name="My requests").first.click()

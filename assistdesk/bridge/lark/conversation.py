@@ -210,9 +210,12 @@ def _answer(
             _("Which request?"), [_("Write the request's key, for example: @bot status {key}", key=example)]
         )
     else:
-        ticket = chat.ticket_in_channel(uow.session, place, command.key, public_url=ctx.public_url)
+        ticket = chat.ticket_in_channel(
+            uow.session, place, command.key, public_url=ctx.public_url, asker=msg.sender_open_id
+        )
         if ticket is None:
-            # The same answer whether the key does not exist or belongs to someone else.
+            # The same answer whether the key does not exist, belongs to another organization, or
+            # is one the asker may not see (someone else's request, not raised in this group).
             card = cards.notice(
                 _("No request {key} here", key=command.key),
                 [_("This group's organization has no request {key}.", key=command.key)],

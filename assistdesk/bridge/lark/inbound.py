@@ -21,6 +21,7 @@ from assistdesk.platforms.lark.client import LarkUnavailable
 log = logging.getLogger(__name__)
 
 ACK = {"msg": "success"}
+MALFORMED = (AttributeError, KeyError, TypeError, IndexError, ValueError)
 Answer = tuple[int, dict[str, Any]]
 
 
@@ -61,7 +62,11 @@ class LarkInbound:
 
     def handle(self, body: dict[str, Any]) -> Answer:
         """A verified push (the long connection's frames need no verification)."""
-        envelope = events.envelope(body)
+        try:
+            envelope = events.envelope(body)
+        except MALFORMED as exc:
+            log.warning("Lark push not understood: %s: %s", type(exc).__name__, exc)
+            return 400, {"msg": "the push is not shaped as Lark sends it"}
         handler = HANDLERS.get(envelope.event_type)
         if handler is None:
             log.debug("acknowledged Lark event %s without handling it", envelope.event_type or "?")
@@ -71,6 +76,11 @@ class LarkInbound:
         except events.Malformed as exc:
             log.warning("Lark %s push not understood: %s", envelope.event_type, exc)
             return 400, {"msg": str(exc)}
+        except MALFORMED as exc:
+            # Verified, but a shape Lark does not send (a string where an object belongs): one
+            # line in the log and a 400, not a traceback and a 500 per push.
+            log.warning("Lark %s push not understood: %s: %s", envelope.event_type, type(exc).__name__, exc)
+            return 400, {"msg": "the push is not shaped as Lark sends it"}
         except LarkUnavailable as exc:
             # Without the bot's identity a mention cannot be told from others; Lark retries in 15 s.
             log.warning("Lark push deferred: %s", exc)

@@ -30,6 +30,7 @@ from assistdesk.outbox.jobs import Job
 from assistdesk.outcomes import Delivered, Outcome, PermanentFailure, RetryAfter, TransientFailure
 from assistdesk.platforms.slack import forms
 from assistdesk.platforms.slack.client import SlackApi
+from assistdesk.platforms.slack.files import slack_link
 from assistdesk.platforms.slack.ports import Credentials
 from assistdesk.platforms.slack.text import to_plain
 
@@ -86,9 +87,10 @@ class SlackSync:
         files: list[ChatFile] = []
         for raw in p.get("files") or []:
             kept = await self._file(raw, credentials)
-            if not isinstance(kept, ChatFile):
+            if isinstance(kept, RetryAfter | TransientFailure):
                 return kept
-            files.append(kept)
+            if kept is not None:
+                files.append(kept)
         person = ChatPerson(profile.user_id, profile.name, profile.email, profile.locale)
         result = await self._write(
             lambda uow: chat.add_reply(
@@ -113,18 +115,22 @@ class SlackSync:
 
     async def _file(
         self, raw: dict[str, Any], credentials: Credentials
-    ) -> ChatFile | RetryAfter | TransientFailure:
+    ) -> ChatFile | RetryAfter | TransientFailure | None:
+        """The file's bytes when Slack serves them to us, else its permalink when that is Slack's,
+        else None (the reply goes in without it): see `platforms.slack.files`."""
         link = ChatFile(
-            name=str(raw.get("name") or raw["id"]), content_type=raw.get("mimetype"), url=raw.get("permalink")
+            name=str(raw.get("name") or raw["id"]),
+            content_type=raw.get("mimetype"),
+            url=slack_link(raw.get("permalink")),
         )
         url, size = raw.get("download_url"), raw.get("size") or 0
         if not url or not credentials.can(FILES_READ) or size > MAX_ATTACHMENT_BYTES:
-            return link
+            return link if link.url else None
         content = await self._api.download(credentials.bot_token, url=str(url), limit=MAX_ATTACHMENT_BYTES)
         if isinstance(content, RetryAfter | TransientFailure):
             return content
-        if not isinstance(content, bytes):  # refused (no files:read after all) or too large
-            return link
+        if not isinstance(content, bytes):  # refused (not Slack's host, no files:read) or too large
+            return link if link.url else None
         return replace(link, content=content)
 
     async def _edit(self, p: dict[str, Any]) -> Outcome:

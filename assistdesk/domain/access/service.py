@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
@@ -99,7 +100,7 @@ def redeem_link(work: Work, *, token: str) -> Contact | None:
 
 def redeem_code(work: Work, *, email: str, code: str, box: SecretBox) -> Contact | None:
     """The newest live code of that contact, if `code` matches. A wrong guess counts; the fifth spends
-    the code. Returns None (never raises) so that the caller commits the count."""
+    the code (not the link). Returns None (never raises) so that the caller commits the count."""
     try:
         contact = people.find_contact(work.session, normalise_email(email))
     except Invalid:
@@ -127,7 +128,9 @@ def redeem_code(work: Work, *, email: str, code: str, box: SecretBox) -> Contact
         return contact
     token.failed_attempts += 1
     if token.failed_attempts >= MAX_CODE_ATTEMPTS:
-        token.used_at = now
+        # Spend the code only: the link in the same mail still works, so guessing codes cannot
+        # stop someone else from signing in.
+        token.code_digest = None
     return None
 
 
@@ -175,6 +178,17 @@ def bucket(kind: str, value: str) -> str:
     return f"{kind}:{digest(value.strip().lower())[:40]}"
 
 
+def email_key(email: str) -> str:
+    """The spelling the limiter counts an email under: the very normalisation the contact and agent
+    lookups use (`normalise_email`), so that a full-width or otherwise look-alike spelling of one
+    address counts against that address. What is not an address at all is folded the same way
+    (NFKC, case-folded), so its variants still share one bucket."""
+    try:
+        return unicodedata.normalize("NFKC", normalise_email(email)).casefold()
+    except Invalid:
+        return unicodedata.normalize("NFKC", email or "-").strip().casefold()
+
+
 def allow(work: Work, *, buckets: list[str], limit_of: dict[str, int], window: timedelta) -> bool:
     """Count one attempt in every bucket, unless one is already full (then count nothing)."""
     since = utcnow() - window
@@ -192,7 +206,7 @@ def allow(work: Work, *, buckets: list[str], limit_of: dict[str, int], window: t
 
 def allow_sign_in(work: Work, *, kind: str, email: str, address: str) -> bool:
     """Count a sign-in attempt of `kind` (mail, code, password) against its email and its address."""
-    by_email, by_address = bucket(f"{kind}-email", email or "-"), bucket(f"{kind}-ip", address)
+    by_email, by_address = bucket(f"{kind}-email", email_key(email)), bucket(f"{kind}-ip", address)
     return allow(
         work,
         buckets=[by_email, by_address],

@@ -79,10 +79,14 @@ _SQLITE_TABLE_EXISTS = sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND
 )
 
 
+_CONTROLS = dict.fromkeys((*range(32), 127), " ")
+
+
 def words_of(query: str | None) -> list[str]:
-    """The words a query searches for; empty when there is nothing to search."""
+    """The words a query searches for; empty when there is nothing to search. Control characters
+    separate words (PostgreSQL refuses a NUL in any text parameter)."""
     chosen: dict[str, str] = {}
-    for word in (query or "")[: MAX_WORDS * (MAX_WORD_LENGTH + 1)].split():
+    for word in (query or "")[: MAX_WORDS * (MAX_WORD_LENGTH + 1)].translate(_CONTROLS).split():
         chosen.setdefault(word[:MAX_WORD_LENGTH].casefold(), word[:MAX_WORD_LENGTH])
         if len(chosen) == MAX_WORDS:
             break

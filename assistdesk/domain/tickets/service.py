@@ -33,6 +33,7 @@ from assistdesk.domain.tickets.events import (
 from assistdesk.domain.tickets.models import Attachment, Comment, KeyCounter, Ticket
 from assistdesk.domain.tickets.workflow import REOPENED_BY_CUSTOMER, check_transition
 from assistdesk.errors import Conflict, Invalid, NotAllowed, NotFound
+from assistdesk.mediatypes import clean_media_type
 
 MAX_TITLE = 255
 MAX_BODY = 100_000
@@ -476,7 +477,7 @@ def add_attachment(
         ticket_id=comment.ticket_id,
         comment_id=comment.id,
         filename=name,
-        content_type=(content_type or "application/octet-stream")[:255],
+        content_type=clean_media_type(content_type),
         size=len(content) if content is not None else 0,
         content=content,
         external_url=external_url,

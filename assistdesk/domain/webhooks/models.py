@@ -11,6 +11,8 @@ from assistdesk.db.types import BigID, UTCDateTime, utcnow
 
 class WebhookSubscription(Base):
     __tablename__ = "webhook_subscriptions"
+    # SQLite: ids only grow, so a replayed dead letter never reaches a later subscriber (0008).
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
     url: Mapped[str] = mapped_column(String(2000))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,13 @@ UNSIGNED = "a push other than url_verification arrived without X-Lark-Signature"
 UNDECRYPTABLE = "the push cannot be decrypted with LARK_ENCRYPT_KEY"
 BAD_TOKEN = "the verification token does not match LARK_VERIFICATION_TOKEN"  # noqa: S105
 UNVERIFIABLE = "set LARK_ENCRYPT_KEY or LARK_VERIFICATION_TOKEN to accept pushes"
+STALE = "X-Lark-Request-Timestamp is not within five minutes of now"
+TOO_DEEP = "the push nests deeper than Lark sends"
+
+# Slack's rule, applied to Lark's signed timestamp: a captured push cannot be replayed after five
+# minutes, and within them the event id is a receipt kept for a day (runtime.RECEIPT_RETENTION).
+WINDOW_SECONDS = 300
+MAX_DEPTH = 32
 
 
 class Rejected(Exception):
@@ -71,13 +79,24 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def verify(
-    headers: Mapping[str, str], raw: bytes, *, encrypt_key: str | None, verification_token: str | None
+    headers: Mapping[str, str],
+    raw: bytes,
+    *,
+    encrypt_key: str | None,
+    verification_token: str | None,
+    now: float | None = None,
 ) -> Push:
-    """The push's JSON once it is proven to come from Lark; raises Rejected otherwise."""
+    """The push's JSON once it is proven to come from Lark; raises Rejected otherwise.
+
+    The signature is checked before the body is parsed, so an unsigned `{{{` is a 401, not a 400."""
     if not encrypt_key and not verification_token:
         raise Rejected(401, UNVERIFIABLE)
-    outer = _json_object(raw)
-    signed = _check_signature(headers, raw, encrypt_key)
+    signed = _check_signature(headers, raw, encrypt_key, time.time() if now is None else now)
+    try:
+        outer = _json_object(raw)
+    except Rejected as refused:
+        # Unsigned and unreadable: nothing proves it came from Lark, so it is not "malformed" (400).
+        raise Rejected(refused.status if signed else 401, refused.reason) from None
     if "encrypt" in outer:
         if not encrypt_key:
             raise Rejected(400, NO_KEY)
@@ -97,18 +116,35 @@ def verify(
     return Push(body=body, plaintext=plaintext)
 
 
+def _depth(value: Any) -> int:
+    """How deep lists and objects nest, walked without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
         value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise Rejected(400, NOT_JSON) from exc
     if not isinstance(value, dict):
         raise Rejected(400, NOT_JSON)
+    if _depth(value) > MAX_DEPTH:
+        raise Rejected(400, TOO_DEEP)
     return value
 
 
-def _check_signature(headers: Mapping[str, str], raw: bytes, encrypt_key: str | None) -> bool:
-    """True when signed and the signature matches; False when unsigned (or no key to check with)."""
+def _check_signature(headers: Mapping[str, str], raw: bytes, encrypt_key: str | None, now: float) -> bool:
+    """True when signed, fresh and matching; False when unsigned (or no key to check with)."""
     if not encrypt_key:
         return False
     given = header(headers, SIGNATURE_HEADER)
@@ -116,8 +152,14 @@ def _check_signature(headers: Mapping[str, str], raw: bytes, encrypt_key: str | 
         return False
     timestamp = header(headers, TIMESTAMP_HEADER) or ""
     nonce = header(headers, NONCE_HEADER) or ""
-    if not hmac.compare_digest(signature(timestamp, nonce, encrypt_key, raw), given.strip().lower()):
+    if not hmac.compare_digest(
+        signature(timestamp, nonce, encrypt_key, raw).encode(), given.strip().lower().encode()
+    ):
         raise Rejected(401, BAD_SIGNATURE)
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        raise Rejected(401, STALE)
+    if abs(now - int(timestamp)) > WINDOW_SECONDS:
+        raise Rejected(401, STALE)
     return True
 
 

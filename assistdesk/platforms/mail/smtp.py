@@ -63,10 +63,20 @@ def build(mail: Mail, *, sender: str, message_id: str | None = None) -> EmailMes
     return message
 
 
+NO_STARTTLS = "the mail server does not offer STARTTLS and ASSISTDESK_SMTP_REQUIRE_TLS is set"
+
+
 def send(
-    mail: Mail, *, smtp_url: str | None, sender: str, message_id: str | None = None, timeout: float = 10.0
+    mail: Mail,
+    *,
+    smtp_url: str | None,
+    sender: str,
+    message_id: str | None = None,
+    timeout: float = 10.0,
+    require_tls: bool = False,
 ) -> Outcome:
-    """Blocking: run it in a thread."""
+    """Blocking: run it in a thread. With `require_tls`, an smtp:// server that does not offer
+    STARTTLS gets nothing (no login, no message): opportunistic TLS is stripped by anyone on the path."""
     if not smtp_url:
         log.warning(
             "ASSISTDESK_SMTP_URL is not set; mail to %s:\nSubject: %s\n\n%s", mail.to, mail.subject, mail.body
@@ -82,8 +92,11 @@ def send(
         else:
             client = smtplib.SMTP(target.host, target.port, timeout=timeout)
         with client:
+            client.ehlo_or_helo_if_needed()
             if not target.tls and client.has_extn("starttls"):
                 client.starttls(context=ssl.create_default_context())
+            elif not target.tls and require_tls:
+                return TransientFailure(NO_STARTTLS)
             if target.username:
                 client.login(target.username, target.password or "")
             refused = client.send_message(message)

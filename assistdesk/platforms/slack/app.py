@@ -88,10 +88,18 @@ def build_app(
     async def answer_unhandled(error: Exception) -> BoltResponse | None:
         if isinstance(error, BoltUnhandledRequestError):
             return BoltResponse(status=200, body="")
+        if isinstance(error, MALFORMED):
+            # Signed, but a shape Slack does not send (a string where an object belongs, a missing
+            # field): retrying cannot help, and a traceback per request would only fill the log.
+            log.warning("a signed Slack request was not understood: %s: %s", type(error).__name__, error)
+            return BoltResponse(status=400, body="")
         log.error("a Slack listener failed; Slack will retry", exc_info=error)
         return None  # keeps Bolt's 500, so that Slack redelivers
 
     return app
+
+
+MALFORMED = (AttributeError, KeyError, TypeError, IndexError, ValueError)
 
 
 def credentials_of(context: Any) -> Credentials | None:

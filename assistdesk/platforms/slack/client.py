@@ -15,13 +15,16 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from yarl import URL
 
 from assistdesk.outcomes import Delivered, TransientFailure
 from assistdesk.platforms.slack.blocks import SlackMessage
 from assistdesk.platforms.slack.errors import Failed, classify
+from assistdesk.platforms.slack.files import may_fetch
 
 Data = dict[str, Any]
 DEFAULT_TIMEOUT = 10.0
+MAX_REDIRECTS = 3
 TRIGGER_WINDOW = 2.5  # a trigger_id expires 3 s after Slack issued it, and the ack must follow
 
 
@@ -230,27 +233,39 @@ class SlackApi:
     # Files -----------------------------------------------------------------------------------------
 
     async def download(self, token: str, *, url: str, limit: int) -> bytes | Failed | None:
-        """A shared file's bytes (needs files:read), or None when it is larger than `limit`."""
-        try:
-            async with self._session().get(
-                url, headers={"Authorization": f"Bearer {token}"}, allow_redirects=True
-            ) as response:
-                if response.status != 200:
-                    return classify(
-                        method="file download",
-                        status=response.status,
-                        error=None,
-                        retry_after=response.headers.get("Retry-After"),
-                        where="the file",
-                    )
-                if (response.content_length or 0) > limit:
-                    return None
-                content = await response.content.read(limit + 1)
-                return None if len(content) > limit else content
-        except TimeoutError:
-            return TransientFailure("Slack file download: timed out")
-        except aiohttp.ClientError as exc:
-            return TransientFailure(f"Slack file download: {type(exc).__name__}: {exc}")
+        """A shared file's bytes (needs files:read), or None when it is larger than `limit` or lives
+        anywhere but Slack's file hosts and SLACK_API_URL's origin (`files.may_fetch`): the token
+        goes nowhere else, and a redirect is followed only while it stays there."""
+        for _ in range(MAX_REDIRECTS + 1):
+            if not may_fetch(url, api_url=self.base_url):
+                return None
+            try:
+                async with self._session().get(
+                    url, headers={"Authorization": f"Bearer {token}"}, allow_redirects=False
+                ) as response:
+                    if response.status in (301, 302, 303, 307, 308):
+                        location = response.headers.get("Location")
+                        if not location:
+                            return None
+                        url = str(response.url.join(URL(location)))
+                        continue
+                    if response.status != 200:
+                        return classify(
+                            method="file download",
+                            status=response.status,
+                            error=None,
+                            retry_after=response.headers.get("Retry-After"),
+                            where="the file",
+                        )
+                    if (response.content_length or 0) > limit:
+                        return None
+                    content = await response.content.read(limit + 1)
+                    return None if len(content) > limit else content
+            except TimeoutError:
+                return TransientFailure("Slack file download: timed out")
+            except (aiohttp.ClientError, ValueError) as exc:
+                return TransientFailure(f"Slack file download: {type(exc).__name__}")
+        return None
 
 
 def scopes_of(answer: Data) -> frozenset[str] | None:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from assistdesk.outcomes import Delivered, Outcome, PermanentFailure, RetryAfter, TransientFailure
 from assistdesk.platforms.http import parse_retry_after
+from assistdesk.platforms.webhook.destinations import REFUSED, Refused, literal_refused
+from assistdesk.urls import without_credentials
 
 if TYPE_CHECKING:
     import aiohttp
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 SIGNATURE_HEADER = "X-Assistdesk-Signature"
 DELIVERY_HEADER = "X-Assistdesk-Delivery"
 EVENT_HEADER = "X-Assistdesk-Event"
+MAX_ANSWER_BYTES = 64 * 1024  # the answer's body is read (to reuse the connection), never kept
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -41,6 +44,16 @@ def verify(
     return hmac.compare_digest(sign(secret, timestamp, body), header)
 
 
+def _refused(exc: BaseException) -> bool:
+    """aiohttp wraps the resolver's refusal; look through the chain for it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, Refused) or isinstance(getattr(seen, "os_error", None), Refused):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def encode(body: dict[str, Any]) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -54,9 +67,19 @@ async def post(
     event: str,
     delivery_id: str,
     within: float = 10.0,
+    allow_private: bool = False,
 ) -> Outcome:
+    from urllib.parse import urlsplit
+
     import aiohttp
 
+    shown = without_credentials(url)
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return PermanentFailure(f"{shown}: not a URL")
+    if not allow_private and literal_refused(host):
+        return PermanentFailure(f"{shown}: {REFUSED.format(host=host)}")
     raw = encode(body)
     headers = {
         "Content-Type": "application/json",
@@ -75,15 +98,21 @@ async def post(
         ) as response:
             status = response.status
             retry_after = response.headers.get("Retry-After")
-            await response.read()
+            await response.content.read(MAX_ANSWER_BYTES)
     except TimeoutError:
-        return TransientFailure(f"{url}: timed out")
-    except aiohttp.ClientError as exc:
-        return TransientFailure(f"{url}: {type(exc).__name__}: {exc}")
+        return TransientFailure(f"{shown}: timed out")
+    except aiohttp.InvalidURL:
+        return PermanentFailure(f"{shown}: not a valid URL")
+    except aiohttp.ClientConnectorError as exc:
+        if _refused(exc):
+            return PermanentFailure(f"{shown}: {REFUSED.format(host=host)}")
+        return TransientFailure(f"{shown}: could not connect")
+    except (aiohttp.ClientError, ValueError) as exc:
+        return TransientFailure(f"{shown}: {type(exc).__name__}")
     if 200 <= status < 300:
         return Delivered()
     if status == 429 or (status == 503 and retry_after):
-        return RetryAfter(parse_retry_after(retry_after), reason=f"{url}: HTTP {status}")
+        return RetryAfter(parse_retry_after(retry_after), reason=f"{shown}: HTTP {status}")
     if status in (408, 425) or status >= 500:
-        return TransientFailure(f"{url}: HTTP {status}")
-    return PermanentFailure(f"{url}: HTTP {status}")
+        return TransientFailure(f"{shown}: HTTP {status}")
+    return PermanentFailure(f"{shown}: HTTP {status}")

@@ -21,6 +21,7 @@ from assistdesk.errors import Invalid
 from assistdesk.outbox import admin as outbox
 from assistdesk.outbox.models import JobStatus, OutboxJob
 from assistdesk.security.tokens import new_token
+from assistdesk.urls import without_credentials
 from assistdesk.web.api.auth import Admin, RuntimeDep
 from assistdesk.web.api.fields import CHAT_ID_PATTERN, Id, OneOf, choices
 from assistdesk.web.api.paging import decode_cursor, encode_cursor
@@ -288,7 +289,7 @@ class WebhookOut(BaseModel):
 def list_webhooks(principal: Admin, runtime: RuntimeDep) -> list[WebhookOut]:
     with runtime.db.reading() as session:
         return [
-            WebhookOut(id=h.id, url=h.url, events=h.events, active=h.active)
+            WebhookOut(id=h.id, url=without_credentials(h.url), events=h.events, active=h.active)
             for h in webhooks.list_webhooks(session)
         ]
 
@@ -301,7 +302,13 @@ def add_webhook(body: WebhookIn, principal: Admin, runtime: RuntimeDep) -> Webho
         hook = webhooks.add_webhook(
             uow, url=body.url, secret_ciphertext=runtime.secrets.encrypt(secret), events=body.events
         )
-        return WebhookOut(id=hook.id, url=hook.url, events=hook.events, active=hook.active, secret=secret)
+        return WebhookOut(
+            id=hook.id,
+            url=without_credentials(hook.url),
+            events=hook.events,
+            active=hook.active,
+            secret=secret,
+        )
 
     result: WebhookOut = runtime.db.run(add)
     return result

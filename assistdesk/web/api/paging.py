@@ -7,6 +7,8 @@ import binascii
 
 from assistdesk.errors import Invalid
 
+MAX_ID = 2**63  # every id column is a signed 64-bit integer
+
 
 def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(f"v1:{last_id}".encode()).decode().rstrip("=")
@@ -20,6 +22,9 @@ def decode_cursor(cursor: str | None) -> int | None:
         version, _, value = raw.partition(":")
         if version != "v1":
             raise ValueError(version)
-        return int(value)
+        found = int(value)
+        if not 0 <= found < MAX_ID:
+            raise ValueError(value)
+        return found
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise Invalid("cursor is not one this API returned", field="cursor") from None

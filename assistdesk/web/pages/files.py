@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from assistdesk.domain.tickets.models import Attachment
 from assistdesk.errors import NotFound
+from assistdesk.mediatypes import clean_media_type
 
 
 def attachment_response(attachment: Attachment, session: Session) -> Response:
@@ -22,7 +23,7 @@ def attachment_response(attachment: Attachment, session: Session) -> Response:
     ascii_name = attachment.filename.encode("ascii", "replace").decode().replace('"', "'")
     return Response(
         content or b"",
-        media_type=attachment.content_type or "application/octet-stream",
+        media_type=clean_media_type(attachment.content_type),  # rows stored before the rule too
         headers={
             "Content-Disposition": (
                 f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(attachment.filename)}"

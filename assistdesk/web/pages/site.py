@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistdesk.errors import DomainError
@@ -89,6 +90,15 @@ def create_pages(runtime: Runtime) -> FastAPI:
         t = translator(request)
         title = t("Page not found") if exc.status_code == 404 else str(exc.detail or exc.status_code)
         return _error_page(request, exc.status_code, title, t("There is nothing at this address."))
+
+    async def _out_of_range(request: Request, _: Exception) -> Response:
+        # An id or `before=` beyond 64 bits: no row can have it (SQLite raises OverflowError,
+        # PostgreSQL "bigint out of range").
+        t = translator(request)
+        return _error_page(request, 404, t("Page not found"), t("There is nothing at this address."))
+
+    pages.add_exception_handler(OverflowError, _out_of_range)
+    pages.add_exception_handler(DataError, _out_of_range)
 
     @pages.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -13,12 +13,6 @@ document.addEventListener("submit", function (event) {
   var button = form.querySelector("button[type=submit]");
   if (button) { button.setAttribute("aria-busy", "true"); }
 });
-// A sign-in link opens a page with a button (mail scanners open links too, and must not use them
-// up); in a real browser the button presses itself.
-document.addEventListener("DOMContentLoaded", function () {
-  var form = document.querySelector("form[data-submit-on-load]");
-  if (form) { form.requestSubmit ? form.requestSubmit() : form.submit(); }
-});
 // A table wider than the screen scrolls inside itself (app.css); one with nothing focusable inside
 // is made focusable so that keyboard users can scroll it too.
 function keyboardScrollableTables() {
