@@ -72,8 +72,15 @@ def send(
             "ASSISTDESK_SMTP_URL is not set; mail to %s:\nSubject: %s\n\n%s", mail.to, mail.subject, mail.body
         )
         return Delivered(reference="log")
+    return send_message(build(mail, sender=sender, message_id=message_id), smtp_url=smtp_url, timeout=timeout)
+
+
+def send_message(message: EmailMessage, *, smtp_url: str | None, timeout: float = 10.0) -> Outcome:
+    """Blocking: run it in a thread. The envelope sender and recipients come from the headers."""
+    if not smtp_url:
+        log.warning("ASSISTDESK_SMTP_URL is not set; mail to %s:\n%s", message["To"], message.as_string())
+        return Delivered(reference=str(message["Message-ID"]))
     target = SmtpTarget.parse(smtp_url)
-    message = build(mail, sender=sender, message_id=message_id)
     try:
         if target.tls:
             client: smtplib.SMTP = smtplib.SMTP_SSL(
