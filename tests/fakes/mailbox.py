@@ -21,6 +21,17 @@ class Received:
     to: list[str]
     subject: str
     body: str
+    message: EmailMessage | None = None
+
+    def header(self, name: str) -> str:
+        assert self.message is not None
+        return str(self.message[name] or "")
+
+    @property
+    def html(self) -> str:
+        assert self.message is not None
+        part = self.message.get_body(("html",))
+        return part.get_content() if part is not None else ""
 
     @property
     def link(self) -> str:
@@ -44,7 +55,7 @@ class _Handler:
         assert isinstance(message, EmailMessage)
         part = message.get_body(("plain",))
         body = part.get_content() if part is not None else ""
-        self._box.add(Received(list(envelope.rcpt_tos), str(message["Subject"]), body))
+        self._box.add(Received(list(envelope.rcpt_tos), str(message["Subject"]), body, message))
         return "250 OK"
 
 

@@ -8,6 +8,7 @@ group conversations by. `Reply-To` is the support address so that answers come b
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -29,6 +30,8 @@ class TicketMailView:
     status: str = ""
     expected_first_response: str | None = None
 
+
+_LINK = re.compile(r"https?://[^\s<>\"']+")
 
 ACKNOWLEDGEMENT = "acknowledgement"
 REPLY = "reply"
@@ -76,9 +79,7 @@ def html_part(plain: str) -> str:
     """A simple HTML twin of the text part: escaped, paragraphs kept, the link clickable."""
     blocks = []
     for paragraph in plain.split("\n\n"):
-        escaped = html.escape(paragraph)
-        if paragraph.startswith(("http://", "https://")) and "\n" not in paragraph:
-            escaped = f'<a href="{escaped}">{escaped}</a>'
+        escaped = _LINK.sub(r'<a href="\g<0>">\g<0></a>', html.escape(paragraph, quote=True))
         blocks.append("<p>" + escaped.replace("\n", "<br>") + "</p>")
     return '<!doctype html><html><body style="font-family:sans-serif">' + "".join(blocks) + "</body></html>"
 

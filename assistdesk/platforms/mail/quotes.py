@@ -35,8 +35,17 @@ def latest_reply(text: str) -> str:
         reply = EmailReplyParser(languages=list(LANGUAGES)).parse_reply(cleaned)
     except Exception:  # the parser is heuristics over regular expressions; a body must not stop the mail
         reply = None
-    result = (reply or "").strip()
+    result = _drop_signature((reply or "").strip())
     return _drop_quote_lines(result) or cleaned
+
+
+def _drop_signature(text: str) -> str:
+    """Everything after the RFC 3676 signature separator, a line of `-- `."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if line.rstrip() == "--" and index > 0:
+            return "\n".join(lines[:index]).strip()
+    return text
 
 
 def _drop_quote_lines(text: str) -> str:
