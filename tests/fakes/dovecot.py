@@ -39,7 +39,13 @@ def _identities() -> tuple[str, str, str, int, int]:
     login = pwd.getpwnam("dovenull")
     import grp
 
-    return internal.pw_name, grp.getgrgid(internal.pw_gid).gr_name, login.pw_name, internal.pw_uid, internal.pw_gid
+    return (
+        internal.pw_name,
+        grp.getgrgid(internal.pw_gid).gr_name,
+        login.pw_name,
+        internal.pw_uid,
+        internal.pw_gid,
+    )
 
 
 CONFIG = """

@@ -126,7 +126,12 @@ def test_a_reply_from_a_mail_client_becomes_a_comment_without_the_quote(
 def test_key_in_the_subject_finds_the_ticket_when_the_headers_are_lost(mail_desk: MailDesk) -> None:
     key, _ = _open_by_listener(mail_desk)
     mail_desk.dovecot.deliver(
-        mail(sender=ANN, subject=f"AW: [{key}] Checkout", body="One more detail.", message_id="<k@acme.example>")
+        mail(
+            sender=ANN,
+            subject=f"AW: [{key}] Checkout",
+            body="One more detail.",
+            message_id="<k@acme.example>",
+        )
     )
     wait_until(lambda: [c for c in mail_desk.comments(key) if c.body == "One more detail."])
     assert len(mail_desk.tickets()) == 1
@@ -163,7 +168,9 @@ def test_the_same_mail_by_both_ways_in_and_twice_is_taken_once(mail_desk: MailDe
 
 
 def test_a_mail_committed_but_not_flagged_before_a_crash_is_taken_once(mail_desk: MailDesk) -> None:
-    raw = mail(sender=ANN, subject="Crash", body="Between commit and flag.", message_id="<crash@acme.example>")
+    raw = mail(
+        sender=ANN, subject="Crash", body="Between commit and flag.", message_id="<crash@acme.example>"
+    )
     # The worker that read it committed it, then died before flagging it \Seen in the mailbox.
     mail_desk.receiver().accept(raw)
     mail_desk.dovecot.deliver(raw)
