@@ -24,6 +24,7 @@ from tests.fakes.live import LiveServer, free_port
 from tests.fakes.mailbox import Mailbox
 
 SUPPORT = "support@desk.test"
+AGENT_PASSWORD = "correct horse battery staple"
 T = TypeVar("T")
 
 
@@ -33,6 +34,7 @@ class MailDesk:
     mailbox: Mailbox
     dovecot: Dovecot
     listen_port: int
+    url: str = ""
 
     def send(self, raw: bytes, sender: str = "someone@example.test") -> None:
         """Through the desk's SMTP listener, as a relay would."""
@@ -87,8 +89,10 @@ def mail_desk(db_url: str, dovecot: Dovecot) -> Iterator[MailDesk]:
         client.logout()
     mailbox = Mailbox()
     listen_port = free_port()
+    web_port = free_port()
     settings = make_settings(
         db_url,
+        public_url=f"http://127.0.0.1:{web_port}",
         smtp_url=mailbox.url,
         support_address=SUPPORT,
         smtp_listen=f"127.0.0.1:{listen_port}",
@@ -103,13 +107,15 @@ def mail_desk(db_url: str, dovecot: Dovecot) -> Iterator[MailDesk]:
         people.add_contact(uow, email="ann@acme.example", org=acme, name="Ann")
         globex = orgs.create_org(uow, name="Globex", plan="enterprise", domains=["globex.example"])
         people.add_contact(uow, email="gina@globex.example", org=globex, name="Gina")
-        people.add_agent(uow, email="ada@vendor.example", name="Ada Admin", admin=True, password="x" * 12)
+        people.add_agent(
+            uow, email="ada@vendor.example", name="Ada Admin", admin=True, password=AGENT_PASSWORD
+        )
 
     runtime.db.run(seed)
-    server = LiveServer(create_app(runtime=runtime, run_worker=True), port=free_port())
+    server = LiveServer(create_app(runtime=runtime, run_worker=True), port=web_port)
     try:
         wait_until(lambda: _listening(listen_port))
-        yield MailDesk(runtime, mailbox, dovecot, listen_port)
+        yield MailDesk(runtime, mailbox, dovecot, listen_port, server.url)
     finally:
         server.close()
         mailbox.close()
