@@ -68,3 +68,16 @@ class SmtpListener:
 
     def stop(self) -> None:
         self._controller.stop()
+
+
+def check(listen: str, *, timeout: float = 5.0) -> str:
+    """`mail check`: is a desk listening at `listen`? Raises with the reason when nothing answers."""
+    import smtplib
+
+    host, port = parse_listen(listen)
+    target = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - naming, not binding
+    with smtplib.SMTP(target, port, timeout=timeout) as client:
+        code, _ = client.ehlo()
+    if code != 250:
+        raise ConnectionError(f"{target}:{port} answered EHLO with {code}")
+    return f"{target}:{port}: answers (a worker is receiving mail)"

@@ -111,3 +111,27 @@ def send_message(message: EmailMessage, *, smtp_url: str | None, timeout: float 
 
 def _codes(recipients: dict[str, tuple[int, bytes]]) -> str:
     return ", ".join(str(code) for code, _ in recipients.values())
+
+
+def check(url: str, *, timeout: float = 10.0) -> str:
+    """`mail check`: greet the outgoing server (STARTTLS and login as a delivery would). Raises with
+    the reason on failure."""
+    target = SmtpTarget.parse(url)
+    if target.tls:
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            target.host, target.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        client = smtplib.SMTP(target.host, target.port, timeout=timeout)
+    with client:
+        client.ehlo()
+        secured = target.tls
+        if not target.tls and client.has_extn("starttls"):
+            client.starttls(context=ssl.create_default_context())
+            secured = True
+        if target.username:
+            client.login(target.username, target.password or "")
+        client.noop()
+    security = "TLS" if secured else "no TLS"
+    login = "logged in" if target.username else "no login"
+    return f"{target.host}:{target.port}: answers ({security}, {login})"
