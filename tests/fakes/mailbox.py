@@ -46,6 +46,9 @@ class Received:
         return found.group(1)
 
 
+_TICKET_SUBJECT = re.compile(r"^\[[A-Z][A-Z0-9]*-\d+\] ")
+
+
 class _Handler:
     def __init__(self, box: Mailbox) -> None:
         self._box = box
@@ -72,18 +75,25 @@ class Mailbox:
         with self._lock:
             self._messages.append(message)
 
-    def messages(self, to: str | None = None) -> list[Received]:
+    def messages(self, to: str | None = None, *, tickets: bool = False) -> list[Received]:
+        """Sign-in mail, or with `tickets` the ticket mail (subject `[KEY] title`): tests of the one
+        are not disturbed by acknowledgements of the tickets they create."""
         with self._lock:
-            return [m for m in self._messages if to is None or to in m.to]
+            return [
+                m
+                for m in self._messages
+                if (to is None or to in m.to) and bool(_TICKET_SUBJECT.match(m.subject)) is tickets
+            ]
 
-    def wait_for(self, to: str, count: int = 1, timeout: float = 10.0) -> Received:
+    def wait_for(self, to: str, count: int = 1, timeout: float = 10.0, *, tickets: bool = False) -> Received:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = self.messages(to)
+            found = self.messages(to, tickets=tickets)
             if len(found) >= count:
                 return found[count - 1]
             time.sleep(0.02)
-        raise AssertionError(f"no mail #{count} to {to} within {timeout}s (have {len(self.messages(to))})")
+        have = len(self.messages(to, tickets=tickets))
+        raise AssertionError(f"no mail #{count} to {to} within {timeout}s (have {have})")
 
     def close(self) -> None:
         self._controller.stop()

@@ -50,7 +50,7 @@ def test_a_mail_to_support_opens_a_ticket_and_is_acknowledged(mail_desk: MailDes
     ticket = mail_desk.tickets()[0]
     assert (ticket.title, ticket.source, ticket.reporter.email) == ("Checkout times out", "email", ANN)
     assert ticket.description == "The checkout spins for a minute."
-    ack = mail_desk.mailbox.wait_for(ANN)
+    ack = mail_desk.mailbox.wait_for(ANN, tickets=True)
     assert ack.subject == f"[{key}] Checkout times out"
     assert f"We received your request {key}: Checkout times out" in ack.body
     assert f"{mail_desk.runtime.settings.public_url}/help/requests/{key}" in ack.body
@@ -63,11 +63,11 @@ def test_a_mail_to_support_opens_a_ticket_and_is_acknowledged(mail_desk: MailDes
 
 def test_agent_reply_and_status_change_arrive_in_the_same_conversation(mail_desk: MailDesk) -> None:
     key, first = _open_by_listener(mail_desk)
-    ack = mail_desk.mailbox.wait_for(ANN)
+    ack = mail_desk.mailbox.wait_for(ANN, tickets=True)
 
     _agent_writes(mail_desk, key, "Please clear the cache & try again.")
     _agent_writes(mail_desk, key, "internal: customer is on the old plan", public=False)
-    reply = mail_desk.mailbox.wait_for(ANN, count=2)
+    reply = mail_desk.mailbox.wait_for(ANN, count=2, tickets=True)
     assert reply.subject == f"[{key}] Checkout times out"
     assert "Ada Admin" in reply.header("From") and "support@desk.test" in reply.header("From")
     assert "Please clear the cache & try again." in reply.body
@@ -83,10 +83,10 @@ def test_agent_reply_and_status_change_arrive_in_the_same_conversation(mail_desk
             actor=tickets.Author.of_agent(people.get_agent(uow.session, "ada@vendor.example")),
         )
     )
-    status = mail_desk.mailbox.wait_for(ANN, count=3)
+    status = mail_desk.mailbox.wait_for(ANN, count=3, tickets=True)
     assert f"Your request {key} is now: Resolved" in status.body
     assert status.header("In-Reply-To") == first
-    assert all("internal" not in m.body for m in mail_desk.mailbox.messages(ANN))
+    assert all("internal" not in m.body for m in mail_desk.mailbox.messages(ANN, tickets=True))
 
 
 @pytest.mark.parametrize("client", sorted(SHAPES))
@@ -95,7 +95,7 @@ def test_a_reply_from_a_mail_client_becomes_a_comment_without_the_quote(
 ) -> None:
     key, _ = _open_by_listener(mail_desk)
     _agent_writes(mail_desk, key, "Please clear the cache and try again.")
-    agent_mail = mail_desk.mailbox.wait_for(ANN, count=2)
+    agent_mail = mail_desk.mailbox.wait_for(ANN, count=2, tickets=True)
     mail_desk.runtime.db.run(
         lambda uow: tickets.change_status(
             uow,
@@ -151,7 +151,7 @@ def test_a_japanese_mail_in_iso_2022_jp_opens_a_ticket_answered_in_japanese(mail
     ticket = wait_until(lambda: mail_desk.tickets())[0]
     assert ticket.title == "ログインできません"
     assert ticket.description == "パスワードを入れてもログインできません。"
-    ack = mail_desk.mailbox.wait_for(ANN)
+    ack = mail_desk.mailbox.wait_for(ANN, tickets=True)
     assert ack.subject == f"[{ticket.key}] ログインできません"
     assert "お問い合わせ" in ack.body
 
@@ -163,8 +163,8 @@ def test_the_same_mail_by_both_ways_in_and_twice_is_taken_once(mail_desk: MailDe
     mail_desk.dovecot.deliver(raw)
     wait_until(lambda: mail_desk.dovecot.unseen() == 0)
     assert len(mail_desk.tickets()) == 1
-    mail_desk.mailbox.wait_for(ANN)
-    assert len(mail_desk.mailbox.messages(ANN)) == 1
+    mail_desk.mailbox.wait_for(ANN, tickets=True)
+    assert len(mail_desk.mailbox.messages(ANN, tickets=True)) == 1
 
 
 def test_a_mail_committed_but_not_flagged_before_a_crash_is_taken_once(mail_desk: MailDesk) -> None:

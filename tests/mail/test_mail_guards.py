@@ -43,8 +43,8 @@ def test_automatic_mail_opens_nothing_and_is_not_answered(mail_desk: MailDesk, k
     )
     wait_until(lambda: mail_desk.dovecot.unseen() == 0)
     assert [t.title for t in mail_desk.tickets()] == ["Real"]
-    mail_desk.mailbox.wait_for(ANN)
-    assert [m.subject for m in mail_desk.mailbox.messages(ANN)] == ["[SUP-1] Real"]
+    mail_desk.mailbox.wait_for(ANN, tickets=True)
+    assert [m.subject for m in mail_desk.mailbox.messages(ANN, tickets=True)] == ["[SUP-1] Real"]
 
 
 def _bounce(recipient: str) -> bytes:

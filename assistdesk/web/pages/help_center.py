@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from assistdesk.bridge.mail.follow import follow_state
 from assistdesk.domain.access import service as access
 from assistdesk.domain.orgs import service as orgs
 from assistdesk.domain.orgs.enums import Feature, FeatureState, RequestStatus
@@ -263,7 +264,9 @@ def _ticket_page(
         comments = comment_items(tickets.comments_of(session, ticket, public_only=True), _attachment_url)
         row = ticket_rows([ticket])[0]
         description = ticket.description
+        mail_follow = follow_state(session, ticket) if ticket.reporter_id == viewer.contact_id else None
     context: dict[str, Any] = {
+        "mail_follow": mail_follow,
         "ticket": row,
         "description": description,
         "comments": comments,
