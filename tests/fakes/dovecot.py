@@ -54,7 +54,7 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {internal}
@@ -76,7 +76,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
   chroot =
 }}
@@ -91,8 +92,48 @@ service stats {{
 """
 
 
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made with `cryptography`."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
+
+
 class Dovecot:
-    def __init__(self) -> None:
+    """`tls=True`: STARTTLS on the IMAP port and TLS from the first byte on `tls_port`, with a
+    self-signed certificate (`cert`) that the test's SSL context trusts."""
+
+    def __init__(self, *, tls: bool = False) -> None:
         if not Path(DOVECOT).exists():
             message = f"{DOVECOT} is missing (apt-get install dovecot-imapd; scripts/test does it)"
             if in_ci():
@@ -103,6 +144,12 @@ class Dovecot:
         self.root.chmod(0o755)
         internal, group, login, uid, gid = _identities()
         self.port = free_port()
+        self.tls_port = free_port() if tls else 0
+        self.cert: Path | None = None
+        ssl_config = "ssl = no"
+        if tls:
+            self.cert, key = _self_signed(self.root)
+            ssl_config = f"ssl = yes\nssl_cert = <{self.cert}\nssl_key = <{key}"
         for name in ("run", "state", "mail", "home"):
             (self.root / name).mkdir()
         (self.root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
@@ -110,11 +157,20 @@ class Dovecot:
             os.chown(self.root / name, uid, gid)
         (self.root / "dovecot.conf").write_text(
             CONFIG.format(
-                root=self.root, internal=internal, group=group, login=login, uid=uid, gid=gid, port=self.port
+                root=self.root,
+                internal=internal,
+                group=group,
+                login=login,
+                uid=uid,
+                gid=gid,
+                port=self.port,
+                tls_port=self.tls_port,
+                ssl=ssl_config,
             )
         )
         subprocess.run([DOVECOT, "-c", str(self.root / "dovecot.conf")], check=True)
         self.url = f"imap://{USER.replace('@', '%40')}:{PASSWORD}@127.0.0.1:{self.port}/INBOX"
+        self.tls_url = f"imaps://{USER.replace('@', '%40')}:{PASSWORD}@127.0.0.1:{self.tls_port}/INBOX"
         deadline = time.monotonic() + 20
         while True:
             try:

@@ -1,0 +1,59 @@
+"""The IMAP reader over TLS against a real Dovecot: `imaps://` (TLS from the first byte) and
+`imap://` upgraded with STARTTLS; a certificate it does not trust is refused."""
+
+from __future__ import annotations
+
+import ssl
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from assistdesk.platforms.mail.imap import ImapReader, ImapTarget, connect
+from tests.fakes.dovecot import Dovecot
+from tests.mail.conftest import wait_until
+from tests.mail.shapes import mail
+
+
+@pytest.fixture(scope="module")
+def dovecot_tls() -> Iterator[Dovecot]:
+    server = Dovecot(tls=True)
+    yield server
+    server.close()
+
+
+def _trusting(server: Dovecot) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.load_verify_locations(cafile=str(server.cert))
+    return context
+
+
+@pytest.mark.parametrize("scheme", ["imaps", "starttls"])
+def test_the_reader_takes_mail_over_tls(dovecot_tls: Dovecot, scheme: str) -> None:
+    url = dovecot_tls.tls_url if scheme == "imaps" else dovecot_tls.url
+    client = connect(ImapTarget.parse(url), context=_trusting(dovecot_tls))
+    try:
+        assert isinstance(client._imap.sock, ssl.SSLSocket)  # encrypted before the password was sent
+    finally:
+        client.logout()
+
+    taken: list[bytes] = []
+    reader = ImapReader(url=url, accept=taken.append, idle_seconds=0.2, context=_trusting(dovecot_tls))
+    stop = threading.Event()
+    thread = threading.Thread(target=reader.run, args=(stop,))
+    thread.start()
+    try:
+        dovecot_tls.deliver(
+            mail(sender="ann@acme.example", subject=scheme, body="x", message_id=f"<{scheme}@a>")
+        )
+        wait_until(lambda: any(f"<{scheme}@a>".encode() in raw for raw in taken))
+        wait_until(lambda: dovecot_tls.unseen() == 0)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_an_untrusted_certificate_is_refused(dovecot_tls: Dovecot) -> None:
+    with pytest.raises(ssl.SSLCertVerificationError):
+        connect(ImapTarget.parse(dovecot_tls.tls_url))
