@@ -9,7 +9,9 @@ tells them otherwise). Internal notes and the customer's own changes never go ou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+
+from babel.dates import format_datetime
 
 from assistdesk.bridge.mail import jobs, store
 from assistdesk.bridge.mail.models import Direction, MailThread
@@ -46,12 +48,14 @@ class MailOutbound:
         ticket = tickets.get_ticket_by_id(uow.session, event.ticket_id)
         if ticket.source not in MAILED_SOURCES:
             return
+        thread = store.thread(uow.session, ticket.id)
         view = compose.TicketMailView(
             kind=compose.ACKNOWLEDGEMENT,
             key=ticket.key,
             title=ticket.title,
             link=self._settings.ticket_url(ticket.key),
-            expected_first_response=self._promise(uow, ticket, TicketFacts()),
+            # Issue #12 wires the plan's promise here: TicketFacts(first_response_due_at=…).
+            expected_first_response=promise(TicketFacts(), thread.locale if thread is not None else None),
         )
         self._enqueue(uow, ticket, view, event.event_id)
 
@@ -92,11 +96,6 @@ class MailOutbound:
             return True
         found = store.thread(uow.session, ticket.id)
         return found is not None and found.follow
-
-    def _promise(self, uow: UnitOfWork, ticket: Ticket, facts: TicketFacts) -> str | None:
-        if facts.first_response_due_at is None:
-            return None
-        return facts.first_response_due_at.strftime("%Y-%m-%d %H:%M UTC")
 
     def _enqueue(
         self,
@@ -147,6 +146,14 @@ class MailOutbound:
 
     def _domain(self) -> str:
         return self._settings.support_address.rsplit("@", 1)[-1] or "localhost"
+
+
+def promise(facts: TicketFacts, locale: str | None) -> str | None:
+    """The first-response promise in the reader's language, or None when the plan makes none."""
+    if facts.first_response_due_at is None:
+        return None
+    when = format_datetime(facts.first_response_due_at, "medium", tzinfo=UTC, locale=locale or "en")
+    return f"{when} UTC"
 
 
 def _root_for(thread: MailThread, message_id: str) -> str | None:
