@@ -38,7 +38,7 @@ def test_the_reader_takes_mail_over_tls(dovecot_tls: Dovecot, scheme: str) -> No
         client.logout()
 
     taken: list[bytes] = []
-    reader = ImapReader(url=url, accept=taken.append, idle_seconds=0.2, context=_trusting(dovecot_tls))
+    reader = ImapReader(url=url, accept=taken.extend, idle_seconds=0.2, context=_trusting(dovecot_tls))
     stop = threading.Event()
     thread = threading.Thread(target=reader.run, args=(stop,))
     thread.start()

@@ -30,6 +30,7 @@ class HoldReason(StrEnum):
     FLOOD = "flood"
     FORGED_KEY = "forged_key"
     TOO_LARGE = "too_large"  # kept without its bytes: only a discard is possible
+    UNREADABLE = "unreadable"  # its handling failed; kept so that it never blocks the next mail
 
 
 class MailMessage(Base):

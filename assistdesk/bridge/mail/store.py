@@ -9,6 +9,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge.mail.models import BouncingAddress, Direction, HeldMail, MailMessage, MailThread
+
+__all__ = ["Direction"]
 from assistdesk.db.base import table_of
 from assistdesk.db.sql import insert_ignore
 from assistdesk.db.types import utcnow

@@ -21,7 +21,8 @@ from imapclient import SEEN, IMAPClient
 
 log = logging.getLogger(__name__)
 
-Accept = Callable[[bytes], object]
+# Commits a batch of mails, or raises (then none of them is flagged and all are read again).
+Accept = Callable[[list[bytes]], object]
 MAX_BACKOFF = 60.0
 BATCH = 50
 
@@ -138,21 +139,20 @@ class ImapReader:
         return backoff
 
     def take_unseen(self, client: IMAPClient) -> bool:
-        """Accept every unseen mail, oldest first; False when one could not be stored (it stays
-        unseen and the rest wait for the next round)."""
+        """Accept every unseen mail, oldest first, in batches; False when a batch could not be
+        stored (it stays unseen and is read again in the next round)."""
         uids = sorted(client.search(["UNSEEN"]))
         for start in range(0, len(uids), BATCH):
             fetched = client.fetch(uids[start : start + BATCH], ["BODY.PEEK[]"])
-            for uid in sorted(fetched):
-                raw = fetched[uid].get(b"BODY[]")
-                if not isinstance(raw, bytes):
-                    continue
-                try:
-                    self._accept(raw)
-                except Exception:
-                    log.exception("an inbound mail could not be stored; it stays unread")
-                    return False
-                client.add_flags([uid], [SEEN])
+            taken = [uid for uid in sorted(fetched) if isinstance(fetched[uid].get(b"BODY[]"), bytes)]
+            if not taken:
+                continue
+            try:
+                self._accept([fetched[uid][b"BODY[]"] for uid in taken])
+            except Exception:
+                log.exception("inbound mail could not be stored; it stays unread")
+                return False
+            client.add_flags(taken, [SEEN])
         return True
 
 

@@ -65,7 +65,7 @@ def parse(raw: bytes) -> InboundMail:
     attachments, dropped = _attachments_of(message)
     own_ids = _ids(_header(message, "Message-ID"))
     return InboundMail(
-        message_id=own_ids[0] if own_ids else f"<{hashlib.sha256(raw).hexdigest()[:40]}@digest.invalid>",
+        message_id=own_ids[0] if own_ids else digest_id(raw),
         sender=sender.strip().lower(),
         sender_name=_one_line(name)[:200],
         subject=_one_line(_header(message, "Subject"))[:1000],
@@ -83,6 +83,17 @@ def parse(raw: bytes) -> InboundMail:
         size=len(raw),
         defects=tuple(type(d).__name__ for d in message.defects),
     )
+
+
+def unparsed(raw: bytes) -> InboundMail:
+    """What is known of a mail before (or without) parsing it: its bytes' digest as its id."""
+    return InboundMail(
+        message_id=digest_id(raw), sender="", sender_name="", subject="", text="", size=len(raw)
+    )
+
+
+def digest_id(raw: bytes) -> str:
+    return f"<{hashlib.sha256(raw).hexdigest()[:40]}@digest.invalid>"
 
 
 def _header(message: Message, name: str) -> str:
