@@ -134,7 +134,7 @@ def open_ticket(uow: UnitOfWork, mail: InboundMail, contact: Contact, prefix: st
         origin=ORIGIN,
     )
     store.set_ticket(uow.session, message_id=mail.message_id, ticket_id=ticket.id)
-    store.start_thread(uow.session, ticket_id=ticket.id, root=mail.message_id, locale=mail.language)
+    store.new_thread(uow.session, ticket_id=ticket.id, root=mail.message_id, locale=mail.language)
     if mail.attachments:
         # Files hang off a comment; the ticket's first one says where they came from.
         holder = tickets.add_comment(

@@ -50,10 +50,20 @@ class MailReceiver:
 
     def accept_many(self, raws: Sequence[bytes]) -> list[inbound.Received]:
         """Blocking: all of them committed in one transaction, or (raising) none."""
-        results = self._db.run(lambda uow: [self._one(uow, raw) for raw in raws])
+        try:
+            # The common case, without a savepoint per mail (two statements fewer each).
+            results = self._db.run(lambda uow: [self._plain(uow, raw) for raw in raws])
+        except DBAPIError:
+            raise
+        except Exception:
+            # One of them fails: again, each in its savepoint, that one held as unreadable.
+            results = self._db.run(lambda uow: [self._one(uow, raw) for raw in raws])
         for received in results:
             log.info("mail: %s %s", received.verdict, received.ticket_key or received.reason or "")
         return results
+
+    def _plain(self, uow: UnitOfWork, raw: bytes) -> inbound.Received:
+        return inbound.receive(uow, message.parse(raw), raw, self._rules)
 
     def _one(self, uow: UnitOfWork, raw: bytes) -> inbound.Received:
         earlier = uow.take_events()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge.mail.models import BouncingAddress, Direction, HeldMail, MailMessage, MailThread
@@ -40,8 +40,9 @@ def claim(
 
 
 def set_ticket(session: Session, *, message_id: str, ticket_id: int) -> None:
-    row = session.scalars(select(MailMessage).where(MailMessage.message_id == message_id[:191])).one()
-    row.ticket_id = ticket_id
+    session.execute(
+        update(_messages).where(_messages.c.message_id == message_id[:191]).values(ticket_id=ticket_id)
+    )
 
 
 def ticket_of(session: Session, ids: Iterable[str]) -> int | None:
@@ -87,6 +88,15 @@ def start_thread(session: Session, *, ticket_id: int, root: str, locale: str | N
     session.add(created)
     session.flush()
     return created
+
+
+def new_thread(session: Session, *, ticket_id: int, root: str, locale: str | None) -> None:
+    """The thread of a ticket just opened by mail (it cannot have one yet)."""
+    session.execute(
+        insert(table_of(MailThread)).values(
+            ticket_id=ticket_id, root_message_id=root[:191], locale=locale, follow=False, created_at=utcnow()
+        )
+    )
 
 
 def set_follow(session: Session, *, ticket_id: int, follow: bool, root: str, locale: str | None) -> None:
