@@ -133,7 +133,7 @@ class Dovecot:
     """`tls=True`: STARTTLS on the IMAP port and TLS from the first byte on `tls_port`, with a
     self-signed certificate (`cert`) that the test's SSL context trusts."""
 
-    def __init__(self, *, tls: bool = False) -> None:
+    def __init__(self, *, tls: bool = False, port: int | None = None) -> None:
         if not Path(DOVECOT).exists():
             message = f"{DOVECOT} is missing (apt-get install dovecot-imapd; scripts/test does it)"
             if in_ci():
@@ -143,7 +143,7 @@ class Dovecot:
         self.root = Path(tempfile.mkdtemp(prefix="adk-dovecot-"))
         self.root.chmod(0o755)
         internal, group, login, uid, gid = _identities()
-        self.port = free_port()
+        self.port = port or free_port()
         self.tls_port = free_port() if tls else 0
         self.cert: Path | None = None
         ssl_config = "ssl = no"

@@ -57,3 +57,26 @@ def test_the_reader_takes_mail_over_tls(dovecot_tls: Dovecot, scheme: str) -> No
 def test_an_untrusted_certificate_is_refused(dovecot_tls: Dovecot) -> None:
     with pytest.raises(ssl.SSLCertVerificationError):
         connect(ImapTarget.parse(dovecot_tls.tls_url))
+
+
+def test_the_reader_reconnects_after_the_server_goes_away() -> None:
+    first = Dovecot()
+    taken: list[bytes] = []
+    reader = ImapReader(url=first.url, accept=taken.extend, idle_seconds=0.2)
+    stop = threading.Event()
+    thread = threading.Thread(target=reader.run, args=(stop,))
+    thread.start()
+    second: Dovecot | None = None
+    try:
+        assert reader.connected.wait(10)
+        first.close()  # the mail server restarts
+        wait_until(lambda: not reader.connected.is_set())
+        second = Dovecot(port=first.port)
+        second.deliver(mail(sender="ann@acme.example", subject="after", body="x", message_id="<after@a>"))
+        wait_until(lambda: any(b"<after@a>" in raw for raw in taken), timeout=30)
+    finally:
+        stop.set()
+        thread.join(40)
+        if second is not None:
+            second.close()
+    assert not thread.is_alive()
