@@ -177,3 +177,49 @@ def test_a_mail_committed_but_not_flagged_before_a_crash_is_taken_once(mail_desk
 
     wait_until(lambda: mail_desk.dovecot.unseen() == 0)
     assert [t.title for t in mail_desk.tickets()] == ["Crash"]
+
+
+def test_attachments_and_inline_images_are_kept(mail_desk: MailDesk) -> None:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = ANN
+    message["To"] = "support@desk.test"
+    message["Subject"] = "Screenshot"
+    message["Message-ID"] = "<files@acme.example>"
+    message.set_content("See the picture.")
+    message.add_alternative('<p>See the picture.</p><img src="cid:shot">', subtype="html")
+    html = message.get_payload()[1]
+    html.add_related(b"\x89PNG fake", maintype="image", subtype="png", cid="<shot>")
+    message.add_attachment(b"a,b\n1,2\n", maintype="text", subtype="csv", filename="export.csv")
+    mail_desk.dovecot.deliver(bytes(message))
+
+    ticket = wait_until(lambda: mail_desk.tickets())[0]
+    assert ticket.description == "See the picture."
+    [holder] = wait_until(lambda: mail_desk.comments(ticket.key))
+    assert sorted((a.content_type, a.size) for a in holder.attachments) == [("image/png", 9), ("text/csv", 8)]
+    assert "export.csv" in [a.filename for a in holder.attachments]
+
+
+def test_a_reply_to_a_closed_ticket_opens_a_new_one(mail_desk: MailDesk) -> None:
+    key, first = _open_by_listener(mail_desk)
+    for status in (Status.RESOLVED, Status.CLOSED):
+        mail_desk.runtime.db.run(
+            lambda uow, status=status: tickets.change_status(  # type: ignore[misc]
+                uow,
+                ticket=tickets.get_ticket(uow.session, key),
+                status=status,
+                actor=tickets.Author.of_agent(people.get_agent(uow.session, "ada@vendor.example")),
+            )
+        )
+    mail_desk.receiver().accept(
+        mail(
+            sender=ANN,
+            subject=f"Re: [{key}] Checkout times out",
+            body="It is back.",
+            message_id="<again@acme.example>",
+            in_reply_to=first,
+        )
+    )
+    assert [t.title for t in mail_desk.tickets()] == ["Checkout times out", "Checkout times out"]
+    assert mail_desk.tickets()[1].description == "It is back."
