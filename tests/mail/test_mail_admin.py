@@ -86,3 +86,15 @@ def test_bouncing_addresses_are_listed(mail_desk: MailDesk) -> None:
 def test_a_customer_cannot_open_the_mail_page(mail_desk: MailDesk) -> None:
     anonymous = httpx.Client(base_url=mail_desk.url, timeout=10, follow_redirects=False)
     assert anonymous.get("/agent/admin/mail").status_code in (302, 303)
+
+
+def test_the_console_says_when_the_reporters_mail_bounces(mail_desk: MailDesk) -> None:
+    from tests.mail.test_mail_guards import _bounce
+
+    receiver = mail_desk.receiver()
+    receiver.accept(mail(sender="ann@acme.example", subject="Help", body="x", message_id="<h@acme.example>"))
+    admin = _admin(mail_desk)
+    assert 'id="reporter-bounces"' not in admin.get("/agent/tickets/SUP-1").text
+    receiver.accept(_bounce("ann@acme.example"))
+    page = admin.get("/agent/tickets/SUP-1").text
+    assert "Mail to ann@acme.example bounces" in page
