@@ -223,3 +223,20 @@ def test_a_reply_to_a_closed_ticket_opens_a_new_one(mail_desk: MailDesk) -> None
     )
     assert [t.title for t in mail_desk.tickets()] == ["Checkout times out", "Checkout times out"]
     assert mail_desk.tickets()[1].description == "It is back."
+
+
+def test_a_colleague_at_the_organizations_domain_may_add_to_a_ticket_by_its_key(mail_desk: MailDesk) -> None:
+    key, _ = _open_by_listener(mail_desk)
+    received = mail_desk.receiver().accept(
+        mail(
+            sender="carl@acme.example",
+            name="Carl",
+            subject=f"[{key}] Checkout times out",
+            body="Same here since Monday.",
+            message_id="<carl@acme.example>",
+        )
+    )
+    assert (received.verdict, received.ticket_key) == ("comment", key)
+    assert [(c.author_email, c.body) for c in mail_desk.comments(key)] == [
+        ("carl@acme.example", "Same here since Monday.")
+    ]

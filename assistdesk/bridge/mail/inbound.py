@@ -24,7 +24,7 @@ from assistdesk.domain.people.service import add_contact, find_agent, find_conta
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.domain.tickets.enums import CommentSource, Status, TicketSource
 from assistdesk.domain.tickets.models import Comment, Ticket
-from assistdesk.errors import Invalid
+from assistdesk.errors import DomainError, Invalid
 from assistdesk.platforms.mail import automatic, quotes
 from assistdesk.platforms.mail.message import InboundMail
 
@@ -101,7 +101,7 @@ def _replied_ticket(uow: UnitOfWork, mail: InboundMail, raw: bytes, rules: Rules
     found = tickets.find_ticket(uow.session, key)
     if found is None:
         return None
-    contact = find_contact(uow.session, mail.sender)
+    contact = _contact_for(uow, mail.sender, mail.sender_name)
     if contact is None or contact.organization_id != found.organization_id:
         # A stranger naming someone else's ticket: no comment, an admin looks at it.
         return _hold(uow, mail, raw, HoldReason.FORGED_KEY)
@@ -117,7 +117,7 @@ def _contact_for(uow: UnitOfWork, sender: str, name: str) -> Contact | None:
         return None
     try:
         return add_contact(uow, email=sender, org=org, name=name)
-    except Invalid:
+    except DomainError:  # not a valid address, or an agent's
         return None
 
 
