@@ -91,10 +91,10 @@ class Runtime:
         try:
             await self.worker(owner=owner).run(stop)
         finally:
-            stop.set()
-            for outcome in await asyncio.gather(*services, return_exceptions=True):
-                if isinstance(outcome, Exception):
-                    log.error("a worker service failed", exc_info=outcome)
+            stop.set()  # nothing awaited here: this coroutine may be being closed
+        for outcome in await asyncio.gather(*services, return_exceptions=True):
+            if isinstance(outcome, Exception):
+                log.error("a worker service failed", exc_info=outcome)
 
     async def close_clients(self) -> None:
         """Close HTTP sessions; call from the event loop that used them."""
