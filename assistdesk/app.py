@@ -65,7 +65,7 @@ def create_app(
         # destination) then waits for the interpreter while every other writer waits for it.
         anyio.to_thread.current_default_thread_limiter().total_tokens = WEB_THREADS
         stop = asyncio.Event()
-        worker_task = asyncio.create_task(rt.worker().run(stop)) if run_worker else None
+        worker_task = asyncio.create_task(rt.run_worker(stop)) if run_worker else None
         services = [asyncio.create_task(run(stop)) for run in rt.background]
         try:
             yield

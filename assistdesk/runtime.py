@@ -17,6 +17,7 @@ from assistdesk.bridge import lark
 from assistdesk.bridge.dispatch import EventRouter
 from assistdesk.bridge.mail import CHANNEL as MAIL_CHANNEL
 from assistdesk.bridge.mail import MailBridge
+from assistdesk.bridge.mail.receiving import services as mail_services
 from assistdesk.bridge.sla import SCAN_SECONDS, SlaBridge
 from assistdesk.bridge.slack.install import install as install_slack
 from assistdesk.bridge.webhooks import CHANNEL as WEBHOOK_CHANNEL
@@ -58,6 +59,8 @@ class Runtime:
     extensions: dict[str, object] = field(default_factory=dict)
     # Long-running tasks the web process runs beside the app until the event is set (Slack Socket Mode).
     background: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    # Long-running tasks every worker runs beside its deliveries (the IMAP reader, the SMTP listener).
+    worker_services: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
     def worker_config(self) -> WorkerConfig:
         s = self.settings
@@ -82,6 +85,17 @@ class Runtime:
             owner=owner,
             periodic=tuple(self.periodic),
         )
+
+    async def run_worker(self, stop: asyncio.Event, *, owner: str | None = None) -> None:
+        """The delivery worker and the worker services (mail in), until `stop` is set."""
+        services = [asyncio.create_task(run(stop)) for run in self.worker_services]
+        try:
+            await self.worker(owner=owner).run(stop)
+        finally:
+            stop.set()  # nothing awaited here: this coroutine may be being closed
+        for outcome in await asyncio.gather(*services, return_exceptions=True):
+            if isinstance(outcome, Exception):
+                log.error("a worker service failed", exc_info=outcome)
 
     async def close_clients(self) -> None:
         """Close HTTP sessions; call from the event loop that used them."""
@@ -134,6 +148,7 @@ def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime
     mail = MailBridge(settings=settings, secrets=runtime.secrets, catalogs=runtime.catalogs)
     mail.install(runtime.router)
     runtime.handlers[MAIL_CHANNEL] = mail
+    runtime.worker_services.extend(mail_services(db=db, settings=settings))
 
     sla = SlaBridge(
         db=db, settings=settings, secrets=runtime.secrets, catalogs=runtime.catalogs, metrics=runtime.metrics

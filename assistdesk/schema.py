@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistdesk.bridge.mail import models as _mail
 from assistdesk.bridge.slack import models as _slack
 from assistdesk.db.base import Base
 from assistdesk.domain.access import models as _access
@@ -18,7 +19,7 @@ from assistdesk.domain.tickets import search as _search
 from assistdesk.domain.webhooks import models as _webhooks
 from assistdesk.outbox import models as _outbox
 
-MODULES = (_orgs, _people, _tickets, _links, _webhooks, _outbox, _slack, _access, _hints, _sla)
+MODULES = (_orgs, _people, _tickets, _links, _webhooks, _outbox, _slack, _access, _hints, _sla, _mail)
 metadata = Base.metadata
 
 # Made by migration 0004 for one database each and not modelled: the ticket text index (on SQLite an

@@ -181,6 +181,37 @@ class Settings(BaseSettings):
         description="refuse to send mail over smtp:// unless the server offers STARTTLS",
     )
 
+    # Mail as a channel (INTERFACE.md, section Mail).
+    support_address_setting: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ASSISTDESK_SUPPORT_ADDRESS", "support_address"),
+        description="the address customers write to; defaults to ASSISTDESK_MAIL_FROM",
+    )
+    imap_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ASSISTDESK_IMAP_URL", "imap_url")
+    )
+    smtp_listen: str | None = Field(
+        default=None, validation_alias=AliasChoices("ASSISTDESK_SMTP_LISTEN", "smtp_listen")
+    )
+    mail_max_bytes: int = Field(
+        default=30 * 1024 * 1024,
+        ge=1024,
+        validation_alias=AliasChoices("ASSISTDESK_MAIL_MAX_BYTES", "mail_max_bytes"),
+        description="a larger inbound mail is refused (SMTP 552) or, read from IMAP, held for an admin",
+    )
+    mail_flood_limit: int = Field(
+        default=20,
+        ge=1,
+        validation_alias=AliasChoices("ASSISTDESK_MAIL_FLOOD_LIMIT", "mail_flood_limit"),
+        description="mails an hour from one sender before the next are held for an admin",
+    )
+    mail_idle_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        validation_alias=AliasChoices("ASSISTDESK_MAIL_IDLE_SECONDS", "mail_idle_seconds"),
+        description="how long one IMAP IDLE (or the poll without IDLE) waits before looking again",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -255,6 +286,10 @@ class Settings(BaseSettings):
 
     def ticket_url(self, key: str) -> str:
         return f"{self.public_url}/help/requests/{key}"
+
+    @property
+    def support_address(self) -> str:
+        return (self.support_address_setting or self.mail_from).strip().lower()
 
     def resolve_secret_key(self) -> str:
         """The key that signs sessions and encrypts stored secrets.

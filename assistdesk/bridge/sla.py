@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from assistdesk.bridge.dispatch import EventRouter
 from assistdesk.bridge.mail import CHANNEL as MAIL_CHANNEL
+from assistdesk.bridge.mail import jobs as mail_jobs
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.domain.people.models import Agent
@@ -28,7 +29,7 @@ from assistdesk.security.secretbox import SecretBox
 from assistdesk.security.tokens import digest
 from assistdesk.settings import Settings
 
-KIND = "mail.sla"
+KIND = mail_jobs.AGENT_NOTICE
 SCAN_SECONDS = 1.0
 
 

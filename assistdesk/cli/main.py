@@ -9,7 +9,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
-from assistdesk.cli import channels, orgs, outbox, people, serve, slack, webhooks
+from assistdesk.cli import channels, mail, orgs, outbox, people, serve, slack, webhooks
 from assistdesk.cli import sla as sla_cli
 from assistdesk.cli.common import configure_logging
 from assistdesk.errors import DomainError
@@ -35,6 +35,7 @@ app.add_typer(outbox.app, name="outbox")
 app.add_typer(webhooks.app, name="webhook")
 app.add_typer(slack.app, name="slack")
 app.add_typer(sla_cli.app, name="sla")
+app.add_typer(mail.app, name="mail")
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

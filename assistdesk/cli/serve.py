@@ -136,7 +136,7 @@ def worker() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await runtime.worker().run(stop)
+            await runtime.run_worker(stop)
         finally:
             await runtime.aclose()
 

@@ -112,14 +112,14 @@ def test_a_ticket_left_alone_warns_then_breaches_once_each_and_an_answered_one_i
     after = api.get(f"/tickets/{answered['key']}").json()
     assert after["sla"] == "met" and after["first_response_at"] is not None
 
-    warning = desk.mailbox.wait_for(ADMIN, 1, timeout=15)
+    warning = desk.mailbox.wait_for(ADMIN, 1, timeout=15, tickets=True)
     warned_at = datetime.now(created.tzinfo)
     assert warning.subject == f"[{left['key']}] First response due soon: Checkout down"
     assert (
         "80%" in warning.body and f"https://support.example.test/agent/tickets/{left['key']}" in warning.body
     )
     assert warned_at - (created + timedelta(seconds=4)) < timedelta(seconds=5)
-    breach = desk.mailbox.wait_for(ADMIN, 2, timeout=15)
+    breach = desk.mailbox.wait_for(ADMIN, 2, timeout=15, tickets=True)
     breached_at = datetime.now(created.tzinfo)
     assert breach.subject == f"[{left['key']}] First response overdue: Checkout down"
     assert breached_at - (created + timedelta(seconds=5)) < timedelta(seconds=5)
@@ -133,8 +133,8 @@ def test_a_ticket_left_alone_warns_then_breaches_once_each_and_an_answered_one_i
     # A restarted worker and more time change nothing: each stage was announced once.
     stop(start_worker(desk.op.env, tmp_path, tmp_path / "worker2.log"))
     time.sleep(8)  # past the answered ticket's due time, and several scans of every worker
-    assert len(desk.mailbox.messages(ADMIN)) == 2
-    assert desk.mailbox.messages(ENGINEER) == []
+    assert len(desk.mailbox.messages(ADMIN, tickets=True)) == 2
+    assert desk.mailbox.messages(ENGINEER, tickets=True) == []
     assert len(desk.sink.bodies("ops")) == 2
 
     assert [t["key"] for t in api.get("/tickets", params={"sla": "breached"}).json()["items"]] == [

@@ -21,6 +21,17 @@ class Received:
     to: list[str]
     subject: str
     body: str
+    message: EmailMessage | None = None
+
+    def header(self, name: str) -> str:
+        assert self.message is not None
+        return str(self.message[name] or "")
+
+    @property
+    def html(self) -> str:
+        assert self.message is not None
+        part = self.message.get_body(("html",))
+        return part.get_content() if part is not None else ""
 
     @property
     def link(self) -> str:
@@ -35,6 +46,9 @@ class Received:
         return found.group(1)
 
 
+_TICKET_SUBJECT = re.compile(r"^\[[A-Z][A-Z0-9]*-\d+\] ")
+
+
 class _Handler:
     def __init__(self, box: Mailbox) -> None:
         self._box = box
@@ -44,7 +58,7 @@ class _Handler:
         assert isinstance(message, EmailMessage)
         part = message.get_body(("plain",))
         body = part.get_content() if part is not None else ""
-        self._box.add(Received(list(envelope.rcpt_tos), str(message["Subject"]), body))
+        self._box.add(Received(list(envelope.rcpt_tos), str(message["Subject"]), body, message))
         return "250 OK"
 
 
@@ -61,18 +75,25 @@ class Mailbox:
         with self._lock:
             self._messages.append(message)
 
-    def messages(self, to: str | None = None) -> list[Received]:
+    def messages(self, to: str | None = None, *, tickets: bool = False) -> list[Received]:
+        """Sign-in mail, or with `tickets` the ticket mail (subject `[KEY] title`): tests of the one
+        are not disturbed by acknowledgements of the tickets they create."""
         with self._lock:
-            return [m for m in self._messages if to is None or to in m.to]
+            return [
+                m
+                for m in self._messages
+                if (to is None or to in m.to) and bool(_TICKET_SUBJECT.match(m.subject)) is tickets
+            ]
 
-    def wait_for(self, to: str, count: int = 1, timeout: float = 10.0) -> Received:
+    def wait_for(self, to: str, count: int = 1, timeout: float = 10.0, *, tickets: bool = False) -> Received:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = self.messages(to)
+            found = self.messages(to, tickets=tickets)
             if len(found) >= count:
                 return found[count - 1]
             time.sleep(0.02)
-        raise AssertionError(f"no mail #{count} to {to} within {timeout}s (have {len(self.messages(to))})")
+        have = len(self.messages(to, tickets=tickets))
+        raise AssertionError(f"no mail #{count} to {to} within {timeout}s (have {have})")
 
     def close(self) -> None:
         self._controller.stop()

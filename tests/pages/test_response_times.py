@@ -73,7 +73,7 @@ def test_an_overdue_ticket_says_so_in_words_and_breaching_soon_lists_what_is_due
     assert "Overdue by" in page
     # The in-process worker announces the warning and the breach to the admin (nobody is assigned).
     assert (
-        desk.mailbox.wait_for("ada@vendor.example", 2, timeout=20).subject
+        desk.mailbox.wait_for("ada@vendor.example", 2, timeout=20, tickets=True).subject
         == f"[{late.key}] First response overdue: Checkout is down"
     )
     # Answering shows how it went; answering the S2 takes it out of Breaching soon.

@@ -18,7 +18,7 @@ UTC_DATETIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "maria
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0005_sla"
+down_revision: str | Sequence[str] | None = "0006_mail"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -82,8 +82,23 @@ def send(
             "ASSISTDESK_SMTP_URL is not set; mail to %s:\nSubject: %s\n\n%s", mail.to, mail.subject, mail.body
         )
         return Delivered(reference="log")
+    return send_message(
+        build(mail, sender=sender, message_id=message_id),
+        smtp_url=smtp_url,
+        timeout=timeout,
+        require_tls=require_tls,
+    )
+
+
+def send_message(
+    message: EmailMessage, *, smtp_url: str | None, timeout: float = 10.0, require_tls: bool = False
+) -> Outcome:
+    """Blocking: run it in a thread. The envelope sender and recipients come from the headers;
+    `require_tls` as for `send`."""
+    if not smtp_url:
+        log.warning("ASSISTDESK_SMTP_URL is not set; mail to %s:\n%s", message["To"], message.as_string())
+        return Delivered(reference=str(message["Message-ID"]))
     target = SmtpTarget.parse(smtp_url)
-    message = build(mail, sender=sender, message_id=message_id)
     try:
         if target.tls:
             client: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -117,3 +132,27 @@ def send(
 
 def _codes(recipients: dict[str, tuple[int, bytes]]) -> str:
     return ", ".join(str(code) for code, _ in recipients.values())
+
+
+def check(url: str, *, timeout: float = 10.0) -> str:
+    """`mail check`: greet the outgoing server (STARTTLS and login as a delivery would). Raises with
+    the reason on failure."""
+    target = SmtpTarget.parse(url)
+    if target.tls:
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            target.host, target.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        client = smtplib.SMTP(target.host, target.port, timeout=timeout)
+    with client:
+        client.ehlo()
+        secured = target.tls
+        if not target.tls and client.has_extn("starttls"):
+            client.starttls(context=ssl.create_default_context())
+            secured = True
+        if target.username:
+            client.login(target.username, target.password or "")
+        client.noop()
+    security = "TLS" if secured else "no TLS"
+    login = "logged in" if target.username else "no login"
+    return f"{target.host}:{target.port}: answers ({security}, {login})"

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from assistdesk.bridge.mail import store as mail_store
 from assistdesk.bridge.views import thread_permalink
 from assistdesk.domain.access import service as access
 from assistdesk.domain.links import service as links
@@ -240,6 +241,7 @@ def _ticket_page(request: Request, viewer: Staff, key: str, *, status: int = 200
             "description": ticket.description,
             "assignee_email": ticket.assignee.email if ticket.assignee else "",
             "reporter_email": ticket.reporter.email,
+            "reporter_bounces": bool(mail_store.bouncing(session, [ticket.reporter.email])),
             "comments": comment_items(
                 tickets.comments_of(session, ticket, public_only=False), _attachment_url
             ),

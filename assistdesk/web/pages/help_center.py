@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from assistdesk.bridge.mail.follow import follow_state
 from assistdesk.db.types import utcnow
 from assistdesk.domain.access import service as access
 from assistdesk.domain.orgs import entitlements
@@ -267,7 +268,9 @@ def _ticket_page(
         row = ticket_rows([ticket])[0]
         description = ticket.description
         expected = expected_by(ticket, utcnow(), translator(request))
+        mail_follow = follow_state(session, ticket) if ticket.reporter_id == viewer.contact_id else None
     context: dict[str, Any] = {
+        "mail_follow": mail_follow,
         "ticket": row,
         "expected": expected,
         "description": description,

@@ -1,16 +1,18 @@
-"""Help-center mail (sign-in links and codes), delivered through the outbox like every other message.
+"""Mail, a channel like Slack and Lark: help-center sign-in mail, ticket mail out, and mail in.
 
-The job is written in the transaction that issued the code; its body is sealed with the instance key,
-so the code never sits in the database in clear (the login table keeps only digests).
+`outbound` turns domain events into jobs, `delivery` sends them by kind, `inbound` turns a received
+mail into a domain call and `receiving` runs the IMAP reader and the SMTP listener in the worker.
 """
 
 from __future__ import annotations
 
-import anyio.to_thread
-
 from assistdesk.bridge.dispatch import EventRouter
+from assistdesk.bridge.mail import jobs
+from assistdesk.bridge.mail.delivery import MailDelivery
+from assistdesk.bridge.mail.outbound import MailOutbound
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.access.events import LoginRequested
+from assistdesk.domain.tickets.events import CommentAdded, TicketCreated, TicketStatusChanged
 from assistdesk.i18n import Catalogs
 from assistdesk.outbox.enqueue import enqueue
 from assistdesk.outbox.jobs import Job, NewJob, destination_key, idempotency_key
@@ -21,7 +23,7 @@ from assistdesk.security.tokens import digest
 from assistdesk.settings import Settings
 
 CHANNEL = "mail"
-KIND = "mail.login"
+KIND = jobs.LOGIN
 
 
 class MailBridge:
@@ -29,9 +31,14 @@ class MailBridge:
         self._settings = settings
         self._secrets = secrets
         self._catalogs = catalogs
+        self._delivery = MailDelivery(settings=settings, secrets=secrets)
+        self.outbound = MailOutbound(settings=settings, catalogs=catalogs)
 
     def install(self, router: EventRouter) -> None:
         router.subscribe(LoginRequested, self.on_login_requested)
+        router.subscribe(TicketCreated, self.outbound.on_ticket_created)
+        router.subscribe(CommentAdded, self.outbound.on_comment_added)
+        router.subscribe(TicketStatusChanged, self.outbound.on_status_changed)
 
     def login_mail(self, event: LoginRequested) -> smtp.Mail:
         _ = self._catalogs.translator(event.locale, "web")
@@ -53,34 +60,21 @@ class MailBridge:
 
     def on_login_requested(self, uow: UnitOfWork, event: LoginRequested) -> None:
         mail = self.login_mail(event)
+        payload = jobs.LoginMailJob(to=mail.to, sealed=self._secrets.encrypt(f"{mail.subject}\n{mail.body}"))
         enqueue(
             uow,
             [
                 NewJob(
                     destination=destination_key(CHANNEL, digest(mail.to)[:32]),
-                    kind=KIND,
-                    payload={"to": mail.to, "sealed": self._secrets.encrypt(f"{mail.subject}\n{mail.body}")},
+                    kind=jobs.LOGIN,
+                    payload=payload.model_dump(mode="json"),
                     idempotency_key=idempotency_key(event.event_id, CHANNEL),
                 )
             ],
         )
 
     async def deliver(self, job: Job) -> Outcome:
-        subject, _, body = self._secrets.decrypt(str(job.payload["sealed"])).partition("\n")
-        mail = smtp.Mail(to=str(job.payload["to"]), subject=subject, body=body)
-        smtp_url = self._settings.smtp_url.get_secret_value() if self._settings.smtp_url else None
-        domain = self._settings.mail_from.rsplit("@", 1)[-1] or "localhost"
-        return await anyio.to_thread.run_sync(
-            lambda: smtp.send(
-                mail,
-                smtp_url=smtp_url,
-                sender=self._settings.mail_from,
-                # The same id on every retry: a mail that went out before we lost the answer is
-                # recognised as one message by the recipient's mail system.
-                message_id=f"<{job.idempotency_key}@{domain}>",
-                require_tls=self._settings.smtp_require_tls,
-            )
-        )
+        return await self._delivery.deliver(job)
 
     def after_delivery(self, uow: UnitOfWork, job: Job, outcome: Delivered) -> None:
-        """Nothing to record: a mail has no reply to keep."""
+        """Nothing to record: the outgoing Message-ID was written when the job was enqueued."""

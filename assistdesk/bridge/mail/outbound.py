@@ -1,0 +1,172 @@
+"""Domain events to ticket mail jobs, in the transaction that raised them.
+
+Who hears by mail (INTERFACE.md, Mail): the reporter of a ticket opened by mail, in the help center or
+through the API, for the acknowledgement, every public agent reply and every status change an agent
+makes; the reporter of a chat ticket only after switching mail on in the help center (the chat thread
+tells them otherwise). Internal notes and the customer's own changes never go out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_datetime
+
+from assistdesk.bridge.mail import jobs, store
+from assistdesk.bridge.mail.models import Direction, MailThread
+from assistdesk.db.uow import UnitOfWork
+from assistdesk.domain.tickets import service as tickets
+from assistdesk.domain.tickets.enums import AuthorKind, TicketSource
+from assistdesk.domain.tickets.events import CommentAdded, TicketCreated, TicketStatusChanged
+from assistdesk.domain.tickets.models import Ticket
+from assistdesk.i18n import Catalogs, words
+from assistdesk.outbox.enqueue import enqueue
+from assistdesk.outbox.jobs import NewJob, destination_key, idempotency_key
+from assistdesk.platforms.mail import compose
+from assistdesk.security.tokens import digest
+from assistdesk.settings import Settings
+
+CHANNEL = "mail"
+MAILED_SOURCES = frozenset({TicketSource.EMAIL.value, TicketSource.PORTAL.value, TicketSource.API.value})
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What the acknowledgement needs beyond the ticket. `first_response_due_at` is the plan's
+    first-response commitment when one applies (None renders no promise), shown in the
+    organization's time zone: the customer's business hours are counted there."""
+
+    first_response_due_at: datetime | None = None
+    timezone: str = "UTC"
+
+
+class MailOutbound:
+    def __init__(self, *, settings: Settings, catalogs: Catalogs) -> None:
+        self._settings = settings
+        self._catalogs = catalogs
+
+    def on_ticket_created(self, uow: UnitOfWork, event: TicketCreated) -> None:
+        ticket = tickets.get_ticket_by_id(uow.session, event.ticket_id)
+        if ticket.source not in MAILED_SOURCES:
+            return
+        thread = store.thread(uow.session, ticket.id)
+        view = compose.TicketMailView(
+            kind=compose.ACKNOWLEDGEMENT,
+            key=ticket.key,
+            title=ticket.title,
+            link=self._settings.ticket_url(ticket.key),
+            expected_first_response=promise(
+                TicketFacts(
+                    first_response_due_at=ticket.first_response_due_at,
+                    timezone=ticket.organization.timezone or "UTC",
+                ),
+                thread.locale if thread is not None else None,
+            ),
+        )
+        self._enqueue(uow, ticket, view, event.event_id)
+
+    def on_comment_added(self, uow: UnitOfWork, event: CommentAdded) -> None:
+        if not event.public or event.author_kind != AuthorKind.AGENT.value:
+            return
+        ticket = tickets.get_ticket_by_id(uow.session, event.ticket_id)
+        if not self._mailed(uow, ticket):
+            return
+        comment = tickets.get_comment(uow.session, event.comment_id)
+        view = compose.TicketMailView(
+            kind=compose.REPLY,
+            key=ticket.key,
+            title=ticket.title,
+            link=self._settings.ticket_url(ticket.key),
+            body=comment.body,
+            author_name=comment.author_name,
+        )
+        self._enqueue(uow, ticket, view, event.event_id, author_name=comment.author_name)
+
+    def on_status_changed(self, uow: UnitOfWork, event: TicketStatusChanged) -> None:
+        if event.actor_kind != AuthorKind.AGENT.value:
+            return
+        ticket = tickets.get_ticket_by_id(uow.session, event.ticket_id)
+        if not self._mailed(uow, ticket):
+            return
+        view = compose.TicketMailView(
+            kind=compose.STATUS,
+            key=ticket.key,
+            title=ticket.title,
+            link=self._settings.ticket_url(ticket.key),
+            status=event.new_status,
+        )
+        self._enqueue(uow, ticket, view, event.event_id)
+
+    def _mailed(self, uow: UnitOfWork, ticket: Ticket) -> bool:
+        if ticket.source in MAILED_SOURCES:
+            return True
+        found = store.thread(uow.session, ticket.id)
+        return found is not None and found.follow
+
+    def _enqueue(
+        self,
+        uow: UnitOfWork,
+        ticket: Ticket,
+        view: compose.TicketMailView,
+        event_id: str,
+        author_name: str = "",
+    ) -> None:
+        key = idempotency_key(event_id, CHANNEL)
+        message_id = f"<{key}@{self._domain()}>"
+        thread = store.thread(uow.session, ticket.id)
+        locale = thread.locale if thread is not None else None
+        if thread is None:
+            # The first mail of a ticket opened elsewhere: every later one refers to it.
+            thread = store.start_thread(uow.session, ticket_id=ticket.id, root=message_id, locale=None)
+        root = _root_for(thread, message_id)
+        _ = self._catalogs.translator(locale, "web")
+        label = words.status(self._catalogs.translator(locale, "common"), view.status) if view.status else ""
+        payload = jobs.TicketMailJob(
+            to=ticket.reporter.email,
+            ticket_key=ticket.key,
+            message_id=message_id,
+            thread_root=root,
+            subject=compose.subject(view),
+            text=compose.text(view, _, status_label=label),
+            author_name=author_name,
+        )
+        # Written now, with the ticket: a reply to this mail finds its ticket even before it is sent.
+        store.claim(
+            uow.session,
+            message_id=message_id,
+            direction=Direction.OUTBOUND,
+            sender=self._settings.support_address,
+            ticket_id=ticket.id,
+        )
+        enqueue(
+            uow,
+            [
+                NewJob(
+                    destination=destination_key(CHANNEL, digest(ticket.reporter.email)[:32]),
+                    kind=jobs.TICKET,
+                    payload=payload.model_dump(mode="json"),
+                    idempotency_key=key,
+                )
+            ],
+        )
+
+    def _domain(self) -> str:
+        return self._settings.support_address.rsplit("@", 1)[-1] or "localhost"
+
+
+def promise(facts: TicketFacts, locale: str | None) -> str | None:
+    """The first-response promise in the reader's language, or None when the plan makes none."""
+    if facts.first_response_due_at is None:
+        return None
+    try:
+        zone = ZoneInfo(facts.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone, facts = ZoneInfo("UTC"), TicketFacts(facts.first_response_due_at, "UTC")
+    when = format_datetime(facts.first_response_due_at, "medium", tzinfo=zone, locale=locale or "en")
+    return f"{when} ({facts.timezone})"
+
+
+def _root_for(thread: MailThread, message_id: str) -> str | None:
+    return None if thread.root_message_id == message_id else thread.root_message_id
