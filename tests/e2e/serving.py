@@ -40,7 +40,9 @@ def start_serve(
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Generous: a cold start imports the whole stack and migrates, and CI shares two cores with the
+    # databases and parallel test workers; a healthy start takes a few seconds.
+    deadline = time.monotonic() + 90
     while True:
         try:
             if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
