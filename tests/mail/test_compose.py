@@ -31,7 +31,10 @@ def test_the_expected_first_response_is_shown_when_the_plan_promises_one() -> No
     due = datetime(2026, 12, 7, 14, 30, tzinfo=UTC)
     assert promise(TicketFacts(), "en") is None
     when = promise(TicketFacts(first_response_due_at=due), "en")
-    assert when == "Dec 7, 2026, 2:30:00\u202fPM UTC"
+    assert when == "Dec 7, 2026, 2:30:00\u202fPM (UTC)"
+    # In the organization's zone (business hours are counted there), in the reader's language.
+    tokyo = promise(TicketFacts(first_response_due_at=due, timezone="Asia/Tokyo"), "ja")
+    assert tokyo == "2026/12/07 23:30:00 (Asia/Tokyo)"
     view = compose.TicketMailView(
         kind=compose.ACKNOWLEDGEMENT,
         key="SUP-7",

@@ -59,6 +59,9 @@ def test_a_mail_to_support_opens_a_ticket_and_is_acknowledged(mail_desk: MailDes
     assert ack.header("Reply-To") == "support@desk.test"
     assert ack.header("Auto-Submitted") == "auto-generated"
     assert f'href="{mail_desk.runtime.settings.public_url}/help/requests/{key}"' in ack.html
+    # Premium promises a first response (S3: 4 business hours): the acknowledgement says by when.
+    assert ticket.first_response_due_at is not None
+    assert "Expected first response: " in ack.body and "(UTC)" in ack.body
 
 
 def test_agent_reply_and_status_change_arrive_in_the_same_conversation(mail_desk: MailDesk) -> None:

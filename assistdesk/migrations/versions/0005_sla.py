@@ -84,10 +84,10 @@ def downgrade() -> None:
         op.drop_index(POSTGRESQL_UNASSIGNED_DUE_INDEX, table_name="tickets")
     for name, _columns in INDEXES:
         op.drop_index(name, table_name="tickets")
-    with op.batch_alter_table("tickets") as batch:
-        for column in ("sla_next_at", "sla_stage", "sla_plan", "first_response_at", "first_response_due_at"):
-            batch.drop_column(column)
-    with op.batch_alter_table("organizations") as batch:
-        batch.drop_column("holidays")
-        batch.drop_column("timezone")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35 has it): a batch copy of `tickets` on SQLite
+    # would drop the full-text triggers 0004 put on it, and search would stop seeing new tickets.
+    for column in ("sla_next_at", "sla_stage", "sla_plan", "first_response_at", "first_response_due_at"):
+        op.drop_column("tickets", column)
+    op.drop_column("organizations", "holidays")
+    op.drop_column("organizations", "timezone")
     op.drop_table("sla_targets")
