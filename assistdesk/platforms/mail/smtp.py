@@ -96,7 +96,13 @@ def send_message(
     """Blocking: run it in a thread. The envelope sender and recipients come from the headers;
     `require_tls` as for `send`."""
     if not smtp_url:
-        log.warning("ASSISTDESK_SMTP_URL is not set; mail to %s:\n%s", message["To"], message.as_string())
+        plain = message.get_body(preferencelist=("plain",))
+        log.warning(
+            "ASSISTDESK_SMTP_URL is not set; mail to %s:\nSubject: %s\n\n%s",
+            message["To"],
+            message["Subject"],
+            plain.get_content() if plain is not None else "(no text part)",
+        )
         return Delivered(reference=str(message["Message-ID"]))
     target = SmtpTarget.parse(smtp_url)
     try:
