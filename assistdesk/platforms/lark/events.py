@@ -150,8 +150,11 @@ def recalled(envelope_: Envelope) -> RecalledMessage:
     return RecalledMessage(envelope_.event_id, envelope_.tenant_key, event.message_id, event.chat_id)
 
 
-def content_text(message_type: str, content: str) -> str:
-    """Readable text of a message's `content` (a JSON string whose shape depends on the type)."""
+def content_text(message_type: str, content: object) -> str:
+    """Readable text of a message's `content` (a JSON string whose shape depends on the type).
+    Anything of another shape, at any level, has no readable text: a signed push can still carry it."""
+    if not isinstance(content, str):
+        return ""
     try:
         data = json.loads(content) if content else {}
     except ValueError:
@@ -162,9 +165,12 @@ def content_text(message_type: str, content: str) -> str:
         return str(data.get("text", ""))
     if message_type == "post":
         lines = [str(data["title"])] if data.get("title") else []
-        for paragraph in data.get("content") or []:
+        paragraphs = data.get("content")
+        for paragraph in paragraphs if isinstance(paragraphs, list) else []:
             parts = []
-            for element in paragraph or []:
+            for element in paragraph if isinstance(paragraph, list) else []:
+                if not isinstance(element, dict):
+                    continue
                 tag = element.get("tag")
                 if tag in ("text", "a", "md"):
                     parts.append(str(element.get("text", "")))
