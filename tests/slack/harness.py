@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -19,6 +20,7 @@ from sqlalchemy import Engine, select
 from assistdesk.app import create_app
 from assistdesk.bridge import chat
 from assistdesk.bridge.chat import ChatPerson, ChatPlace
+from assistdesk.db.types import utcnow
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import ChatPlatform
@@ -87,7 +89,7 @@ class SlackWorld:
         self.runtime.db.dispose()
 
     def reset(self) -> None:
-        self.wait_idle()
+        self.wait_idle(backoffs=False)
         empty_tables(self.engine)
         self.fake.reset()
         self.runtime.extensions["slack"].installations.forget()  # type: ignore[attr-defined]
@@ -237,13 +239,20 @@ class SlackWorld:
 
     # Reading the outcome -----------------------------------------------------------------------------
 
-    def wait_idle(self, timeout: float = 15.0) -> None:
-        """Until no delivery is pending that is due within a second (backoffs are not waited for)."""
+    def wait_idle(self, timeout: float = 15.0, *, backoffs: bool = True) -> None:
+        """Until no delivery is pending; with `backoffs=False`, none due within a second (a job a
+        previous test left retrying in a long backoff is not waited for: `reset` deletes it)."""
+        horizon = timedelta(days=365) if backoffs else timedelta(seconds=1)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.runtime.db.reading() as session:
                 due = session.scalar(
-                    select(OutboxJob.id).where(OutboxJob.status == JobStatus.PENDING.value).limit(1)
+                    select(OutboxJob.id)
+                    .where(
+                        OutboxJob.status == JobStatus.PENDING.value,
+                        OutboxJob.available_at <= utcnow() + horizon,
+                    )
+                    .limit(1)
                 )
             if due is None:
                 return
