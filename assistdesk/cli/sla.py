@@ -32,7 +32,7 @@ def _text(row: TargetRow) -> str:
         what = "none"
     else:
         kind = "business hours" if row.target.business_hours else "calendar hours"
-        what = f"{format_duration(row.target.seconds)} ({kind})"
+        what = f"{format_duration(row.target.seconds, business_hours=row.target.business_hours)} ({kind})"
     return f"{row.plan.value:<10}  {row.severity.value}  {what}{'  (overridden)' if row.overridden else ''}"
 
 

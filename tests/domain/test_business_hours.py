@@ -124,3 +124,5 @@ def test_bad_durations_are_refused(text: str) -> None:
 
 def test_durations_are_shown_in_their_largest_whole_unit() -> None:
     assert [format_duration(s) for s in (30, 2700, 14400, 172800, 90)] == ["30s", "45m", "4h", "2d", "90s"]
+    # "24 business hours" (the plan page) is not one business day of nine hours: never in days.
+    assert format_duration(86400, business_hours=True) == "24h"

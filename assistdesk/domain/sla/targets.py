@@ -69,8 +69,11 @@ def parse_duration(raw: str) -> int | None:
     return seconds
 
 
-def format_duration(seconds: int) -> str:
-    for unit, size in (("d", 24 * HOUR), ("h", HOUR), ("m", 60)):
+def format_duration(seconds: int, *, business_hours: bool = False) -> str:
+    """`4h`, `2d`…; business time never in days (the plan page says "24 business hours": `1d` would
+    read as one business day, i.e. nine hours)."""
+    units = (("h", HOUR), ("m", 60)) if business_hours else (("d", 24 * HOUR), ("h", HOUR), ("m", 60))
+    for unit, size in units:
         if seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
