@@ -49,7 +49,14 @@ def _link(card: CardView) -> str:
 
 def prompt(excerpt: str, draft_ref: str, _: Translator) -> SlackMessage:
     """The 🎫 answer, visible to the reactor only: an excerpt and the button that opens the form."""
-    question = _("Turn this message into a support request?")
+    return request_prompt(
+        _("Turn this message into a support request?"), _("Submit request"), excerpt, draft_ref
+    )
+
+
+def request_prompt(question: str, button: str, excerpt: str, draft_ref: str) -> SlackMessage:
+    """A private question over the quoted message and one button that opens the request form (the
+    🎫 prompt and the @mention prompt differ only in their words)."""
     shown = quote(escape(cut(excerpt.strip(), EXCERPT_MAX))) if excerpt.strip() else ""
     return SlackMessage(
         text=question,
@@ -63,7 +70,7 @@ def prompt(excerpt: str, draft_ref: str, _: Translator) -> SlackMessage:
                         "type": "button",
                         "action_id": OPEN_FORM_ACTION,
                         "style": "primary",
-                        "text": {"type": "plain_text", "text": cut(_("Submit request"), 75)},
+                        "text": {"type": "plain_text", "text": cut(button, 75)},
                         "value": draft_ref,
                     }
                 ],

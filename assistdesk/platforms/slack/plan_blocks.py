@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistdesk.i18n import Translator, words
-from assistdesk.platforms.slack.blocks import EXCERPT_MAX, OPEN_FORM_ACTION, SlackMessage, _link, _section
+from assistdesk.platforms.slack.blocks import SlackMessage, _link, _section, request_prompt
 from assistdesk.platforms.slack.ports import CardView, CommentLike
 from assistdesk.platforms.slack.text import cut, escape, quote
 
@@ -20,27 +20,7 @@ UPDATE_COMMENT_MAX = 2500
 
 def mention_prompt(excerpt: str, draft_ref: str, _: Translator) -> SlackMessage:
     """The answer to an @mention, visible to its author only: the text quoted and *Raise request*."""
-    question = _("Raise a support request about this?")
-    shown = quote(escape(cut(excerpt.strip(), EXCERPT_MAX))) if excerpt.strip() else ""
-    return SlackMessage(
-        text=question,
-        blocks=[
-            _section(f"{question}\n{shown}".rstrip(), "prompt"),
-            {
-                "type": "actions",
-                "block_id": "prompt_actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": OPEN_FORM_ACTION,
-                        "style": "primary",
-                        "text": {"type": "plain_text", "text": cut(_("Raise request"), 75)},
-                        "value": draft_ref,
-                    }
-                ],
-            },
-        ],
-    )
+    return request_prompt(_("Raise a support request about this?"), _("Raise request"), excerpt, draft_ref)
 
 
 def reply_hint(card: CardView, *, plan: str, upgrade: str, _: Translator) -> str:
