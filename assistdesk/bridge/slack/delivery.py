@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import anyio.to_thread
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge.slack import jobs
@@ -97,6 +98,13 @@ class SlackDelivery:
             jobs.UPDATE: self._update,
         }
 
+    async def _read(self, work: Callable[[Session], T]) -> T:
+        def read() -> T:
+            with self._db.reading() as session:
+                return work(session)
+
+        return await anyio.to_thread.run_sync(read)
+
     def _(self, locale: str | None) -> Translator:
         return self._catalogs.translator(locale, "slack")
 
@@ -118,7 +126,7 @@ class SlackDelivery:
         if known and not job.payload.get("initial"):
             thread = _Thread.known(thread_id, known)
         else:
-            thread = await self._db.read_async(lambda s: _thread(s, thread_id))
+            thread = await self._read(lambda s: _thread(s, thread_id))
         if thread is None:
             return PermanentFailure(f"ticket thread #{thread_id} no longer exists")
         credentials = await self._installations.for_workspace(thread.workspace)
@@ -223,7 +231,7 @@ class SlackDelivery:
                     return message.message_id
             return None
 
-        return await self._db.read_async(find)
+        return await self._read(find)
 
     async def _comment_edit(self, job: Job, thread: _Thread, credentials: Credentials) -> Outcome:
         comment = CommentView.from_dict(job.payload["comment"])

@@ -113,6 +113,13 @@ class SlackInbound:
     async def _write(self, work: Callable[[UnitOfWork], T]) -> T:
         return await anyio.to_thread.run_sync(self._db.run, work)
 
+    async def _read(self, work: Callable[[Session], T]) -> T:
+        def read() -> T:
+            with self._db.reading() as session:
+                return work(session)
+
+        return await anyio.to_thread.run_sync(read)
+
     def _card(self, session: Session, ref: TicketRef) -> CardView:
         ticket = tickets.get_ticket_by_id(session, ref.ticket_id)
         return views.ticket_card(ticket, public_url=self._settings.public_url)
@@ -151,7 +158,7 @@ class SlackInbound:
                 session, place
             )
 
-        asker, entitlement = await self._db.read_async(state)
+        asker, entitlement = await self._read(state)
         create_only = entitlement.allowed and not entitlement.interacts  # told that /assist is Premium's
         if command.text.strip().lower() in HELP_WORDS and not create_only:
             return Reply(asker.locale, help=True)
@@ -204,7 +211,7 @@ class SlackInbound:
                 ),
             )
 
-        return await self._db.read_async(state)
+        return await self._read(state)
 
     async def form_opened(self, form: RequestForm, *, user: str, view_id: str, view_hash: str) -> None:
         job = jobs.prefill(form, user=user, view_id=view_id, view_hash=view_hash)
@@ -258,7 +265,7 @@ class SlackInbound:
                 clean = normalise_email(email, field=field)
             except Invalid:
                 return FieldError(field, FormProblem.INVALID, value=email)
-            org = (await self._db.read_async(lambda s: chat.entitlement(s, place))).organization or ""
+            org = (await self._read(lambda s: chat.entitlement(s, place))).organization or ""
             return FieldError(field, FormProblem.NOT_A_CONTACT, organization=org, value=clean)
         if field == "severity":
             return FieldError(field, FormProblem.INVALID)

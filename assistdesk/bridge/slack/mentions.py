@@ -9,6 +9,7 @@ plan allows is read again here, at delivery, so the answer names the plan as it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 import anyio.to_thread
@@ -45,6 +46,13 @@ class MentionAnswers:
         self._public_url = public_url
         self._features_url = f"{public_url}/help/features"
 
+    async def _read(self, work: Callable[[Session], T]) -> T:
+        def read() -> T:
+            with self._db.reading() as session:
+                return work(session)
+
+        return await anyio.to_thread.run_sync(read)
+
     def _state(
         self, session: Session, place: ChatPlace, ticket_id: int | None
     ) -> tuple[Entitlement, views.TicketCard | None]:
@@ -80,7 +88,7 @@ class MentionAnswers:
             return profile
         _ = self._catalogs.translator(profile.locale, "slack")
         ticket_id = int(p["ticket_id"]) if p.get("ticket_id") is not None else None
-        entitlement, card = await self._db.read_async(lambda s: self._state(s, place, ticket_id))
+        entitlement, card = await self._read(lambda s: self._state(s, place, ticket_id))
         plan, upgrade = entitlement.plan or "", Plan.PREMIUM.value  # Premium adds two-way replies
         if not entitlement.allowed:  # not connected, not enabled, or below Enterprise: say why
             refused = refusal_of(entitlement, channel=place.channel, features_url=self._features_url)
@@ -104,11 +112,9 @@ class MentionAnswers:
             )
         ts = str(p["ts"])
         root = thread_ts or ts  # a mention in some thread: the ticket lives in that thread
-        tracked = await self._db.read_async(
-            lambda s: chat.ticket_at(s, place, root, public_url=self._public_url)
-        )
+        tracked = await self._read(lambda s: chat.ticket_at(s, place, root, public_url=self._public_url))
         if tracked is not None:
-            tracked_card = await self._db.read_async(
+            tracked_card = await self._read(
                 lambda s: views.ticket_card(
                     tickets.get_ticket_by_id(s, tracked.ticket_id), public_url=self._public_url
                 )

@@ -12,6 +12,7 @@ shown that ticket instead of a second prompt.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -50,6 +51,13 @@ class PromptMaker:
         self._public_url = public_url
         self._features_url = f"{public_url}/help/features"
 
+    async def _read(self, work: Callable[[Session], T]) -> T:
+        def read() -> T:
+            with self._db.reading() as session:
+                return work(session)
+
+        return await anyio.to_thread.run_sync(read)
+
     def _tracked(self, session: Session, place: ChatPlace, root: str) -> views.TicketCard | None:
         ref = chat.ticket_at(session, place, root, public_url=self._public_url)
         if ref is None:
@@ -72,7 +80,7 @@ class PromptMaker:
         if not isinstance(profile, Profile):
             return profile
         _ = self._catalogs.translator(profile.locale, "slack")
-        entitlement = await self._db.read_async(lambda s: chat.entitlement(s, place))
+        entitlement = await self._read(lambda s: chat.entitlement(s, place))
         if not entitlement.interacts:  # 🎫 comes with two-way plans; create-and-follow is told so
             refused = refusal_of(entitlement, channel=place.channel, features_url=self._features_url)
             return await tell(SlackMessage(text=blocks.refusal(refused, _)))
@@ -82,7 +90,7 @@ class PromptMaker:
         message: dict[str, Any] = found.get("message") or {}
         root = str(message.get("thread_ts") or ts)  # a reply's request lives in its thread
         in_thread = root if root != ts else None
-        tracked = await self._db.read_async(lambda s: self._tracked(s, place, root))
+        tracked = await self._read(lambda s: self._tracked(s, place, root))
         if tracked is not None:
             return await tell(blocks.tracked(tracked, _), in_thread)
         text = to_plain(str(message.get("text") or ""))
