@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import anyio.to_thread
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -91,6 +92,22 @@ class Database:
         finally:
             # close() ends the transaction without expiring what was loaded, so results stay usable
             session.close()
+
+    async def read_async(self, work: Callable[[Session], T]) -> T:
+        """`work` on a read-only session in a worker thread: the one way async code reads.
+
+        Database calls block; running them on the event loop would stall every other request.
+        """
+
+        def read() -> T:
+            with self.reading() as session:
+                return work(session)
+
+        return await anyio.to_thread.run_sync(read)
+
+    async def run_async(self, work: Callable[[UnitOfWork], T], *, attempts: int = 5) -> T:
+        """`run` in a worker thread: the one way async code writes."""
+        return await anyio.to_thread.run_sync(lambda: self.run(work, attempts=attempts))
 
     def run(self, work: Callable[[UnitOfWork], T], *, attempts: int = 5) -> T:
         """Run `work` in a transaction, again from the start after a deadlock or lock timeout.
