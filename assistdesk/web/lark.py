@@ -10,7 +10,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from assistdesk.bridge.lark import EXTENSION, PushReceiver
+from assistdesk.runtime import Runtime
 from assistdesk.web.problems import problem
 
 router = APIRouter(include_in_schema=False)
@@ -18,8 +18,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.post("/lark/events")
 async def lark_events(request: Request) -> Response:
-    inbound = request.app.state.runtime.extensions.get(EXTENSION)
-    if not isinstance(inbound, PushReceiver):
+    runtime: Runtime = request.app.state.runtime
+    inbound = runtime.lark
+    if inbound is None:
         return problem(404, "Lark is not configured on this server (set LARK_APP_ID and LARK_APP_SECRET)")
     raw = await request.body()
     headers = dict(request.headers)
