@@ -19,7 +19,7 @@ from assistdesk.domain.orgs.enums import Plan
 from assistdesk.domain.tickets.service import MAX_BODY
 from assistdesk.i18n import Translator
 from assistdesk.outbox.enqueue import enqueue
-from assistdesk.platforms.lark import cards, events, plan_cards, texts
+from assistdesk.platforms.lark import cards, events, texts
 from assistdesk.platforms.lark.events import IncomingMessage
 
 TITLE_PREFILL = 100
@@ -49,8 +49,8 @@ def handle(ctx: LarkContext, uow: UnitOfWork, msg: IncomingMessage, bot: str) ->
     text = msg.text_without(bot)[:MAX_BODY]
     command = commands.parse(text) if mentioned else None
     if msg.chat_type == "p2p":
-        card = cards.help_card(_, examples_key=EXAMPLE_KEY.format(prefix=ctx.prefix))
-        help_job = jobs.ChatCardJob(chat_id=msg.chat_id, card=card)
+        answer = jobs.HelpAnswer(example_key=EXAMPLE_KEY.format(prefix=ctx.prefix))
+        help_job = jobs.ChatCardJob(chat_id=msg.chat_id, locale=_.locale, answer=answer)
         enqueue(uow, [jobs.job(jobs.group(place), jobs.SEND, help_job, msg.message_id)])
         return
     if msg.root_id and command is None and _in_thread(ctx, uow, place, msg, text, mentioned, _):
@@ -62,7 +62,7 @@ def handle(ctx: LarkContext, uow: UnitOfWork, msg: IncomingMessage, bot: str) ->
         return
     allowed = chat.entitlement(uow.session, place)
     if not allowed.allowed:
-        tell(uow, place, msg.sender_open_id, explanation(_, allowed, ctx.features_url), msg.message_id)
+        tell(uow, place, msg.sender_open_id, explanation(ctx, allowed), msg.message_id, locale=_.locale)
         return
     first_line = text.splitlines()[0] if text else ""
     form = jobs.RequestFormJob(
@@ -113,7 +113,8 @@ def _replied(
         payload = jobs.IdentifyJob(open_id=msg.sender_open_id, locale=_.locale)
         enqueue(uow, [jobs.job(jobs.ephemeral_lane(place), jobs.IDENTIFY, payload, msg.message_id)])
     if result.outcome is ReplyOutcome.TICKET_CLOSED and result.ticket is not None:
-        tell(uow, place, msg.sender_open_id, texts.reply_to_closed(_, result.ticket), msg.message_id)
+        closed = jobs.ClosedAnswer(ticket=result.ticket)
+        tell(uow, place, msg.sender_open_id, closed, msg.message_id, locale=_.locale)
     return True
 
 
@@ -149,15 +150,16 @@ def _in_thread(
     plan, upgrade = allowed.plan or "", Plan.PREMIUM.value  # Premium adds two-way replies
     if not allowed.allowed:  # no longer enabled, or below Enterprise: say why (once per person)
         if mentioned or hints.claim_hint(uow, thread_id=thread.id, user_id=msg.sender_open_id):
-            tell(uow, place, msg.sender_open_id, explanation(_, allowed, ctx.features_url), msg.message_id)
+            tell(uow, place, msg.sender_open_id, explanation(ctx, allowed), msg.message_id, locale=_.locale)
         return True
+    answer: jobs.Answer
     if mentioned:
-        card = plan_cards.pointer(_, ticket, plan=plan, upgrade=upgrade)
+        answer = jobs.PointerAnswer(ticket=ticket, plan=plan, upgrade=upgrade)
     elif hints.claim_hint(uow, thread_id=thread.id, user_id=msg.sender_open_id):
-        card = plan_cards.reply_hint(_, ticket, plan=plan, upgrade=upgrade)
+        answer = jobs.ReplyHintAnswer(ticket=ticket, plan=plan, upgrade=upgrade)
     else:
         return True
-    tell(uow, place, msg.sender_open_id, card, msg.message_id)
+    tell(uow, place, msg.sender_open_id, answer, msg.message_id, locale=_.locale)
     return True
 
 
@@ -171,24 +173,25 @@ def _answer(
 ) -> None:
     example = EXAMPLE_KEY.format(prefix=ctx.prefix)
     allowed = chat.entitlement(uow.session, place) if command.name == "help" else None
+    answer: jobs.Answer
     if allowed is not None and allowed.allowed and not allowed.interacts:
-        card = plan_cards.follow_help(
-            _, organization=allowed.organization or "", plan=allowed.plan or "", features_url=ctx.features_url
+        answer = jobs.FollowHelpAnswer(
+            organization=allowed.organization or "", plan=allowed.plan or "", features_url=ctx.features_url
         )
     elif command.name == "help":
-        card = cards.help_card(_, examples_key=example)
+        answer = jobs.HelpAnswer(example_key=example)
     elif command.key is None:
-        card = texts.which_request(_, example_key=example)
+        answer = jobs.WhichRequestAnswer(example_key=example)
     else:
         ticket = chat.ticket_in_channel(
             uow.session, place, command.key, public_url=ctx.public_url, asker=msg.sender_open_id
         )
-        card = texts.no_request(_, key=command.key) if ticket is None else cards.status_card(_, ticket)
-    tell(uow, place, msg.sender_open_id, card, msg.message_id)
+        answer = jobs.NoRequestAnswer(key=command.key) if ticket is None else jobs.StatusAnswer(ticket=ticket)
+    tell(uow, place, msg.sender_open_id, answer, msg.message_id, locale=_.locale)
 
 
-def explanation(_: Translator, allowed: Entitlement, features_url: str) -> cards.Card:
-    """Why the form is not offered here, and what to do about it."""
+def explanation(ctx: LarkContext, allowed: Entitlement) -> jobs.UnavailableAnswer:
+    """Why the form is not offered here (the answer says what to do about it)."""
     why = texts.Unavailable(
         reason=allowed.access.value,
         organization=allowed.organization or "",
@@ -196,4 +199,4 @@ def explanation(_: Translator, allowed: Entitlement, features_url: str) -> cards
         required_plan=allowed.required_plan or "",
         feature_state=allowed.feature_state or "",
     )
-    return texts.unavailable(_, why, features_url=features_url)
+    return jobs.UnavailableAnswer(why=why, features_url=ctx.features_url)

@@ -1,10 +1,11 @@
-"""Delivers the `lark` channel's outbox jobs through the Open API, by kind (a table: `LarkDelivery._kinds`).
+"""Delivers the `lark` channel's outbox jobs through the Open API, by kind (`LarkDelivery._kinds`).
 
 Every message send carries the job's idempotency key as Lark's `uuid` (at most one message per uuid
-per hour), so a retry after a lost answer never posts twice. Posts in a ticket's thread are rendered
-here, in the thread's language, from the news their job carries. What Lark answers is recorded in the
-transaction that marks the job delivered: the ids of the messages we posted (loop prevention, and
-the cards an edited comment replaces), and the name and email the contact API gave for a person.
+per hour), so a retry after a lost answer never posts twice. Cards are rendered here, in the
+reader's language, from the news or the answer their job carries (jobs queued by earlier versions
+carry the card itself). What Lark answers is recorded in the transaction that marks the job
+delivered: the ids of the messages we posted (loop prevention, and the cards an edited comment
+replaces), and the name and email the contact API gave for a person.
 """
 
 from __future__ import annotations
@@ -19,30 +20,55 @@ from assistdesk.domain.links.models import Direction, TicketThread
 from assistdesk.i18n import Translator
 from assistdesk.outbox.jobs import Job
 from assistdesk.outcomes import Delivered, Outcome, PermanentFailure
-from assistdesk.platforms.lark import cards, plan_cards
+from assistdesk.platforms.lark import cards, plan_cards, texts
 
 UNKNOWN_KIND = "unknown Lark job kind {kind!r}"
-NOTHING_TO_SEND = "the job carries neither news nor a card"
+NOTHING_TO_SEND = "the job carries nothing to render and no card"
 NEVER_SHOWN = "the comment was never shown in this thread"
 
 
 def render(_: Translator, news: jobs.ThreadNews) -> cards.Card:
     """The card that tells a thread the news, in the reader's words."""
-    if isinstance(news, jobs.TicketOpened):
-        return (
-            plan_cards.follow_confirmation(_, news.ticket)
-            if news.follow
-            else cards.confirmation(_, news.ticket)
-        )
-    if isinstance(news, jobs.CommentShown):
-        return cards.comment_update(_, news.ticket, news.comment, edited=news.edited)
-    if isinstance(news, jobs.CommentRemoved):
-        return cards.comment_removed(_, news.ticket)
-    if news.follow:
-        return plan_cards.status_update(
-            _, news.ticket, old_status=news.old_status, by=news.changed_by, latest=news.latest
-        )
-    return cards.status_update(_, news.ticket, old_status=news.old_status, by=news.changed_by)
+    match news:
+        case jobs.TicketOpened(follow=True):
+            return plan_cards.follow_confirmation(_, news.ticket)
+        case jobs.TicketOpened():
+            return cards.confirmation(_, news.ticket)
+        case jobs.CommentShown():
+            return cards.comment_update(_, news.ticket, news.comment, edited=news.edited)
+        case jobs.CommentRemoved():
+            return cards.comment_removed(_, news.ticket)
+        case jobs.StatusChanged(follow=True):
+            return plan_cards.status_update(
+                _, news.ticket, old_status=news.old_status, by=news.changed_by, latest=news.latest
+            )
+        case jobs.StatusChanged():
+            return cards.status_update(_, news.ticket, old_status=news.old_status, by=news.changed_by)
+
+
+def render_answer(_: Translator, answer: jobs.Answer) -> cards.Card:
+    """The card that answers one person, in their words."""
+    match answer:
+        case jobs.HelpAnswer():
+            return cards.help_card(_, examples_key=answer.example_key)
+        case jobs.FollowHelpAnswer():
+            return plan_cards.follow_help(
+                _, organization=answer.organization, plan=answer.plan, features_url=answer.features_url
+            )
+        case jobs.WhichRequestAnswer():
+            return texts.which_request(_, example_key=answer.example_key)
+        case jobs.NoRequestAnswer():
+            return texts.no_request(_, key=answer.key)
+        case jobs.StatusAnswer():
+            return cards.status_card(_, answer.ticket)
+        case jobs.UnavailableAnswer():
+            return texts.unavailable(_, answer.why, features_url=answer.features_url)
+        case jobs.PointerAnswer():
+            return plan_cards.pointer(_, answer.ticket, plan=answer.plan, upgrade=answer.upgrade)
+        case jobs.ReplyHintAnswer():
+            return plan_cards.reply_hint(_, answer.ticket, plan=answer.plan, upgrade=answer.upgrade)
+        case jobs.ClosedAnswer():
+            return texts.reply_to_closed(_, answer.ticket)
 
 
 class LarkDelivery:
@@ -69,6 +95,11 @@ class LarkDelivery:
     ) -> cards.Card | None:
         return render(self._ctx.translator(locale), news) if news is not None else card
 
+    def _answer(
+        self, answer: jobs.Answer | None, card: cards.Card | None, locale: str | None
+    ) -> cards.Card | None:
+        return render_answer(self._ctx.translator(locale), answer) if answer is not None else card
+
     async def _reply(self, job: Job) -> Outcome:
         post = jobs.ThreadPostJob.model_validate(job.payload)
         card = self._card(post.news, post.card, post.locale)
@@ -78,11 +109,17 @@ class LarkDelivery:
 
     async def _send(self, job: Job) -> Outcome:
         send = jobs.ChatCardJob.model_validate(job.payload)
-        return await self._ctx.api.send_card(chat_id=send.chat_id, card=send.card, uuid=job.idempotency_key)
+        card = self._answer(send.answer, send.card, send.locale)
+        if card is None:
+            return PermanentFailure(NOTHING_TO_SEND)
+        return await self._ctx.api.send_card(chat_id=send.chat_id, card=card, uuid=job.idempotency_key)
 
     async def _ephemeral(self, job: Job) -> Outcome:
         tell = jobs.EphemeralCardJob.model_validate(job.payload)
-        return await self._ctx.api.send_ephemeral(chat_id=tell.chat_id, open_id=tell.open_id, card=tell.card)
+        card = self._answer(tell.answer, tell.card, tell.locale)
+        if card is None:
+            return PermanentFailure(NOTHING_TO_SEND)
+        return await self._ctx.api.send_ephemeral(chat_id=tell.chat_id, open_id=tell.open_id, card=card)
 
     async def _delete_ephemeral(self, job: Job) -> Outcome:
         deletion = jobs.EphemeralDeletionJob.model_validate(job.payload)

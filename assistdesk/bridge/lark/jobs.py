@@ -5,9 +5,10 @@ Ephemeral cards get a destination of their own inside the group: Lark limits the
 per group, https://open.larksuite.com/document/ukTMukTMukTM/uETOyYjLxkjM24SM5IjN), and a burst of
 ticket updates to the group must not keep someone waiting for the form they just asked for.
 
-Posts in a ticket's thread carry what they tell (`ThreadNews`, neutral view-models) and are rendered
-in the thread's language when delivered, as Slack's are. Jobs queued by earlier versions carry the
-rendered `card` instead; the payload models accept both, and the kinds are unchanged.
+Posts in a ticket's thread carry what they tell (`ThreadNews`), and private answers what they
+answer (`Answer`): neutral view-models, rendered in the reader's language when delivered, as
+Slack's are. Jobs queued by earlier versions carry the rendered `card` instead; the payload models
+accept both, and the kinds are unchanged.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistdesk.bridge.chat import ChatPlace
+from assistdesk.bridge.chat import ChatPlace, TicketRef
 from assistdesk.bridge.views import CommentView, TicketCard
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import places
@@ -24,6 +25,7 @@ from assistdesk.domain.links.models import ChatPlatform
 from assistdesk.outbox.enqueue import enqueue
 from assistdesk.outbox.jobs import NewJob, destination_key, idempotency_key
 from assistdesk.platforms.lark.cards import Card
+from assistdesk.platforms.lark.texts import Unavailable
 
 CHANNEL = "lark"
 PLATFORM = ChatPlatform.LARK.value
@@ -75,13 +77,94 @@ ThreadNews = Annotated[
 ]
 
 
+# What one person is told privately (or in a direct chat): rendered at delivery -------------------
+
+
+class HelpAnswer(BaseModel):
+    answer: Literal["help"] = "help"
+    example_key: str
+
+
+class FollowHelpAnswer(BaseModel):
+    """`@bot help` in a create-and-follow group: what the plan offers there."""
+
+    answer: Literal["follow_help"] = "follow_help"
+    organization: str
+    plan: str
+    features_url: str
+
+
+class WhichRequestAnswer(BaseModel):
+    answer: Literal["which_request"] = "which_request"
+    example_key: str
+
+
+class NoRequestAnswer(BaseModel):
+    answer: Literal["no_request"] = "no_request"
+    key: str
+
+
+class StatusAnswer(BaseModel):
+    answer: Literal["status"] = "status"
+    ticket: TicketRef
+
+
+class UnavailableAnswer(BaseModel):
+    """Why the request form is not offered in the group."""
+
+    answer: Literal["unavailable"] = "unavailable"
+    why: Unavailable
+    features_url: str
+
+
+class PointerAnswer(BaseModel):
+    """A mention in a create-and-follow thread: where to reply instead."""
+
+    answer: Literal["pointer"] = "pointer"
+    ticket: TicketRef
+    plan: str
+    upgrade: str
+
+
+class ReplyHintAnswer(BaseModel):
+    """A reply in a create-and-follow thread, once per person: it was not added to the request."""
+
+    answer: Literal["reply_hint"] = "reply_hint"
+    ticket: TicketRef
+    plan: str
+    upgrade: str
+
+
+class ClosedAnswer(BaseModel):
+    """A reply in the thread of a closed request: not added."""
+
+    answer: Literal["closed"] = "closed"
+    ticket: TicketRef
+
+
+Answer = Annotated[
+    HelpAnswer
+    | FollowHelpAnswer
+    | WhichRequestAnswer
+    | NoRequestAnswer
+    | StatusAnswer
+    | UnavailableAnswer
+    | PointerAnswer
+    | ReplyHintAnswer
+    | ClosedAnswer,
+    Field(discriminator="answer"),
+]
+
+
 # Payloads, one model per kind ---------------------------------------------------------------------
 
 
 class EphemeralCardJob(BaseModel):
     chat_id: str
     open_id: str
-    card: Card
+    locale: str | None = None
+    answer: Answer | None = None
+    card: Card | None = None  # already rendered (jobs queued before `answer`)
 
 
 class RequestFormJob(BaseModel):
@@ -111,7 +194,9 @@ class ThreadPostJob(BaseModel):
 
 class ChatCardJob(BaseModel):
     chat_id: str
-    card: Card
+    locale: str | None = None
+    answer: Answer | None = None
+    card: Card | None = None  # already rendered (jobs queued before `answer`)
 
 
 class CardReplacementJob(BaseModel):
@@ -161,7 +246,7 @@ def job(destination: str, kind: str, payload: BaseModel, *key: object) -> NewJob
     return NewJob(destination, kind, data, idempotency_key(CHANNEL, kind, *key))
 
 
-def tell(uow: UnitOfWork, place: ChatPlace, open_id: str, card: Card, *key: object) -> None:
-    """An ephemeral card for one person in a group."""
-    payload = EphemeralCardJob(chat_id=place.channel, open_id=open_id, card=card)
+def tell(uow: UnitOfWork, place: ChatPlace, open_id: str, answer: Answer, *key: object, locale: str) -> None:
+    """An ephemeral card for one person in a group, in their language."""
+    payload = EphemeralCardJob(chat_id=place.channel, open_id=open_id, locale=locale, answer=answer)
     enqueue(uow, [job(ephemeral_lane(place), EPHEMERAL, payload, *key)])
