@@ -51,14 +51,14 @@ def handle(ctx: LarkContext, uow: UnitOfWork, msg: IncomingMessage, bot: str) ->
     if msg.chat_type == "p2p":
         answer = jobs.HelpAnswer(example_key=EXAMPLE_KEY.format(prefix=ctx.prefix))
         help_job = jobs.ChatCardJob(chat_id=msg.chat_id, locale=_.locale, answer=answer)
-        enqueue(uow, [jobs.job(jobs.group(place), jobs.SEND, help_job, msg.message_id)])
+        enqueue(uow, [jobs.job(jobs.destination(place), jobs.SEND, help_job, msg.message_id)])
         return
     if msg.root_id and command is None and _in_thread(ctx, uow, place, msg, text, mentioned, _):
         return
     if not mentioned:
         return
     if command is not None:
-        _answer(ctx, uow, place, msg, command, _)
+        _answer_command(ctx, uow, place, msg, command, _)
         return
     allowed = chat.entitlement(uow.session, place)
     if not allowed.allowed:
@@ -74,10 +74,10 @@ def handle(ctx: LarkContext, uow: UnitOfWork, msg: IncomingMessage, bot: str) ->
         description=text,
         locale=_.locale,
     )
-    enqueue(uow, [jobs.job(jobs.ephemeral_lane(place), jobs.FORM, form, msg.message_id)])
+    enqueue(uow, [jobs.job(jobs.ephemeral_destination(place), jobs.FORM, form, msg.message_id)])
 
 
-def on_recalled(ctx: LarkContext, envelope: events.Envelope) -> None:
+def reply_deleted(ctx: LarkContext, envelope: events.Envelope) -> None:
     """A reply recalled in a ticket's thread marks its comment deleted (kept for the record)."""
     recalled = events.recalled(envelope)
     place = jobs.place_of(recalled.tenant_key, recalled.chat_id)
@@ -89,7 +89,7 @@ def on_recalled(ctx: LarkContext, envelope: events.Envelope) -> None:
     ctx.db.run(work)
 
 
-def _replied(
+def _thread_reply(
     ctx: LarkContext, uow: UnitOfWork, place: ChatPlace, msg: IncomingMessage, text: str, _: Translator
 ) -> bool:
     """True when the message was in a ticket's thread (and so is dealt with)."""
@@ -111,7 +111,7 @@ def _replied(
     ):
         # Lark's event names nobody: learn this person's name (and email) for their next replies.
         payload = jobs.IdentifyJob(open_id=msg.sender_open_id, locale=_.locale)
-        enqueue(uow, [jobs.job(jobs.ephemeral_lane(place), jobs.IDENTIFY, payload, msg.message_id)])
+        enqueue(uow, [jobs.job(jobs.ephemeral_destination(place), jobs.IDENTIFY, payload, msg.message_id)])
     if result.outcome is ReplyOutcome.TICKET_CLOSED and result.ticket is not None:
         closed = jobs.ClosedAnswer(ticket=result.ticket)
         tell(uow, place, msg.sender_open_id, closed, msg.message_id, locale=_.locale)
@@ -142,7 +142,7 @@ def _in_thread(
         return False
     allowed = chat.entitlement(uow.session, place)
     if allowed.interacts:
-        return _replied(ctx, uow, place, msg, text, _)
+        return _thread_reply(ctx, uow, place, msg, text, _)
     if not text and not mentioned:
         return True
     ticket = chat.ticket_at(uow.session, place, msg.root_id or "", public_url=ctx.public_url)
@@ -163,7 +163,7 @@ def _in_thread(
     return True
 
 
-def _answer(
+def _answer_command(
     ctx: LarkContext,
     uow: UnitOfWork,
     place: ChatPlace,

@@ -36,9 +36,9 @@ def on_card_action(ctx: LarkContext, envelope: events.Envelope) -> dict[str, Any
     kind = action.value.get("action")
     try:
         if kind == "submit":
-            return submit(ctx, action, _)
+            return form_submitted(ctx, action, _)
         if kind == "cancel":
-            ctx.db.run(lambda uow: _cancel(uow, action))
+            ctx.db.run(lambda uow: _form_cancelled(uow, action))
             return cards.callback_answer(toast(ctx, "info", texts.CANCELLED, lang=_.locale))
     except Exception:
         log.exception("Lark card action %s failed", kind)
@@ -46,7 +46,7 @@ def on_card_action(ctx: LarkContext, envelope: events.Envelope) -> dict[str, Any
     return cards.callback_answer()
 
 
-def submit(ctx: LarkContext, action: CardAction, _: Translator) -> dict[str, Any]:
+def form_submitted(ctx: LarkContext, action: CardAction, _: Translator) -> dict[str, Any]:
     form = action.form_value
     if not action.value.get("root"):
         return cards.callback_answer()  # not a form of ours: it names no message to open the ticket on
@@ -100,14 +100,16 @@ def _open(
     )
 
 
-def _cancel(uow: UnitOfWork, action: CardAction) -> None:
+def _form_cancelled(uow: UnitOfWork, action: CardAction) -> None:
     if not action.message_id or not links.claim_receipt(
         uow, platform=jobs.PLATFORM, key=f"event:{action.event_id}"
     ):
         return
     place = jobs.place_of(action.tenant_key, action.chat_id)
     payload = jobs.EphemeralDeletionJob(message_id=action.message_id)
-    enqueue(uow, [jobs.job(jobs.ephemeral_lane(place), jobs.DELETE_EPHEMERAL, payload, action.event_id)])
+    enqueue(
+        uow, [jobs.job(jobs.ephemeral_destination(place), jobs.DELETE_EPHEMERAL, payload, action.event_id)]
+    )
 
 
 def toast(

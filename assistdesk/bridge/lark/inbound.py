@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from assistdesk.bridge.lark.context import LarkContext
-from assistdesk.bridge.lark.conversation import on_message, on_recalled
+from assistdesk.bridge.lark.conversation import on_message, reply_deleted
 from assistdesk.bridge.lark.forms import on_card_action
 from assistdesk.platforms.lark import events, pushes
 from assistdesk.platforms.lark.client import LarkUnavailable
@@ -36,7 +36,7 @@ def _acknowledged(use_case: Callable[[LarkContext, events.Envelope], None]) -> H
 Handler = Callable[[LarkContext, events.Envelope], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {
     events.MESSAGE_RECEIVED: _acknowledged(on_message),
-    events.MESSAGE_RECALLED: _acknowledged(on_recalled),
+    events.MESSAGE_RECALLED: _acknowledged(reply_deleted),
     events.CARD_ACTION: on_card_action,
 }
 SUPPORTED = tuple(sorted(HANDLERS))

@@ -1,4 +1,4 @@
-"""Switching Lark on: the installer the composition root calls (runtime._integrations).
+"""Switching Lark on: the installer the composition root calls (runtime._install_chat_platforms).
 
 Lark is on when LARK_APP_ID and LARK_APP_SECRET are set; otherwise it is off, logged once, never a
 crash (INTERFACE.md). Installing imports nothing of lark-oapi (see `wiring`).

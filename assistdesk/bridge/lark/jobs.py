@@ -226,16 +226,16 @@ def address(place: ChatPlace) -> places.ChatPlace:
     return places.ChatPlace(platform=str(place.platform), workspace=place.workspace, channel=place.channel)
 
 
-def group(place: ChatPlace) -> str:
+def destination(place: ChatPlace) -> str:
     return destination_key(CHANNEL, place.workspace or "-", place.channel)
 
 
-def ephemeral_lane(place: ChatPlace) -> str:
+def ephemeral_destination(place: ChatPlace) -> str:
     return destination_key(CHANNEL, place.workspace or "-", place.channel, "ephemeral")
 
 
 def place_of_destination(destination: str) -> ChatPlace:
-    """Inverse of `group` and `ephemeral_lane`: `lark:<tenant>:<chat>[:ephemeral]`."""
+    """Inverse of `destination` and `ephemeral_destination`: `lark:<tenant>:<chat>[:ephemeral]`."""
     _, tenant, chat_id = destination.split(":")[:3]
     return place_of("" if tenant == "-" else tenant, chat_id)
 
@@ -249,4 +249,4 @@ def job(destination: str, kind: str, payload: BaseModel, *key: object) -> NewJob
 def tell(uow: UnitOfWork, place: ChatPlace, open_id: str, answer: Answer, *key: object, locale: str) -> None:
     """An ephemeral card for one person in a group, in their language."""
     payload = EphemeralCardJob(chat_id=place.channel, open_id=open_id, locale=locale, answer=answer)
-    enqueue(uow, [job(ephemeral_lane(place), EPHEMERAL, payload, *key)])
+    enqueue(uow, [job(ephemeral_destination(place), EPHEMERAL, payload, *key)])

@@ -82,7 +82,7 @@ class LarkOutbound:
             confirmation=confirmation,
         )
         place = jobs.place_of(thread.workspace, thread.channel)
-        return jobs.job(jobs.group(place), jobs.REPLY, payload, event.event_id, thread.id)
+        return jobs.job(jobs.destination(place), jobs.REPLY, payload, event.event_id, thread.id)
 
     def on_created(self, uow: UnitOfWork, event: TicketCreated) -> None:
         """The confirmation, in the thread of the mention the form was asked for (a ticket opened
@@ -161,5 +161,5 @@ class LarkOutbound:
                 comment_id=comment.id, thread_id=thread.id, locale=thread.locale, news=news
             )
             place = jobs.place_of(thread.workspace, thread.channel)
-            told.append(jobs.job(jobs.group(place), jobs.PATCH, payload, event.event_id, thread.id))
+            told.append(jobs.job(jobs.destination(place), jobs.PATCH, payload, event.event_id, thread.id))
         enqueue(uow, told)

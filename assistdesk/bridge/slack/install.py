@@ -1,4 +1,4 @@
-"""Switching Slack on: the installer the composition root calls (runtime._integrations).
+"""Switching Slack on: the installer the composition root calls (runtime._install_chat_platforms).
 
 Slack is on when SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode) is set together with
 SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID/SECRET (OAuth, many workspaces); otherwise it is
