@@ -14,15 +14,16 @@ from assistdesk.runtime import Runtime
 from assistdesk.web.problems import problem
 
 router = APIRouter(include_in_schema=False)
+NOT_CONFIGURED = "Lark is not configured on this server (set LARK_APP_ID and LARK_APP_SECRET)"
 
 
 @router.post("/lark/events")
 async def lark_events(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
-    inbound = runtime.lark
-    if inbound is None:
-        return problem(404, "Lark is not configured on this server (set LARK_APP_ID and LARK_APP_SECRET)")
+    lark = runtime.lark
+    if lark is None:
+        return problem(404, NOT_CONFIGURED)
     raw = await request.body()
     headers = dict(request.headers)
-    status, body = await anyio.to_thread.run_sync(inbound.handle_http, headers, raw)
+    status, body = await anyio.to_thread.run_sync(lark.handle_http, headers, raw)
     return JSONResponse(body, status_code=status)

@@ -4,8 +4,8 @@ Lark waits at most 3 s for the answer and never retries a callback
 (https://open.feishu.cn/document/feishu-cards/card-callback-communication), so the answer is decided
 here, from one short transaction: a toast, and for a success the "submitted" card in place of the
 form. The confirmation in the thread follows from the ticket's creation (outbound.on_created), in
-that same transaction. On a refusal the toast names
-the field at fault, the card stays as it is (no `card` in the answer) and nothing is stored.
+that same transaction. On a refusal the toast names the field at fault, the card stays as it is (no
+`card` in the answer) and nothing is stored.
 """
 
 from __future__ import annotations
