@@ -19,35 +19,36 @@ from assistdesk.bridge.lark.outbound import LarkOutbound
 from assistdesk.settings import Settings
 
 if TYPE_CHECKING:
-    from assistdesk.bridge.lark.inbound import LarkInbound
     from assistdesk.platforms.lark.client import LarkApi
     from assistdesk.platforms.lark.long_connection import LongConnection
+    from assistdesk.platforms.lark.receiver import PushReceiver
 
 
 class LarkIntegration:
-    """What `POST /lark/events` and `serve` need: the inbound pipeline (built, and lark-oapi
-    imported, on the first push or at `warm`) and the long connection."""
+    """What `POST /lark/events` and `serve` need: the push receiver (built, and lark-oapi imported,
+    on the first push or at `warm`) and the long connection."""
 
     def __init__(self, ctx: LarkContext, settings: Settings) -> None:
         self._ctx = ctx
         self._settings = settings
-        self._inbound: LarkInbound | None = None
+        self._receiver: PushReceiver | None = None
         self._lock = threading.Lock()
 
-    def warm(self) -> LarkInbound:
-        if self._inbound is None:
+    def warm(self) -> PushReceiver:
+        if self._receiver is None:
             with self._lock:
-                if self._inbound is None:
-                    from assistdesk.bridge.lark.inbound import LarkInbound
+                if self._receiver is None:
+                    from assistdesk.bridge.lark.inbound import handlers
+                    from assistdesk.platforms.lark.receiver import PushReceiver
 
                     key, token = self._settings.lark_encrypt_key, self._settings.lark_verification_token
-                    self._inbound = LarkInbound(
-                        self._ctx,
+                    self._receiver = PushReceiver(
+                        handlers(self._ctx),
                         encrypt_key=key.get_secret_value() if key else None,
                         verification_token=token.get_secret_value() if token else None,
                     )
                     self._ctx.api  # noqa: B018 (build the client now too)
-        return self._inbound
+        return self._receiver
 
     def handle_http(self, headers: Mapping[str, str], raw: bytes) -> tuple[int, dict[str, Any]]:
         return self.warm().handle_http(headers, raw)
