@@ -21,6 +21,7 @@ from assistdesk.domain.links.models import (
     InboundReceipt,
     TicketThread,
 )
+from assistdesk.domain.links.places import ChatPlace
 from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.people.service import find_contact
 from assistdesk.errors import Invalid, NotFound
@@ -289,3 +290,32 @@ def find_exact_channel_link(
             ChannelLink.channel == (channel or "").strip(),
         )
     ).one_or_none()
+
+
+# Lark: what the bridge asks of the links --------------------------------------------------------
+
+
+def has_display_name(session: Session, *, place: ChatPlace, user_id: str) -> bool:
+    """Whether a person's name is known in the place's workspace (Lark's events name nobody)."""
+    name = session.scalar(
+        select(ChatIdentity.display_name).where(
+            ChatIdentity.platform == place.platform,
+            ChatIdentity.workspace == place.workspace,
+            ChatIdentity.user_id == user_id,
+        )
+    )
+    return bool(name)
+
+
+def posted_for_comment(session: Session, *, place: ChatPlace, thread_id: int, comment_id: int) -> str | None:
+    """The id of the message we posted to show a comment in a thread, if it was ever delivered."""
+    return session.scalars(
+        select(ChatMessage.message_id).where(
+            ChatMessage.comment_id == comment_id,
+            ChatMessage.thread_id == thread_id,
+            ChatMessage.platform == place.platform,
+            ChatMessage.workspace == place.workspace,
+            ChatMessage.channel == place.channel,
+            ChatMessage.direction == Direction.OUTBOUND.value,
+        )
+    ).first()
