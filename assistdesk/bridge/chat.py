@@ -19,6 +19,9 @@ from assistdesk.bridge import visibility
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import ChatMessage, ChatPlatform, Direction, TicketThread
+from assistdesk.domain.links.places import (
+    ChatPlace as ChatPlace,  # re-exported: the one value for a chat address
+)
 from assistdesk.domain.orgs.entitlements import channel_mode
 from assistdesk.domain.orgs.enums import ChatMode, Feature, FeatureState
 from assistdesk.domain.people import service as people
@@ -35,13 +38,6 @@ _FEATURE = {ChatPlatform.SLACK: Feature.SLACK, ChatPlatform.LARK: Feature.LARK}
 def origin_of_thread(thread_id: int) -> str:
     """The `origin` mark of changes made from a chat thread: notices skip the thread they came from."""
     return f"thread:{thread_id}"
-
-
-@dataclass(frozen=True)
-class ChatPlace:
-    platform: ChatPlatform
-    workspace: str
-    channel: str
 
 
 @dataclass(frozen=True)
@@ -101,9 +97,9 @@ class NotEntitled(NotAllowed):
 
 
 def entitlement(session: Session, place: ChatPlace) -> Entitlement:
-    feature = _FEATURE[place.platform]
+    feature = _FEATURE[ChatPlatform(place.platform)]
     link = links.find_channel_link(
-        session, platform=place.platform.value, workspace=place.workspace, channel=place.channel
+        session, platform=place.platform, workspace=place.workspace, channel=place.channel
     )
     if link is None:
         return Entitlement(Access.NOT_CONNECTED, feature.value, required_plan=feature.minimum_plan.value)
@@ -157,7 +153,7 @@ def ticket_at(session: Session, place: ChatPlace, message_id: str, *, public_url
     """The ticket whose thread hangs off this message, if any (a second 🎫 shows it)."""
     thread = links.find_thread(
         session,
-        platform=place.platform.value,
+        platform=ChatPlatform(place.platform),
         workspace=place.workspace,
         channel=place.channel,
         thread_root=message_id,
@@ -199,19 +195,19 @@ def open_request(
         if existing is not None:
             return existing
         claim = f"thread:{place.workspace}:{place.channel}:{thread_root}"
-        if not links.claim_receipt(uow, platform=place.platform.value, key=claim):
+        if not links.claim_receipt(uow, platform=place.platform, key=claim):
             # Another submission claimed this thread and has committed by now (the claim waited).
             existing = ticket_at(session, place, thread_root, public_url=public_url)
             if existing is not None:
                 return existing
     link = links.find_channel_link(
-        session, platform=place.platform.value, workspace=place.workspace, channel=place.channel
+        session, platform=place.platform, workspace=place.workspace, channel=place.channel
     )
     assert link is not None  # entitlement() found it
     org = link.organization
     identity = links.upsert_identity(
         uow,
-        platform=place.platform.value,
+        platform=ChatPlatform(place.platform),
         workspace=place.workspace,
         user_id=requester.user_id,
         display_name=requester.display_name,
@@ -228,13 +224,13 @@ def open_request(
         title=title,
         description=description,
         severity=severity,
-        source=TicketSource(place.platform.value),
+        source=TicketSource(place.platform),
         prefix=prefix,
     )
     thread = links.open_thread(
         uow,
         ticket_id=ticket.id,
-        platform=place.platform,
+        platform=ChatPlatform(place.platform),
         workspace=place.workspace,
         channel=place.channel,
         thread_root=thread_root,
@@ -243,7 +239,7 @@ def open_request(
     if thread_root is not None:
         links.record_message(
             uow,
-            platform=place.platform.value,
+            platform=ChatPlatform(place.platform),
             workspace=place.workspace,
             channel=place.channel,
             message_id=thread_root,
@@ -263,7 +259,7 @@ def ticket_in_channel(
     the organization's admins (asker: the platform user id, matched to a contact by their identity).
     Anything else reads as "no such request", like a key that does not exist."""
     link = links.find_channel_link(
-        session, platform=place.platform.value, workspace=place.workspace, channel=place.channel
+        session, platform=place.platform, workspace=place.workspace, channel=place.channel
     )
     if link is None:
         return None
@@ -295,7 +291,7 @@ class ReplyResult:
 def _author_for(uow: UnitOfWork, place: ChatPlace, person: ChatPerson, ticket: Ticket) -> Author:
     identity = links.upsert_identity(
         uow,
-        platform=place.platform.value,
+        platform=ChatPlatform(place.platform),
         workspace=place.workspace,
         user_id=person.user_id,
         display_name=person.display_name,
@@ -324,7 +320,7 @@ def add_reply(
     session = uow.session
     thread = links.find_thread(
         session,
-        platform=place.platform.value,
+        platform=ChatPlatform(place.platform),
         workspace=place.workspace,
         channel=place.channel,
         thread_root=thread_root,
@@ -335,7 +331,7 @@ def add_reply(
     ref = _ref(ticket, public_url, thread)
     fresh = links.record_message(
         uow,
-        platform=place.platform.value,
+        platform=ChatPlatform(place.platform),
         workspace=place.workspace,
         channel=place.channel,
         message_id=message_id,
@@ -354,7 +350,7 @@ def add_reply(
         author=_author_for(uow, place, author, ticket),
         body=text,
         public=True,
-        source=CommentSource(place.platform.value),
+        source=CommentSource(place.platform),
         origin=origin_of_thread(thread.id),
         allow_empty=bool(files),
     )
@@ -383,7 +379,7 @@ def _attach_comment(session: Session, place: ChatPlace, message_id: str, comment
     session.execute(
         update(ChatMessage)
         .where(
-            ChatMessage.platform == place.platform.value,
+            ChatMessage.platform == place.platform,
             ChatMessage.workspace == place.workspace,
             ChatMessage.channel == place.channel,
             ChatMessage.message_id == message_id,
@@ -395,7 +391,7 @@ def _attach_comment(session: Session, place: ChatPlace, message_id: str, comment
 def _comment_of(session: Session, place: ChatPlace, message_id: str) -> tuple[int, int] | None:
     message = links.find_message(
         session,
-        platform=place.platform.value,
+        platform=ChatPlatform(place.platform),
         workspace=place.workspace,
         channel=place.channel,
         message_id=message_id,
@@ -427,7 +423,7 @@ def is_our_message(session: Session, place: ChatPlace, message_id: str) -> bool:
     """Loop prevention by identity: True for messages we posted (recorded when delivered)."""
     message = links.find_message(
         session,
-        platform=place.platform.value,
+        platform=ChatPlatform(place.platform),
         workspace=place.workspace,
         channel=place.channel,
         message_id=message_id,

@@ -10,16 +10,13 @@ they need, and the form's submission creates the ticket through `bridge.chat.ope
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
-import anyio.to_thread
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge import chat, views
-from assistdesk.bridge.chat import ChatPerson, ChatPlace, Entitlement, NotEntitled, TicketRef
+from assistdesk.bridge.chat import ChatPerson, Entitlement, NotEntitled, TicketRef
 from assistdesk.bridge.slack import jobs
 from assistdesk.bridge.slack.installations import Installations
 from assistdesk.bridge.slack.intake import Intake
@@ -28,6 +25,7 @@ from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.domain.links import hints
 from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import ChatIdentity, ChatPlatform, TicketThread
+from assistdesk.domain.links.places import ChatPlace
 from assistdesk.domain.text import normalise_email
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.errors import Invalid
@@ -57,7 +55,6 @@ from assistdesk.platforms.slack.ports import (
 from assistdesk.platforms.slack.text import first_line, to_plain
 from assistdesk.settings import Settings
 
-T = TypeVar("T")
 SLACK = ChatPlatform.SLACK
 HELP_WORDS = frozenset({"help", "?", "-h", "--help", "ヘルプ", "帮助"})
 TITLE_MAX = 255
@@ -110,16 +107,6 @@ class SlackInbound:
         self._installations = installations
         self._features_url = f"{settings.public_url}/help/features"
 
-    async def _write(self, work: Callable[[UnitOfWork], T]) -> T:
-        return await anyio.to_thread.run_sync(self._db.run, work)
-
-    async def _read(self, work: Callable[[Session], T]) -> T:
-        def read() -> T:
-            with self._db.reading() as session:
-                return work(session)
-
-        return await anyio.to_thread.run_sync(read)
-
     def _card(self, session: Session, ref: TicketRef) -> CardView:
         ticket = tickets.get_ticket_by_id(session, ref.ticket_id)
         return views.ticket_card(ticket, public_url=self._settings.public_url)
@@ -142,7 +129,7 @@ class SlackInbound:
         await self._intake.submit(functools.partial(_accept_change, deletion, jobs.reply_delete(deletion)))
 
     async def uninstalled(self, uninstall: Uninstall) -> None:
-        await self._write(
+        await self._db.run_async(
             lambda uow: self._installations.revoke(
                 uow, enterprise_id=uninstall.enterprise_id, team_id=uninstall.workspace
             )
@@ -158,7 +145,7 @@ class SlackInbound:
                 session, place
             )
 
-        asker, entitlement = await self._read(state)
+        asker, entitlement = await self._db.read_async(state)
         create_only = entitlement.allowed and not entitlement.interacts  # told that /assist is Premium's
         if command.text.strip().lower() in HELP_WORDS and not create_only:
             return Reply(asker.locale, help=True)
@@ -211,11 +198,11 @@ class SlackInbound:
                 ),
             )
 
-        return await self._read(state)
+        return await self._db.read_async(state)
 
     async def form_opened(self, form: RequestForm, *, user: str, view_id: str, view_hash: str) -> None:
         job = jobs.prefill(form, user=user, view_id=view_id, view_hash=view_hash)
-        await self._write(lambda uow: enqueue(uow, [job]))
+        await self._db.run_async(lambda uow: enqueue(uow, [job]))
 
     async def form_submitted(self, submission: FormSubmission) -> Submitted:
         form, values = submission.form, submission.values
@@ -249,7 +236,7 @@ class SlackInbound:
             return None if ref.created else self._card(uow.session, ref)
 
         try:
-            tracked = await self._write(submit)
+            tracked = await self._db.run_async(submit)
         except NotEntitled as refused:
             return Submitted(form.locale, refusal=self._refusal(refused.entitlement, form.channel))
         except Invalid as invalid:
@@ -265,7 +252,7 @@ class SlackInbound:
                 clean = normalise_email(email, field=field)
             except Invalid:
                 return FieldError(field, FormProblem.INVALID, value=email)
-            org = (await self._read(lambda s: chat.entitlement(s, place))).organization or ""
+            org = (await self._db.read_async(lambda s: chat.entitlement(s, place))).organization or ""
             return FieldError(field, FormProblem.NOT_A_CONTACT, organization=org, value=clean)
         if field == "severity":
             return FieldError(field, FormProblem.INVALID)

@@ -16,8 +16,8 @@ import logging
 import time
 from dataclasses import replace
 
-import anyio.to_thread
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from assistdesk.bridge.slack.models import SlackInstallation
 from assistdesk.db.types import utcnow
@@ -79,22 +79,21 @@ class Installations:
         cached = self._cache.get(key)
         if cached is not None and cached[0] > now:
             return cached[1]
-        found = await anyio.to_thread.run_sync(self._load, enterprise_id, team_id)
+        found = await self._db.read_async(lambda s: self._load(s, enterprise_id, team_id))
         self._cache[key] = (now + (CACHE_SECONDS if found else MISS_CACHE_SECONDS), found)
         return found
 
-    def _load(self, enterprise_id: str, team_id: str) -> Credentials | None:
-        with self._db.reading() as session:
-            rows = session.scalars(
-                select(SlackInstallation).where(
-                    SlackInstallation.revoked_at.is_(None),
-                    (SlackInstallation.team_id == team_id)
-                    | (
-                        (SlackInstallation.team_id == "")
-                        & (SlackInstallation.enterprise_id.in_([enterprise_id, team_id]))
-                    ),
-                )
-            ).all()
+    def _load(self, session: Session, enterprise_id: str, team_id: str) -> Credentials | None:
+        rows = session.scalars(
+            select(SlackInstallation).where(
+                SlackInstallation.revoked_at.is_(None),
+                (SlackInstallation.team_id == team_id)
+                | (
+                    (SlackInstallation.team_id == "")
+                    & (SlackInstallation.enterprise_id.in_([enterprise_id, team_id]))
+                ),
+            )
+        ).all()
         if not team_id and not enterprise_id:
             return None
         ranked = sorted(

@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-import anyio.to_thread
 from slack_sdk.oauth import AuthorizeUrlGenerator
 
 from assistdesk.bridge.slack.installations import Installations
@@ -103,8 +102,8 @@ class OAuthInstall:
         nonce = self._state_ok(state or "", cookie, time.time())
         if nonce is None or not code:
             return Installed(False, problem="this installation link expired or was not started here")
-        claimed = await anyio.to_thread.run_sync(
-            self._db.run, lambda uow: links.claim_receipt(uow, platform="slack", key=f"oauth:{nonce}")
+        claimed = await self._db.run_async(
+            lambda uow: links.claim_receipt(uow, platform="slack", key=f"oauth:{nonce}")
         )
         if not claimed:
             return Installed(False, problem="this installation link was already used")
@@ -123,8 +122,7 @@ class OAuthInstall:
         team = answer.get("team") or {}
         enterprise = answer.get("enterprise") or {}
         installer = (answer.get("authed_user") or {}).get("id")
-        await anyio.to_thread.run_sync(
-            self._db.run,
+        await self._db.run_async(
             lambda uow: self._installations.save(
                 uow,
                 enterprise_id=enterprise.get("id"),

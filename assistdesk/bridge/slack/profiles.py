@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import anyio.to_thread
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database
@@ -32,20 +32,19 @@ class Profile:
     locale: str | None = None
 
 
-def _known(db: Database, workspace: str, user: str) -> tuple[Profile | None, bool]:
+def _known(session: Session, workspace: str, user: str) -> tuple[Profile | None, bool]:
     """The stored profile, and whether it is recent enough to use as is."""
-    with db.reading() as session:
-        identity = session.scalars(
-            select(ChatIdentity).where(
-                ChatIdentity.platform == ChatPlatform.SLACK.value,
-                ChatIdentity.workspace == workspace,
-                ChatIdentity.user_id == user,
-            )
-        ).one_or_none()
-        if identity is None or not identity.display_name:
-            return None, False
-        profile = Profile(user, identity.display_name, identity.email, identity.locale)
-        return profile, utcnow() - identity.updated_at < FRESH_FOR
+    identity = session.scalars(
+        select(ChatIdentity).where(
+            ChatIdentity.platform == ChatPlatform.SLACK.value,
+            ChatIdentity.workspace == workspace,
+            ChatIdentity.user_id == user,
+        )
+    ).one_or_none()
+    if identity is None or not identity.display_name:
+        return None, False
+    profile = Profile(user, identity.display_name, identity.email, identity.locale)
+    return profile, utcnow() - identity.updated_at < FRESH_FOR
 
 
 def from_user_info(user_id: str, answer: dict[str, Any]) -> Profile:
@@ -62,7 +61,7 @@ def from_user_info(user_id: str, answer: dict[str, Any]) -> Profile:
 
 
 async def profile_of(db: Database, api: SlackApi, token: str, workspace: str, user: str) -> Profile | Failed:
-    known, fresh = await anyio.to_thread.run_sync(_known, db, workspace, user)
+    known, fresh = await db.read_async(lambda s: _known(s, workspace, user))
     if known is not None and fresh:
         return known
     answer = await api.user_info(token, user=user)
