@@ -22,7 +22,8 @@ from assistdesk.bridge.slack.prompts import PromptMaker
 from assistdesk.bridge.views import CommentView, TicketCard
 from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.domain.links import service as links
-from assistdesk.domain.links.models import ChatPlatform, Direction, TicketThread
+from assistdesk.domain.links.models import Direction, TicketThread
+from assistdesk.domain.links.places import ChatPlace
 from assistdesk.i18n import Catalogs, Translator
 from assistdesk.outbox.jobs import Job
 from assistdesk.outcomes import Delivered, Outcome, PermanentFailure
@@ -32,7 +33,6 @@ from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.errors import code_of
 from assistdesk.platforms.slack.ports import Credentials
 
-SLACK = ChatPlatform.SLACK.value
 CUSTOMIZE = "chat:write.customize"
 
 
@@ -307,11 +307,9 @@ class SlackDelivery:
                 thread.thread_root = ts
             thread.confirmation_message = ts
         comment_id = jobs.parse(jobs.CommentJob, job.payload).comment.id if job.kind == jobs.COMMENT else None
-        links.record_message(
+        links.record_message_at(
             uow,
-            platform=SLACK,
-            workspace=thread.workspace,
-            channel=thread.channel,
+            ChatPlace.of(thread),
             message_id=ts,
             direction=Direction.OUTBOUND,
             ticket_id=thread.ticket_id,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge import chat, views
@@ -24,7 +23,7 @@ from assistdesk.bridge.slack.models import SlackDraft
 from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.domain.links import hints
 from assistdesk.domain.links import service as links
-from assistdesk.domain.links.models import ChatIdentity, ChatPlatform, TicketThread
+from assistdesk.domain.links.models import ChatPlatform
 from assistdesk.domain.links.places import ChatPlace
 from assistdesk.domain.text import normalise_email
 from assistdesk.domain.tickets import service as tickets
@@ -55,7 +54,7 @@ from assistdesk.platforms.slack.ports import (
 from assistdesk.platforms.slack.text import first_line, to_plain
 from assistdesk.settings import Settings
 
-SLACK = ChatPlatform.SLACK
+SLACK = ChatPlatform.SLACK.value
 HELP_WORDS = frozenset({"help", "?", "-h", "--help", "ヘルプ", "帮助"})
 TITLE_MAX = 255
 
@@ -85,13 +84,7 @@ class _Asker:
 
 
 def _asker(session: Session, workspace: str, user: str, fallback_name: str) -> _Asker:
-    identity = session.scalars(
-        select(ChatIdentity).where(
-            ChatIdentity.platform == SLACK.value,
-            ChatIdentity.workspace == workspace,
-            ChatIdentity.user_id == user,
-        )
-    ).one_or_none()
+    identity = links.find_identity(session, platform=SLACK, workspace=workspace, user_id=user)
     if identity is None:
         return _Asker("en", None, fallback_name)
     return _Asker(normalise(identity.locale) or "en", identity.email, identity.display_name or fallback_name)
@@ -140,10 +133,9 @@ class SlackInbound:
 
     async def slash_command(self, command: Command) -> Reply:
         def state(session: Session) -> tuple[_Asker, Entitlement]:
-            place = ChatPlace(SLACK, command.workspace, command.channel)
-            return _asker(session, command.workspace, command.user, command.user_name), chat.entitlement(
-                session, place
-            )
+            place = _place(command.workspace, command.channel)
+            asker = _asker(session, command.workspace, command.user, command.user_name)
+            return asker, chat.entitlement(session, place)
 
         asker, entitlement = await self._db.read_async(state)
         create_only = entitlement.allowed and not entitlement.interacts  # told that /assist is Premium's
@@ -173,7 +165,7 @@ class SlackInbound:
             if draft is None or draft.user_id != click.user:
                 return Reply("en", problem="expired")
             locale = normalise(draft.locale) or "en"
-            place = ChatPlace(SLACK, draft.workspace, draft.channel)
+            place = _place(draft.workspace, draft.channel)
             entitlement = chat.entitlement(session, place)
             if not entitlement.allowed:
                 return Reply(locale, refusal=self._refusal(entitlement, draft.channel))
@@ -206,7 +198,7 @@ class SlackInbound:
 
     async def form_submitted(self, submission: FormSubmission) -> Submitted:
         form, values = submission.form, submission.values
-        place = ChatPlace(SLACK, form.workspace, form.channel)
+        place = _place(form.workspace, form.channel)
         description = values.description.strip()
         if form.permalink:
             description = f"{description}\n\nSlack: {form.permalink}".strip()
@@ -219,7 +211,7 @@ class SlackInbound:
 
         def submit(uow: UnitOfWork) -> CardView | None:
             # A form resubmitted after a slow answer (the user saw Slack's timeout) opens nothing new.
-            if not links.claim_receipt(uow, platform=SLACK.value, key=f"view:{submission.view_id}"):
+            if not links.claim_receipt(uow, platform=SLACK, key=f"view:{submission.view_id}"):
                 return None
             ref = chat.open_request(
                 uow,
@@ -267,36 +259,30 @@ class SlackInbound:
 
 
 def _accept_reaction(reaction: Reaction, uow: UnitOfWork) -> list[NewJob]:
-    if links.claim_receipt(uow, platform=SLACK.value, key=f"event:{reaction.event_id}"):
+    if links.claim_receipt(uow, platform=SLACK, key=f"event:{reaction.event_id}"):
         return [jobs.reaction(reaction)]
     return []
 
 
-def _ticket_thread(uow: UnitOfWork, workspace: str, channel: str, thread_ts: str) -> TicketThread | None:
-    return links.find_thread(
-        uow.session, platform=SLACK.value, workspace=workspace, channel=channel, thread_root=thread_ts
-    )
+def _place(workspace: str, channel: str) -> ChatPlace:
+    return ChatPlace(SLACK, workspace, channel)
 
 
-def _in_ticket_thread(uow: UnitOfWork, workspace: str, channel: str, thread_ts: str) -> bool:
-    return _ticket_thread(uow, workspace, channel, thread_ts) is not None
-
-
-def _claim_message(uow: UnitOfWork, workspace: str, channel: str, ts: str) -> bool:
+def _claim_message(uow: UnitOfWork, place: ChatPlace, ts: str) -> bool:
     """A new message is claimed by (channel, ts) rather than event_id: a retry keeps both, and the
     same message delivered under two event ids (message and app_mention) keeps the ts."""
-    key = f"message:{workspace}:{channel}:{ts}"
-    return links.claim_receipt(uow, platform=SLACK.value, key=key)
+    key = f"message:{place.workspace}:{place.channel}:{ts}"
+    return links.claim_receipt(uow, platform=SLACK, key=key)
 
 
 def _accept_reply(reply: ThreadReply, uow: UnitOfWork) -> list[NewJob]:
     """A reply in a ticket's thread becomes a comment when the plan is two-way at this moment;
     otherwise its author is told, once per thread, where to reply instead. Our own posts never get
     here (they are bots); add_reply would drop them anyway, by their recorded ts."""
-    thread = _ticket_thread(uow, reply.workspace, reply.channel, reply.thread_ts)
-    if thread is None or not _claim_message(uow, reply.workspace, reply.channel, reply.ts):
+    place = _place(reply.workspace, reply.channel)
+    thread = links.thread_at(uow.session, place, thread_root=reply.thread_ts)
+    if thread is None or not _claim_message(uow, place, reply.ts):
         return []
-    place = ChatPlace(SLACK, reply.workspace, reply.channel)
     if chat.entitlement(uow.session, place).interacts:
         return [jobs.reply(reply)]
     if hints.claim_hint(uow, thread_id=thread.id, user_id=reply.user):
@@ -308,16 +294,12 @@ def _accept_mention(mention: Mention, uow: UnitOfWork) -> list[NewJob]:
     """An @mention opens one prompt, however often Slack delivers it. Inside a ticket's thread it
     never opens a second ticket: on a two-way plan it is a comment, otherwise the person is pointed
     to the ticket."""
-    if not _claim_message(uow, mention.workspace, mention.channel, mention.ts):
+    place = _place(mention.workspace, mention.channel)
+    if not _claim_message(uow, place, mention.ts):
         return []
-    thread = (
-        _ticket_thread(uow, mention.workspace, mention.channel, mention.thread_ts)
-        if mention.thread_ts
-        else None
-    )
+    thread = links.thread_at(uow.session, place, thread_root=mention.thread_ts) if mention.thread_ts else None
     if thread is None:
         return [jobs.mention(mention)]
-    place = ChatPlace(SLACK, mention.workspace, mention.channel)
     if chat.entitlement(uow.session, place).interacts and mention.text:
         reply = ThreadReply(
             event_id=mention.event_id,
@@ -333,6 +315,7 @@ def _accept_mention(mention: Mention, uow: UnitOfWork) -> list[NewJob]:
 
 
 def _accept_change(change: ReplyEdit | ReplyDeletion, job: NewJob, uow: UnitOfWork) -> list[NewJob]:
-    if not _in_ticket_thread(uow, change.workspace, change.channel, change.thread_ts):
+    place = _place(change.workspace, change.channel)
+    if links.thread_at(uow.session, place, thread_root=change.thread_ts) is None:
         return []
-    return [job] if links.claim_receipt(uow, platform=SLACK.value, key=f"event:{change.event_id}") else []
+    return [job] if links.claim_receipt(uow, platform=SLACK, key=f"event:{change.event_id}") else []

@@ -11,17 +11,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database
-from assistdesk.domain.links.models import ChatIdentity, ChatPlatform
+from assistdesk.domain.links import service as links
+from assistdesk.domain.links.models import ChatPlatform
 from assistdesk.outcomes import PermanentFailure
 from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.errors import Failed
 
 FRESH_FOR = timedelta(days=1)
+SLACK = ChatPlatform.SLACK.value
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,7 @@ class Profile:
 
 def _known(session: Session, workspace: str, user: str) -> tuple[Profile | None, bool]:
     """The stored profile, and whether it is recent enough to use as is."""
-    identity = session.scalars(
-        select(ChatIdentity).where(
-            ChatIdentity.platform == ChatPlatform.SLACK.value,
-            ChatIdentity.workspace == workspace,
-            ChatIdentity.user_id == user,
-        )
-    ).one_or_none()
+    identity = links.find_identity(session, platform=SLACK, workspace=workspace, user_id=user)
     if identity is None or not identity.display_name:
         return None, False
     profile = Profile(user, identity.display_name, identity.email, identity.locale)

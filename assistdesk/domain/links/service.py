@@ -5,8 +5,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypedDict
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
@@ -21,6 +22,7 @@ from assistdesk.domain.links.models import (
     InboundReceipt,
     TicketThread,
 )
+from assistdesk.domain.links.places import ChatPlace
 from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.people.service import find_contact
 from assistdesk.errors import Invalid, NotFound
@@ -287,5 +289,90 @@ def find_exact_channel_link(
             ChannelLink.platform == chosen.value,
             ChannelLink.workspace == (workspace or "").strip(),
             ChannelLink.channel == (channel or "").strip(),
+        )
+    ).one_or_none()
+
+
+# By place: the same lookups and records, addressed by one `ChatPlace` -----------------------------
+
+
+class _Ids(TypedDict):
+    platform: str
+    workspace: str
+    channel: str
+
+
+def _ids(place: ChatPlace) -> _Ids:
+    return {"platform": place.platform, "workspace": place.workspace, "channel": place.channel}
+
+
+def channel_link_at(session: Session, place: ChatPlace) -> ChannelLink | None:
+    return find_channel_link(session, **_ids(place))
+
+
+def thread_at(session: Session, place: ChatPlace, *, thread_root: str) -> TicketThread | None:
+    return find_thread(session, **_ids(place), thread_root=thread_root)
+
+
+def message_at(session: Session, place: ChatPlace, *, message_id: str) -> ChatMessage | None:
+    return find_message(session, **_ids(place), message_id=message_id)
+
+
+def record_message_at(
+    work: Work,
+    place: ChatPlace,
+    *,
+    message_id: str,
+    direction: Direction,
+    ticket_id: int | None = None,
+    comment_id: int | None = None,
+    thread_id: int | None = None,
+) -> bool:
+    return record_message(
+        work,
+        **_ids(place),
+        message_id=message_id,
+        direction=direction,
+        ticket_id=ticket_id,
+        comment_id=comment_id,
+        thread_id=thread_id,
+    )
+
+
+def open_thread_at(
+    work: Work, place: ChatPlace, *, ticket_id: int, thread_root: str | None, locale: str | None = None
+) -> TicketThread:
+    return open_thread(
+        work,
+        ticket_id=ticket_id,
+        platform=ChatPlatform(place.platform),
+        workspace=place.workspace,
+        channel=place.channel,
+        thread_root=thread_root,
+        locale=locale,
+    )
+
+
+def attach_comment(work: Work, place: ChatPlace, *, message_id: str, comment_id: int) -> None:
+    """Mark a recorded chat message as the source of a comment (its edits and deletion follow it)."""
+    work.session.execute(
+        update(ChatMessage)
+        .where(
+            ChatMessage.platform == place.platform,
+            ChatMessage.workspace == place.workspace,
+            ChatMessage.channel == place.channel,
+            ChatMessage.message_id == message_id,
+        )
+        .values(comment_id=comment_id)
+    )
+
+
+def find_identity(session: Session, *, platform: str, workspace: str, user_id: str) -> ChatIdentity | None:
+    """What we know of a chat user (name, email, locale, contact), without asking the platform."""
+    return session.scalars(
+        select(ChatIdentity).where(
+            ChatIdentity.platform == platform,
+            ChatIdentity.workspace == workspace,
+            ChatIdentity.user_id == user_id,
         )
     ).one_or_none()
