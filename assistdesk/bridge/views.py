@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge.chat import origin_of_thread
 from assistdesk.domain.links import service as links
-from assistdesk.domain.links.models import TicketThread
+from assistdesk.domain.links.models import ChatPlatform, TicketThread
 from assistdesk.domain.tickets.models import Comment, Ticket
+from assistdesk.platforms.lark import links as lark_links
+from assistdesk.platforms.slack import links as slack_links
 
 
 @dataclass(frozen=True)
@@ -114,13 +115,9 @@ def threads_to_tell(
 def thread_permalink(
     platform: str, workspace: str, channel: str, thread_root: str | None, *, lark_domain: str
 ) -> str | None:
-    """Where an agent can open a ticket's chat thread. Slack's web client opens a thread by team,
-    channel and root ts; Lark's AppLink opens the group (Lark has no public link to one thread)."""
-    if platform == "slack" and workspace and channel:
-        if thread_root:
-            return f"https://app.slack.com/client/{quote(workspace)}/{quote(channel)}/thread/{quote(channel)}-{quote(thread_root)}"
-        return f"https://app.slack.com/client/{quote(workspace)}/{quote(channel)}"
-    if platform == "lark" and channel:
-        host = "applink.feishu.cn" if "feishu" in lark_domain else "applink.larksuite.com"
-        return f"https://{host}/client/chat/open?openChatId={quote(channel)}"
+    """Where an agent can open a ticket's chat thread: each platform knows its own links."""
+    if platform == ChatPlatform.SLACK:
+        return slack_links.thread_url(workspace, channel, thread_root)
+    if platform == ChatPlatform.LARK:
+        return lark_links.chat_url(channel, domain=lark_domain)
     return None
