@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from assistdesk.bridge.slack.models import SlackInstallation
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database, UnitOfWork
-from assistdesk.platforms.slack.client import SlackApi, scopes_of
+from assistdesk.platforms.slack.answers import Identity
+from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.ports import Credentials
 from assistdesk.security.secretbox import SecretBox
 
@@ -135,17 +136,17 @@ class Installations:
             return None
         answer = await self._api.auth_test(self._single.bot_token)
         self._resolving = None
-        if not isinstance(answer, dict):
+        if not isinstance(answer, Identity):
             self._failed_at = time.monotonic()
             log.error("SLACK_BOT_TOKEN: auth.test failed: %s", answer.reason)
             return None
-        scopes = scopes_of(answer)
+        scopes = answer.scopes
         self._resolved = replace(
             self._single,
-            team_id=answer.get("team_id"),
-            enterprise_id=answer.get("enterprise_id"),
-            bot_id=answer.get("bot_id"),
-            bot_user_id=answer.get("user_id"),
+            team_id=answer.team_id,
+            enterprise_id=answer.enterprise_id,
+            bot_id=answer.bot_id,
+            bot_user_id=answer.user_id,
             scopes=scopes or frozenset(),
             scopes_known=scopes is not None,
         )

@@ -21,7 +21,8 @@ from slack_sdk.oauth import AuthorizeUrlGenerator
 from assistdesk.bridge.slack.installations import Installations
 from assistdesk.db.uow import Database
 from assistdesk.domain.links import service as links
-from assistdesk.platforms.slack.client import SlackApi, scopes_of
+from assistdesk.platforms.slack.answers import Access, Identity
+from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.manifest import BOT_SCOPES
 from assistdesk.security.secretbox import SecretBox
 
@@ -113,29 +114,27 @@ class OAuthInstall:
             code=code,
             redirect_uri=self.redirect_uri,
         )
-        if not isinstance(answer, dict):
+        if not isinstance(answer, Access):
             return Installed(False, problem=answer.reason)
-        token = str(answer.get("access_token") or "")
+        token = answer.access_token or ""
         identity = await self._api.auth_test(token)
-        if not isinstance(identity, dict):
+        if not isinstance(identity, Identity):
             return Installed(False, problem=identity.reason)
-        team = answer.get("team") or {}
-        enterprise = answer.get("enterprise") or {}
-        installer = (answer.get("authed_user") or {}).get("id")
+        team, enterprise = answer.team, answer.enterprise
         await self._db.run_async(
             lambda uow: self._installations.save(
                 uow,
-                enterprise_id=enterprise.get("id"),
-                team_id=team.get("id"),
-                is_enterprise_install=bool(answer.get("is_enterprise_install")),
-                team_name=str(team.get("name") or enterprise.get("name") or ""),
-                app_id=answer.get("app_id"),
-                bot_user_id=answer.get("bot_user_id") or identity.get("user_id"),
-                bot_id=identity.get("bot_id"),
-                scopes=scopes_of(answer) or frozenset(),
+                enterprise_id=enterprise.id,
+                team_id=team.id,
+                is_enterprise_install=bool(answer.is_enterprise_install),
+                team_name=team.name or enterprise.name or "",
+                app_id=answer.app_id,
+                bot_user_id=answer.bot_user_id or identity.user_id,
+                bot_id=identity.bot_id,
+                scopes=answer.scopes or frozenset(),
                 bot_token=token,
-                installer_user_id=installer,
+                installer_user_id=answer.authed_user.id,
             ),
         )
         self._installations.forget()
-        return Installed(True, team_name=str(team.get("name") or ""), team_id=str(team.get("id") or ""))
+        return Installed(True, team_name=team.name or "", team_id=team.id or "")

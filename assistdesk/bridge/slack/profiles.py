@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +17,7 @@ from assistdesk.db.uow import Database
 from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import ChatPlatform
 from assistdesk.outcomes import PermanentFailure
+from assistdesk.platforms.slack.answers import UserInfo
 from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.errors import Failed
 
@@ -42,26 +42,13 @@ def _known(session: Session, workspace: str, user: str) -> tuple[Profile | None,
     return profile, utcnow() - identity.updated_at < FRESH_FOR
 
 
-def from_user_info(user_id: str, answer: dict[str, Any]) -> Profile:
-    user = answer.get("user") or {}
-    profile = user.get("profile") or {}
-    name = (
-        profile.get("display_name")
-        or profile.get("real_name")
-        or user.get("real_name")
-        or user.get("name")
-        or user_id
-    )
-    return Profile(user_id, str(name), profile.get("email") or None, user.get("locale") or None)
-
-
 async def profile_of(db: Database, api: SlackApi, token: str, workspace: str, user: str) -> Profile | Failed:
     known, fresh = await db.read_async(lambda s: _known(s, workspace, user))
     if known is not None and fresh:
         return known
     answer = await api.user_info(token, user=user)
-    if isinstance(answer, dict):
-        return from_user_info(user, answer)
+    if isinstance(answer, UserInfo):
+        return Profile(user, answer.name_or(user), answer.email, answer.locale)
     if isinstance(answer, PermanentFailure):  # hidden or unknown: served by what we have
         return known or Profile(user, user)
     return answer

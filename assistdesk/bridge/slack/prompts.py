@@ -12,8 +12,6 @@ shown that ticket instead of a second prompt.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,6 +30,7 @@ from assistdesk.domain.tickets import service as tickets
 from assistdesk.i18n import Catalogs
 from assistdesk.outcomes import Outcome
 from assistdesk.platforms.slack import blocks
+from assistdesk.platforms.slack.answers import ReactedMessage
 from assistdesk.platforms.slack.blocks import SlackMessage
 from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.ports import Credentials
@@ -73,16 +72,14 @@ class PromptMaker:
             refused = refusal_of(entitlement, channel=place.channel, features_url=self._features_url)
             return await tell(SlackMessage(text=blocks.refusal(refused, _)))
         found = await self._api.reacted_message(token, channel=place.channel, ts=ts)
-        if not isinstance(found, dict):
+        if not isinstance(found, ReactedMessage):
             return found
-        message: dict[str, Any] = found.get("message") or {}
-        root = str(message.get("thread_ts") or ts)  # a reply's request lives in its thread
+        root = found.message.thread_ts or ts  # a reply's request lives in its thread
         in_thread = root if root != ts else None
         tracked = await self._db.read_async(lambda s: self._tracked(s, place, root))
         if tracked is not None:
             return await tell(blocks.tracked(tracked, _), in_thread)
-        text = to_plain(str(message.get("text") or ""))
-        permalink = message.get("permalink") or found.get("permalink")
+        text, permalink = to_plain(found.text), found.link
         draft_id = await self._db.run_async(
             lambda uow: save_draft(
                 uow,
@@ -91,7 +88,7 @@ class PromptMaker:
                 thread_ts=root,
                 user=user,
                 text=text,
-                permalink=str(permalink) if permalink else None,
+                permalink=permalink or None,
                 profile=profile,
             ),
         )

@@ -27,6 +27,7 @@ from assistdesk.i18n import Catalogs, normalise
 from assistdesk.outbox.jobs import Job
 from assistdesk.outcomes import Delivered, Outcome, PermanentFailure, RetryAfter, TransientFailure
 from assistdesk.platforms.slack import forms
+from assistdesk.platforms.slack.answers import OpenedView
 from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.files import slack_link
 from assistdesk.platforms.slack.ports import Credentials, SharedFile
@@ -180,7 +181,7 @@ class SlackSync:
         )
         if isinstance(answer, PermanentFailure):  # closed or submitted meanwhile: nothing to fill
             return Delivered(data={"skipped": answer.reason})
-        return answer if not isinstance(answer, dict) else Delivered(reference=p.view_id)
+        return answer if not isinstance(answer, OpenedView) else Delivered(reference=p.view_id)
 
     def after_delivery(self, uow: UnitOfWork, job: Job, outcome: Delivered) -> None:
         return None

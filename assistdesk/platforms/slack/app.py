@@ -27,15 +27,14 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from assistdesk.i18n import Translator
-from assistdesk.platforms.slack import blocks, forms, payloads
+from assistdesk.platforms.slack import blocks, forms, interactions, payloads
+from assistdesk.platforms.slack.answers import OpenedView
 from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.errors import code_of
 from assistdesk.platforms.slack.manifest import COMMAND
 from assistdesk.platforms.slack.ports import (
-    Command,
     Credentials,
     FindCredentials,
-    FormButton,
     FormSubmission,
     Inbound,
     Reaction,
@@ -122,7 +121,7 @@ class _EventListeners:
 
     async def reaction_added(self, body: dict[str, Any]) -> None:
         envelope = payloads.parse(payloads.Envelope, body)
-        event = payloads.parse(payloads.ReactionAddedEvent, body.get("event"))
+        event = payloads.event_of(payloads.ReactionAddedEvent, body)
         if envelope is None or event is None or event.reaction not in payloads.TICKET_REACTIONS:
             return
         item = event.item
@@ -141,7 +140,7 @@ class _EventListeners:
 
     async def message(self, body: dict[str, Any], context: Any) -> None:
         envelope = payloads.parse(payloads.Envelope, body)
-        event = payloads.parse(payloads.MessageEvent, body.get("event"))
+        event = payloads.event_of(payloads.MessageEvent, body)
         if envelope is None or event is None:
             return
         credentials = credentials_of(context)
@@ -166,7 +165,7 @@ class _EventListeners:
 
     async def app_mention(self, body: dict[str, Any], context: Any) -> None:
         envelope = payloads.parse(payloads.Envelope, body)
-        event = payloads.parse(payloads.AppMentionEvent, body.get("event"))
+        event = payloads.event_of(payloads.AppMentionEvent, body)
         if envelope is None or event is None:
             return
         credentials = credentials_of(context)
@@ -181,14 +180,14 @@ class _EventListeners:
 
     async def tokens_revoked(self, body: dict[str, Any]) -> None:
         envelope = payloads.parse(payloads.Envelope, body)
-        bots = ((body.get("event") or {}).get("tokens") or {}).get("bot") or []
-        if envelope is not None and bots:
+        event = payloads.event_of(payloads.TokensRevokedEvent, body)
+        if envelope is not None and event is not None and event.tokens.bot:
             await self._inbound.uninstalled(
                 Uninstall(
                     envelope.workspace or None,
                     envelope.enterprise_id,
                     tokens_only=True,
-                    user_ids=tuple(str(b) for b in bots),
+                    user_ids=tuple(event.tokens.bot),
                 )
             )
 
@@ -216,13 +215,13 @@ class _InteractionListeners:
             opened = await self._api.open_view(
                 credentials.bot_token, trigger_id=trigger_id, view=forms.request_modal(reply.form, _)
             )
-            if not isinstance(opened, dict):
+            if not isinstance(opened, OpenedView):
                 log.warning("could not open the request form: %s", opened.reason)
                 return blocks.problem(code_of(opened), _)
-            view = opened.get("view") or {}
-            if not reply.form.reporter_email and view.get("id"):
+            view = opened.view
+            if not reply.form.reporter_email and view.id:
                 await self._inbound.form_opened(
-                    reply.form, user=user, view_id=str(view["id"]), view_hash=str(view.get("hash") or "")
+                    reply.form, user=user, view_id=view.id, view_hash=view.hash or ""
                 )
             return None
         if reply.refusal is not None:
@@ -236,31 +235,21 @@ class _InteractionListeners:
         return None
 
     async def command(self, ack: Any, body: dict[str, Any], context: Any) -> None:
-        command = Command(
-            workspace=str(context.team_id or body.get("team_id") or ""),
-            channel=str(body.get("channel_id") or ""),
-            user=str(body.get("user_id") or ""),
-            user_name=str(body.get("user_name") or ""),
-            text=str(body.get("text") or ""),
-            trigger_id=str(body.get("trigger_id") or ""),
-        )
+        parsed = interactions.slash_command(body)
+        if parsed is None:  # signed, but not a shape Slack sends
+            await ack()
+            return
+        command = parsed.command(context.team_id)
         reply = await self._inbound.slash_command(command)
         text = await self._answer(reply, command.trigger_id, context, command.user)
         await (ack(text=text, response_type="ephemeral") if text else ack())
 
     async def open_form(self, ack: Any, body: dict[str, Any], context: Any) -> None:
-        action = (body.get("actions") or [{}])[0]
-        user = payloads.parse(payloads.User, body.get("user")) or payloads.User(id="")
-        container = body.get("container") or {}
-        click = FormButton(
-            workspace=str(context.team_id or ""),
-            channel=str(container.get("channel_id") or (body.get("channel") or {}).get("id") or ""),
-            user=user.id,
-            user_name=user.label,
-            value=str(action.get("value") or ""),
-            trigger_id=str(body.get("trigger_id") or ""),
-        )
+        parsed = interactions.block_action(body)
         await ack()
+        if parsed is None:  # signed, but not a shape Slack sends
+            return
+        click = parsed.form_button(context.team_id)
         reply = await self._inbound.form_button(click)
         text = await self._answer(reply, click.trigger_id, context, click.user)
         credentials = credentials_of(context)
