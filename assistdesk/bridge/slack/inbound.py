@@ -9,7 +9,7 @@ they need, and the form's submission creates the ticket through `bridge.chat.ope
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -21,9 +21,9 @@ from assistdesk.bridge.slack.installations import Installations
 from assistdesk.bridge.slack.intake import Intake
 from assistdesk.bridge.slack.models import SlackDraft
 from assistdesk.db.uow import Database, UnitOfWork
-from assistdesk.domain.links import hints
+from assistdesk.domain.links import batch, hints
 from assistdesk.domain.links import service as links
-from assistdesk.domain.links.models import ChatPlatform
+from assistdesk.domain.links.models import ChatPlatform, TicketThread
 from assistdesk.domain.links.places import ChatPlace
 from assistdesk.domain.text import normalise_email
 from assistdesk.domain.tickets import service as tickets
@@ -107,19 +107,19 @@ class SlackInbound:
     # Events -----------------------------------------------------------------------------------------
 
     async def reaction_added(self, reaction: Reaction) -> None:
-        await self._intake.submit(functools.partial(_accept_reaction, reaction))
+        await self._intake.submit_event(reaction, accept_events)
 
     async def thread_reply(self, reply: ThreadReply) -> None:
-        await self._intake.submit(functools.partial(_accept_reply, reply))
+        await self._intake.submit_event(reply, accept_events)
 
     async def mentioned(self, mention: Mention) -> None:
-        await self._intake.submit(functools.partial(_accept_mention, mention))
+        await self._intake.submit_event(mention, accept_events)
 
     async def reply_edited(self, edit: ReplyEdit) -> None:
-        await self._intake.submit(functools.partial(_accept_change, edit, jobs.reply_edit(edit)))
+        await self._intake.submit_event(edit, accept_events)
 
     async def reply_deleted(self, deletion: ReplyDeletion) -> None:
-        await self._intake.submit(functools.partial(_accept_change, deletion, jobs.reply_delete(deletion)))
+        await self._intake.submit_event(deletion, accept_events)
 
     async def uninstalled(self, uninstall: Uninstall) -> None:
         await self._db.run_async(
@@ -257,65 +257,89 @@ class SlackInbound:
 
 # The ack path: claims, and the jobs to enqueue (committed together by the Intake) ------------------
 
-
-def _accept_reaction(reaction: Reaction, uow: UnitOfWork) -> list[NewJob]:
-    if links.claim_receipt(uow, platform=SLACK, key=f"event:{reaction.event_id}"):
-        return [jobs.reaction(reaction)]
-    return []
+Event = Reaction | ThreadReply | Mention | ReplyEdit | ReplyDeletion
 
 
 def _place(workspace: str, channel: str) -> ChatPlace:
     return ChatPlace(SLACK, workspace, channel)
 
 
-def _claim_message(uow: UnitOfWork, place: ChatPlace, ts: str) -> bool:
-    """A new message is claimed by (channel, ts) rather than event_id: a retry keeps both, and the
-    same message delivered under two event ids (message and app_mention) keeps the ts."""
-    key = f"message:{place.workspace}:{place.channel}:{ts}"
-    return links.claim_receipt(uow, platform=SLACK, key=key)
+def _thread_root(event: Event) -> str | None:
+    """The thread the event happened in, when the event means nothing outside a ticket's thread."""
+    return None if isinstance(event, Reaction) else event.thread_ts
 
 
-def _accept_reply(reply: ThreadReply, uow: UnitOfWork) -> list[NewJob]:
-    """A reply in a ticket's thread becomes a comment when the plan is two-way at this moment;
-    otherwise its author is told, once per thread, where to reply instead. Our own posts never get
-    here (they are bots); add_reply would drop them anyway, by their recorded ts."""
-    place = _place(reply.workspace, reply.channel)
-    thread = links.thread_at(uow.session, place, thread_root=reply.thread_ts)
-    if thread is None or not _claim_message(uow, place, reply.ts):
+def _claim_key(event: Event, thread: TicketThread | None) -> str | None:
+    """What makes the event count once; None when it is not ours to take (a reply, an edit outside
+    a ticket's thread). A new message is claimed by (channel, ts) rather than event_id: a retry
+    keeps both, and the same message delivered under two event ids (message and app_mention) keeps
+    the ts."""
+    if isinstance(event, ThreadReply | Mention):
+        if isinstance(event, ThreadReply) and thread is None:
+            return None
+        return f"message:{event.workspace}:{event.channel}:{event.ts}"
+    if isinstance(event, ReplyEdit | ReplyDeletion) and thread is None:
+        return None
+    return f"event:{event.event_id}"
+
+
+def accept_events(uow: UnitOfWork, events: Sequence[Event]) -> list[NewJob]:
+    """The jobs of a batch of events: one SELECT finds their threads and one INSERT claims them;
+    an event already claimed (a redelivery, or the same message twice in the batch) adds nothing."""
+    wanted = {e: (_place(e.workspace, e.channel), root) for e in events if (root := _thread_root(e))}
+    threads = batch.threads_at(uow, list(wanted.values()))
+    thread_of = {e: threads.get(where) for e, where in wanted.items()}
+    keys = [(e, _claim_key(e, thread_of.get(e))) for e in events]
+    claimed = batch.claim_receipts(uow, platform=SLACK, keys=[k for _, k in keys if k is not None])
+    entitlements: dict[ChatPlace, Entitlement] = {}
+
+    def interacts(place: ChatPlace) -> bool:
+        if place not in entitlements:
+            entitlements[place] = chat.entitlement(uow.session, place)
+        return entitlements[place].interacts
+
+    told: list[NewJob] = []
+    for event, key in keys:
+        if key is None or key not in claimed:
+            continue
+        claimed.discard(key)
+        told.extend(_jobs_for(uow, event, thread_of.get(event), interacts))
+    return told
+
+
+def _jobs_for(
+    uow: UnitOfWork, event: Event, thread: TicketThread | None, interacts: Callable[[ChatPlace], bool]
+) -> list[NewJob]:
+    """A claimed event's work. A reply in a ticket's thread becomes a comment when the plan is
+    two-way at this moment; otherwise its author is told, once per thread, where to reply instead.
+    Our own posts never get here (they are bots); add_reply would drop them anyway, by their ts.
+    An @mention opens one prompt; inside a ticket's thread it never opens a second ticket: on a
+    two-way plan it is a comment, otherwise the person is pointed to the ticket."""
+    place = _place(event.workspace, event.channel)
+    if isinstance(event, Reaction):
+        return [jobs.reaction(event)]
+    if isinstance(event, ReplyEdit):
+        return [jobs.reply_edit(event)]
+    if isinstance(event, ReplyDeletion):
+        return [jobs.reply_delete(event)]
+    if isinstance(event, ThreadReply):
+        assert thread is not None  # claimed only in a ticket's thread
+        if interacts(place):
+            return [jobs.reply(event)]
+        if hints.claim_hint(uow, thread_id=thread.id, user_id=event.user):
+            return [jobs.hint(event, ticket_id=thread.ticket_id)]
         return []
-    if chat.entitlement(uow.session, place).interacts:
-        return [jobs.reply(reply)]
-    if hints.claim_hint(uow, thread_id=thread.id, user_id=reply.user):
-        return [jobs.hint(reply, ticket_id=thread.ticket_id)]
-    return []
-
-
-def _accept_mention(mention: Mention, uow: UnitOfWork) -> list[NewJob]:
-    """An @mention opens one prompt, however often Slack delivers it. Inside a ticket's thread it
-    never opens a second ticket: on a two-way plan it is a comment, otherwise the person is pointed
-    to the ticket."""
-    place = _place(mention.workspace, mention.channel)
-    if not _claim_message(uow, place, mention.ts):
-        return []
-    thread = links.thread_at(uow.session, place, thread_root=mention.thread_ts) if mention.thread_ts else None
     if thread is None:
-        return [jobs.mention(mention)]
-    if chat.entitlement(uow.session, place).interacts and mention.text:
+        return [jobs.mention(event)]
+    if interacts(place) and event.text:
         reply = ThreadReply(
-            event_id=mention.event_id,
-            workspace=mention.workspace,
-            channel=mention.channel,
-            thread_ts=thread.thread_root or mention.thread_ts or "",
-            ts=mention.ts,
-            user=mention.user,
-            text=mention.text,
+            event_id=event.event_id,
+            workspace=event.workspace,
+            channel=event.channel,
+            thread_ts=thread.thread_root or event.thread_ts or "",
+            ts=event.ts,
+            user=event.user,
+            text=event.text,
         )
         return [jobs.reply(reply)]
-    return [jobs.mention(mention, ticket_id=thread.ticket_id)]
-
-
-def _accept_change(change: ReplyEdit | ReplyDeletion, job: NewJob, uow: UnitOfWork) -> list[NewJob]:
-    place = _place(change.workspace, change.channel)
-    if links.thread_at(uow.session, place, thread_root=change.thread_ts) is None:
-        return []
-    return [job] if links.claim_receipt(uow, platform=SLACK, key=f"event:{change.event_id}") else []
+    return [jobs.mention(event, ticket_id=thread.ticket_id)]
