@@ -23,6 +23,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.logger import get_bolt_app_logger
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -68,7 +70,7 @@ def build_app(
             bot_user_id=credentials.bot_user_id,
         )
 
-    app = AsyncApp(
+    app = _App(
         signing_secret=signing_secret or "",
         request_verification_enabled=signing_secret is not None,
         # Bolt's own client (Socket Mode's apps.connections.open, per-request clients) must also
@@ -99,6 +101,34 @@ def build_app(
 
 
 MALFORMED = (AttributeError, KeyError, TypeError, IndexError, ValueError)
+NO_CONTEXT_CLIENT = "the Bolt context's client makes no calls: use SlackApi with the installation's token"
+
+
+class _InertClient(AsyncWebClient):
+    """The Web API client in every request's context, shared by all requests: it calls nothing.
+
+    Since 1.15 Bolt builds a new AsyncWebClient per request so that listeners may change its token
+    (AsyncApp._init_context), a cost on every ack. Our listeners never call Slack through it (SlackApi
+    does, with the installation's token), so one client serves every request; the token Bolt's
+    authorization writes into it is never used, because it refuses every call.
+    """
+
+    async def api_call(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(NO_CONTEXT_CLIENT)
+
+
+class _App(AsyncApp):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._inert_client = _InertClient(base_url=self.client.base_url)
+        self._request_logger = get_bolt_app_logger(app_name=self.name, base_logger=self._base_logger)
+
+    def _init_context(self, req: AsyncBoltRequest) -> None:
+        """AsyncApp._init_context (slack-bolt 1.30), with the shared client instead of a new one."""
+        req.context["logger"] = self._request_logger
+        req.context["token"] = self._token
+        req.context["client"] = self._inert_client
+        req.context["listener_runner"] = self.listener_runner
 
 
 def credentials_of(context: Any) -> Credentials | None:
