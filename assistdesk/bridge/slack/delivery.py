@@ -266,7 +266,7 @@ class SlackDelivery:
             return Delivered(data={"skipped": NEVER_POSTED_HERE})
         outcome = await self._api.delete_message(credentials.bot_token, channel=thread.channel, ts=ts)
         if isinstance(outcome, PermanentFailure) and code_of(outcome) == "message_not_found":
-            return Delivered(reference=ts, data={"skipped": "already deleted in Slack"})
+            return Delivered(reference=ts, data={"skipped": ALREADY_DELETED})
         return outcome
 
     async def _status_note(
@@ -326,6 +326,7 @@ class SlackDelivery:
 _POSTS = frozenset({jobs.CARD, jobs.COMMENT, jobs.STATUS_NOTE, jobs.UPDATE})
 THREAD_GONE = "ticket thread #{thread_id} no longer exists"
 NEVER_POSTED_HERE = "the comment was never posted in this thread"
+ALREADY_DELETED = "already deleted in Slack"
 CARD_NEVER_POSTED = (
     "the card of {key} was never posted in {channel} (see its earlier failed delivery), "
     "so there is nothing to update"

@@ -16,7 +16,7 @@ from assistdesk.bridge.chat import Entitlement
 from assistdesk.bridge.slack import jobs
 from assistdesk.bridge.slack.inbound import HELP_WORDS, refusal_of
 from assistdesk.bridge.slack.profiles import Profile, profile_of
-from assistdesk.bridge.slack.prompts import save_draft
+from assistdesk.bridge.slack.prompts import save_draft, tracked_card
 from assistdesk.db.uow import Database
 from assistdesk.domain.links.models import ChatPlatform
 from assistdesk.domain.links.places import ChatPlace
@@ -50,14 +50,6 @@ class MentionAnswers:
                 tickets.get_ticket_by_id(session, ticket_id), public_url=self._public_url
             )
         return chat.entitlement(session, place), card
-
-    def _tracked(self, session: Session, place: ChatPlace, root: str) -> views.TicketCard | None:
-        ref = chat.ticket_at(session, place, root, public_url=self._public_url)
-        if ref is None:
-            return None
-        return views.ticket_card(
-            tickets.get_ticket_by_id(session, ref.ticket_id), public_url=self._public_url
-        )
 
     async def hint(self, p: jobs.PrivateAnswer, credentials: Credentials) -> Outcome:
         """A reply in a thread whose plan does not sync replies: where to write instead."""
@@ -101,16 +93,10 @@ class MentionAnswers:
             )
         ts = p.ts
         root = thread_ts or ts  # a mention in some thread: the ticket lives in that thread
-        tracked = await self._db.read_async(
-            lambda s: chat.ticket_at(s, place, root, public_url=self._public_url)
-        )
+        url = self._public_url
+        tracked = await self._db.read_async(lambda s: tracked_card(s, place, root, public_url=url))
         if tracked is not None:
-            tracked_card = await self._db.read_async(
-                lambda s: views.ticket_card(
-                    tickets.get_ticket_by_id(s, tracked.ticket_id), public_url=self._public_url
-                )
-            )
-            return await tell(blocks.tracked(tracked_card, _))
+            return await tell(blocks.tracked(tracked, _))
         draft_id = await self._db.run_async(
             lambda uow: save_draft(
                 uow,

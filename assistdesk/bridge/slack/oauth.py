@@ -29,6 +29,9 @@ from assistdesk.security.secretbox import SecretBox
 STATE_SECONDS = 600
 COOKIE = "assistdesk_slack_oauth"
 _PURPOSE = "slack-oauth-state"
+SLACK_REPORTED = "Slack reported: {error}"
+LINK_EXPIRED = "this installation link expired or was not started here"
+LINK_USED = "this installation link was already used"
 
 
 @dataclass(frozen=True)
@@ -99,15 +102,15 @@ class OAuthInstall:
         self, *, code: str | None, state: str | None, cookie: str | None, error: str | None
     ) -> Installed:
         if error:
-            return Installed(False, problem=f"Slack reported: {error}")
+            return Installed(False, problem=SLACK_REPORTED.format(error=error))
         nonce = self._state_ok(state or "", cookie, time.time())
         if nonce is None or not code:
-            return Installed(False, problem="this installation link expired or was not started here")
+            return Installed(False, problem=LINK_EXPIRED)
         claimed = await self._db.run_async(
             lambda uow: links.claim_receipt(uow, platform="slack", key=f"oauth:{nonce}")
         )
         if not claimed:
-            return Installed(False, problem="this installation link was already used")
+            return Installed(False, problem=LINK_USED)
         answer = await self._api.oauth_access(
             client_id=self._client_id,
             client_secret=self._client_secret,

@@ -47,14 +47,6 @@ class PromptMaker:
         self._public_url = public_url
         self._features_url = f"{public_url}/help/features"
 
-    def _tracked(self, session: Session, place: ChatPlace, root: str) -> views.TicketCard | None:
-        ref = chat.ticket_at(session, place, root, public_url=self._public_url)
-        if ref is None:
-            return None
-        return views.ticket_card(
-            tickets.get_ticket_by_id(session, ref.ticket_id), public_url=self._public_url
-        )
-
     async def answer(self, p: jobs.PrivateAnswer, credentials: Credentials) -> Outcome:
         place, user, ts, token = p.place, p.user, p.ts, credentials.bot_token
 
@@ -76,7 +68,8 @@ class PromptMaker:
             return found
         root = found.message.thread_ts or ts  # a reply's request lives in its thread
         in_thread = root if root != ts else None
-        tracked = await self._db.read_async(lambda s: self._tracked(s, place, root))
+        url = self._public_url
+        tracked = await self._db.read_async(lambda s: tracked_card(s, place, root, public_url=url))
         if tracked is not None:
             return await tell(blocks.tracked(tracked, _), in_thread)
         text, permalink = to_plain(found.text), found.link
@@ -93,6 +86,16 @@ class PromptMaker:
             ),
         )
         return await tell(blocks.prompt(text, str(draft_id), _), in_thread)
+
+
+def tracked_card(
+    session: Session, place: ChatPlace, root: str, *, public_url: str
+) -> views.TicketCard | None:
+    """The card of the ticket whose thread hangs off `root`, if any: shown instead of a new prompt."""
+    ref = chat.ticket_at(session, place, root, public_url=public_url)
+    if ref is None:
+        return None
+    return views.ticket_card(tickets.get_ticket_by_id(session, ref.ticket_id), public_url=public_url)
 
 
 def save_draft(

@@ -36,6 +36,7 @@ from assistdesk.platforms.slack.text import to_plain
 SLACK = ChatPlatform.SLACK
 FILES_READ = "files:read"
 REFUSED = "{kind}: {reason}"
+NO_EMAIL = "the profile shows no email"
 
 Handler = Callable[[Job], Awaitable[Outcome]]
 P = TypeVar("P", bound=jobs.ReplyJob | jobs.ReplyChangeJob | jobs.PrefillJob)
@@ -166,7 +167,7 @@ class SlackSync:
             )
         )
         if not profile.email:
-            return Delivered(data={"skipped": "the profile shows no email"})
+            return Delivered(data={"skipped": NO_EMAIL})
         locale = normalise(profile.locale) or form.locale
         filled = replace(
             form,
