@@ -12,10 +12,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge import chat, views
-from assistdesk.bridge.chat import Entitlement
+from assistdesk.bridge.chat import ChatPerson, Entitlement
 from assistdesk.bridge.slack import jobs
 from assistdesk.bridge.slack.inbound import HELP_WORDS, refusal_of
-from assistdesk.bridge.slack.profiles import Profile, profile_of
+from assistdesk.bridge.slack.profiles import profile_of
 from assistdesk.bridge.slack.prompts import save_draft, tracked_card
 from assistdesk.db.uow import Database
 from assistdesk.domain.links.models import ChatPlatform
@@ -66,7 +66,7 @@ class MentionAnswers:
             )
 
         profile = await profile_of(self._db, self._api, token, place.workspace, user)
-        if not isinstance(profile, Profile):
+        if not isinstance(profile, ChatPerson):
             return profile
         _ = self._catalogs.translator(profile.locale, "slack")
         entitlement, card = await self._db.read_async(lambda s: self._state(s, place, p.ticket_id))

@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge import chat, views
+from assistdesk.bridge.chat import ChatPerson
 from assistdesk.bridge.slack import jobs
 from assistdesk.bridge.slack.inbound import refusal_of
 from assistdesk.bridge.slack.models import SlackDraft
-from assistdesk.bridge.slack.profiles import Profile, profile_of
+from assistdesk.bridge.slack.profiles import profile_of
 from assistdesk.db.base import table_of
 from assistdesk.db.sql import insert_ignore
 from assistdesk.db.uow import Database, UnitOfWork
@@ -56,7 +57,7 @@ class PromptMaker:
             )
 
         profile = await profile_of(self._db, self._api, token, place.workspace, user)
-        if not isinstance(profile, Profile):
+        if not isinstance(profile, ChatPerson):
             return profile
         _ = self._catalogs.translator(profile.locale, "slack")
         entitlement = await self._db.read_async(lambda s: chat.entitlement(s, place))
@@ -107,7 +108,7 @@ def save_draft(
     user: str,
     text: str,
     permalink: str | None,
-    profile: Profile,
+    profile: ChatPerson,
 ) -> int:
     """One draft per (message, reactor): a second 🎫 from the same person refreshes it."""
     session = uow.session
@@ -135,14 +136,14 @@ def save_draft(
     draft.text = text
     draft.permalink = permalink[:2000] if permalink else None
     draft.email = profile.email
-    draft.display_name = profile.name[:200]
+    draft.display_name = profile.display_name[:200]
     draft.locale = profile.locale
     links.upsert_identity(
         uow,
         platform=SLACK.value,
         workspace=place.workspace,
         user_id=user,
-        display_name=profile.name,
+        display_name=profile.display_name,
         email=profile.email,
         locale=profile.locale,
     )

@@ -17,7 +17,7 @@ from assistdesk.bridge import chat
 from assistdesk.bridge.chat import ChatFile, ChatPerson
 from assistdesk.bridge.slack import failures, jobs
 from assistdesk.bridge.slack.installations import Installations
-from assistdesk.bridge.slack.profiles import Profile, profile_of
+from assistdesk.bridge.slack.profiles import profile_of
 from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import ChatPlatform
@@ -87,7 +87,7 @@ class SlackSync:
     async def _reply(self, p: jobs.ReplyJob, credentials: Credentials) -> Outcome:
         place = p.place
         profile = await profile_of(self._db, self._api, credentials.bot_token, place.workspace, p.user)
-        if not isinstance(profile, Profile):
+        if not isinstance(profile, ChatPerson):
             return profile
         files: list[ChatFile] = []
         for shared in p.files:
@@ -96,14 +96,13 @@ class SlackSync:
                 return kept
             if kept is not None:
                 files.append(kept)
-        person = ChatPerson(profile.user_id, profile.name, profile.email, profile.locale)
         result = await self._db.run_async(
             lambda uow: chat.add_reply(
                 uow,
                 place=place,
                 thread_root=p.thread_ts,
                 message_id=p.ts,
-                author=person,
+                author=profile,
                 text=to_plain(p.text),
                 files=files,
                 public_url=self._public_url,
@@ -153,7 +152,7 @@ class SlackSync:
         """`/assist` opened its form before we knew the user's email: fill it in, in their language."""
         form, user = p.form, p.user
         profile = await profile_of(self._db, self._api, credentials.bot_token, form.workspace, user)
-        if not isinstance(profile, Profile):
+        if not isinstance(profile, ChatPerson):
             return profile
         await self._db.run_async(
             lambda uow: links.upsert_identity(
@@ -161,7 +160,7 @@ class SlackSync:
                 platform=SLACK.value,
                 workspace=form.workspace,
                 user_id=user,
-                display_name=profile.name,
+                display_name=profile.display_name,
                 email=profile.email,
                 locale=profile.locale,
             )
@@ -174,7 +173,7 @@ class SlackSync:
             reporter_email=profile.email,
             profile_email=profile.email,
             locale=locale,
-            user_name=profile.name,
+            user_name=profile.display_name,
         )
         view = forms.request_modal(filled, self._catalogs.translator(locale, "slack"))
         answer = await self._api.update_view(
