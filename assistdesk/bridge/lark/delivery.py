@@ -156,7 +156,7 @@ class LarkDelivery:
 
     async def _patch(self, job: Job) -> Outcome:
         replacement = jobs.CardReplacementJob.model_validate(job.payload)
-        place = jobs.address(jobs.place_of_destination(job.destination))
+        place = jobs.place_of_destination(job.destination)
         message_id = await self._ctx.db.read_async(
             lambda session: links.posted_for_comment(
                 session, place=place, thread_id=replacement.thread_id, comment_id=replacement.comment_id
@@ -175,9 +175,7 @@ class LarkDelivery:
             post = jobs.ThreadPostJob.model_validate(job.payload) if job.kind == jobs.REPLY else None
             links.record_message(
                 uow,
-                platform=jobs.PLATFORM,
-                workspace=place.workspace,
-                channel=place.channel,
+                place,
                 message_id=outcome.reference,
                 direction=Direction.OUTBOUND,
                 ticket_id=post.ticket_id if post else None,

@@ -115,7 +115,7 @@ def _thread_reply(
     if result.outcome is ReplyOutcome.NOT_A_TICKET_THREAD:
         return False
     if result.outcome is ReplyOutcome.ADDED and not links.has_display_name(
-        uow.session, place=jobs.address(place), user_id=msg.sender_open_id
+        uow.session, place=place, user_id=msg.sender_open_id
     ):
         # Lark's event names nobody: learn this person's name (and email) for their next replies.
         payload = jobs.IdentifyJob(open_id=msg.sender_open_id, locale=_.locale)
@@ -139,13 +139,7 @@ def _in_thread(
     is read now, at the event: two-way plans add the reply as a comment; create-and-follow plans
     keep it out of the ticket and tell the person once per thread (or, when they mention the bot,
     every time) where to reply instead."""
-    thread = links.find_thread(
-        uow.session,
-        platform=jobs.PLATFORM,
-        workspace=place.workspace,
-        channel=place.channel,
-        thread_root=msg.root_id or "",
-    )
+    thread = links.find_thread(uow.session, place, thread_root=msg.root_id or "")
     if thread is None:
         return False
     allowed = chat.entitlement(uow.session, place)

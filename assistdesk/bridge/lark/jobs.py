@@ -20,7 +20,6 @@ from pydantic import BaseModel, Field
 from assistdesk.bridge.chat import ChatPlace, TicketRef
 from assistdesk.bridge.views import CommentView, TicketCard
 from assistdesk.db.uow import UnitOfWork
-from assistdesk.domain.links import places
 from assistdesk.domain.links.models import ChatPlatform
 from assistdesk.outbox.enqueue import enqueue
 from assistdesk.outbox.jobs import NewJob, destination_key, idempotency_key
@@ -219,11 +218,6 @@ class IdentifyJob(BaseModel):
 
 def place_of(tenant_key: str, chat_id: str) -> ChatPlace:
     return ChatPlace(ChatPlatform.LARK, tenant_key, chat_id)
-
-
-def address(place: ChatPlace) -> places.ChatPlace:
-    """The place as the links service takes it."""
-    return places.ChatPlace(platform=str(place.platform), workspace=place.workspace, channel=place.channel)
 
 
 def destination(place: ChatPlace) -> str:

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge.mail import store as mail_store
-from assistdesk.bridge.views import thread_permalink
+from assistdesk.bridge.permalinks import thread_permalink
 from assistdesk.domain.access import service as access
 from assistdesk.domain.links import service as links
 from assistdesk.domain.orgs.enums import Feature
