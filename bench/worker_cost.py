@@ -49,7 +49,7 @@ def child() -> None:
     from assistdesk.settings import Settings
 
     runtime = build_runtime(Settings(), run_migrations=False)
-    counts = {"statements": 0, "commits": 0}
+    counts = {"statements": 0, "commits": 0, "rollbacks": 0}
 
     def statement(*_: Any) -> None:
         counts["statements"] += 1
@@ -58,7 +58,12 @@ def child() -> None:
         counts["commits"] += 1
 
     event.listen(runtime.db.engine, "before_cursor_execute", statement)
+
+    def rollback(*_: Any) -> None:
+        counts["rollbacks"] += 1
+
     event.listen(runtime.db.engine, "commit", commit)
+    event.listen(runtime.db.engine, "rollback", rollback)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -130,7 +135,8 @@ def run(jobs: int, rate: float, idle: float) -> list[Figure]:
     return [
         at_most("worker CPU per job (one at a time)", (cpu2 - cpu1) * 1000 / jobs, "ms", 1),
         Figure("SQL statements per job", (n2["statements"] - n1["statements"]) / jobs, "stmts"),
-        Figure("transactions per job", (n2["commits"] - n1["commits"]) / jobs, "commits"),
+        Figure("transactions committed per job", (n2["commits"] - n1["commits"]) / jobs, "commits"),
+        Figure("read-only transactions per job", (n2["rollbacks"] - n1["rollbacks"]) / jobs, "reads"),
         Figure("idle: statements per second", (n1["statements"] - n0["statements"]) / idle, "stmts/s"),
         Figure("idle: CPU per second", (cpu1 - cpu0) * 1000 / idle, "ms/s"),
         at_most("lost", jobs - delivered, "jobs", 1),

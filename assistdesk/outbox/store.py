@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
@@ -34,6 +34,13 @@ class Lease:
     # The previous owner's lease expired without a release: it died (kill -9) or stalled, possibly
     # after sending a job it never recorded. Its first jobs are then treated as retries.
     taken_over: bool = False
+    # `enqueue_seq` as read when the destination was claimed, before its jobs were read: the
+    # one-statement release compares it, so a job enqueued since is never stranded.
+    seq: int = 0
+    # The destination's pending jobs read in the claiming transaction (None: not read), and whether
+    # that was all of them.
+    jobs: list[Job] | None = None
+    complete: bool = False
 
 
 def _free(now: datetime) -> Any:
@@ -48,45 +55,72 @@ def claim(
     now: datetime,
     lease_seconds: float,
     limit: int,
+    batch: int,
 ) -> list[Lease]:
+    """Lease up to `limit` due destinations and read their first jobs, in one transaction.
+
+    Three statements when something is due: the candidates (their previous owner, pacing and
+    `enqueue_seq` with them), the compare-and-set that leases them, and their pending jobs. The
+    leased rows are looked up again only when another worker won some of them."""
     session = uow.session
     due = and_(_dest.c.channel.in_(channels), _dest.c.next_run_at <= now, _free(now))
-    candidates = select(_dest.c.key).where(due).order_by(_dest.c.next_run_at).limit(limit)
+    candidates = (
+        select(_dest.c.key, _dest.c.lease_owner, _dest.c.not_before, _dest.c.enqueue_seq)
+        .where(due)
+        .order_by(_dest.c.next_run_at)
+        .limit(limit)
+    )
     if uow.backend in ("postgresql", "mysql"):
         candidates = candidates.with_for_update(skip_locked=True)
-    keys = list(session.scalars(candidates))
-    if not keys:
+    seen = {row.key: row for row in session.execute(candidates)}
+    if not seen:
         return []
-    abandoned = set(
-        session.scalars(select(_dest.c.key).where(_dest.c.key.in_(keys), _dest.c.lease_owner.is_not(None)))
-    )
     token = f"{owner}/{uuid.uuid4().hex[:12]}"
     until = now + timedelta(seconds=lease_seconds)
-    session.execute(
-        update(_dest).where(_dest.c.key.in_(keys), due).values(lease_owner=token, lease_until=until)
-    )
-    rows = session.execute(select(_dest.c.key, _dest.c.not_before).where(_dest.c.lease_owner == token)).all()
-    return [
-        Lease(key=r.key, token=token, until=until, not_before=r.not_before, taken_over=r.key in abandoned)
-        for r in rows
-    ]
+    won = session.execute(
+        update(_dest).where(_dest.c.key.in_(list(seen)), due).values(lease_owner=token, lease_until=until)
+    ).rowcount  # type: ignore[attr-defined]
+    keys = list(seen)
+    if won != len(keys):
+        keys = list(session.scalars(select(_dest.c.key).where(_dest.c.lease_owner == token)))
+    if not keys:
+        return []
+    leases = {
+        key: Lease(
+            key=key,
+            token=token,
+            until=until,
+            not_before=seen[key].not_before,
+            taken_over=seen[key].lease_owner is not None,
+            seq=seen[key].enqueue_seq,
+            jobs=[],
+        )
+        for key in keys
+    }
+    read = batch * len(keys)
+    jobs = _read_jobs(session, _jobs.c.destination.in_(keys), limit=read)
+    for job in jobs:
+        leases[job.destination].jobs.append(job)  # type: ignore[union-attr]
+    for lease in leases.values():
+        lease.complete = len(jobs) < read
+    return list(leases.values())
 
 
 def next_due(session: Session, *, channels: Sequence[str], now: datetime) -> datetime | None:
-    """When the scheduler should look again: the earliest scheduled run or expiring lease."""
-    scheduled = session.scalar(
-        select(func.min(_dest.c.next_run_at)).where(_dest.c.channel.in_(channels), _free(now))
-    )
-    expiring = session.scalar(
-        select(func.min(_dest.c.lease_until)).where(
-            _dest.c.channel.in_(channels), _dest.c.next_run_at.is_not(None), _dest.c.lease_until >= now
+    """When the scheduler should look again: the earliest scheduled run of a free destination, or
+    the earliest expiry of a lease on a scheduled one. One statement: it is the idle poll."""
+    return session.scalar(  # type: ignore[no-any-return]
+        select(func.min(case((_free(now), _dest.c.next_run_at), else_=_dest.c.lease_until))).where(
+            _dest.c.channel.in_(channels), _dest.c.next_run_at.is_not(None)
         )
     )
-    candidates = [t for t in (scheduled, expiring) if t is not None]
-    return min(candidates) if candidates else None
 
 
 def pending_jobs(session: Session, *, destination: str, limit: int) -> list[Job]:
+    return _read_jobs(session, _jobs.c.destination == destination, limit=limit)
+
+
+def _read_jobs(session: Session, where: Any, *, limit: int) -> list[Job]:
     rows = session.execute(
         select(
             _jobs.c.id,
@@ -99,7 +133,7 @@ def pending_jobs(session: Session, *, destination: str, limit: int) -> list[Job]
             _jobs.c.created_at,
             _jobs.c.available_at,
         )
-        .where(_jobs.c.destination == destination, _jobs.c.status == JobStatus.PENDING.value)
+        .where(where, _jobs.c.status == JobStatus.PENDING.value)
         .order_by(_jobs.c.id)
         .limit(limit)
     ).all()
@@ -174,6 +208,32 @@ def mark_failed(session: Session, job: Job, *, error: str) -> None:
             last_error=error[:4000],
         )
     )
+
+
+def release_idle(session: Session, lease: Lease) -> bool:
+    """Give back a destination whose jobs are all done, in one statement; False when that cannot be
+    shown (a job arrived since the claim, one is still pending, or the lease was lost): then
+    `release` decides.
+
+    Run after the outcomes are marked, in the same transaction. The `enqueue_seq` comparison catches
+    an enqueue that committed after the pending-jobs check's snapshot (PostgreSQL re-checks the row,
+    not the subquery, after waiting for the enqueuer's lock)."""
+    pending = (
+        select(_jobs.c.id)
+        .where(_jobs.c.destination == lease.key, _jobs.c.status == JobStatus.PENDING.value)
+        .exists()
+    )
+    result = session.execute(
+        update(_dest)
+        .where(
+            _dest.c.key == lease.key,
+            _dest.c.lease_owner == lease.token,
+            _dest.c.enqueue_seq == lease.seq,
+            ~pending,
+        )
+        .values(lease_owner=None, lease_until=None, next_run_at=None)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def release(db_run: Any, lease: Lease) -> None:
