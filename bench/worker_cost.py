@@ -70,12 +70,21 @@ def child() -> None:
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, stop.set)
         loop.add_signal_handler(signal.SIGUSR1, lambda: print(json.dumps(counts), flush=True))
+        print("ready", flush=True)
         try:
             await runtime.run_worker(stop)
         finally:
             await runtime.aclose()
 
-    uvloop.run(main())
+    profile_to = os.environ.get("WORKER_COST_PROFILE")
+    if not profile_to:
+        uvloop.run(main())
+        return
+    import cProfile
+
+    profiler = cProfile.Profile(time.thread_time)  # CPU of the event loop's thread
+    profiler.runcall(uvloop.run, main())
+    profiler.dump_stats(profile_to)
 
 
 class Child:
@@ -83,6 +92,9 @@ class Child:
         self.process = subprocess.Popen(
             [sys.executable, __file__, "--child"], env=env, stdout=subprocess.PIPE, text=True
         )
+        assert self.process.stdout is not None
+        if self.process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the worker did not start")
 
     def snapshot(self) -> tuple[float, dict[str, int]]:
         assert self.process.stdout is not None
@@ -106,7 +118,7 @@ def run(jobs: int, rate: float, idle: float) -> list[Figure]:
         hooks = add_hooks(rt, sink_url, DESTINATIONS)
         worker = Child(env)
         try:
-            time.sleep(3)  # start-up, LISTEN connected
+            time.sleep(2)  # LISTEN connected, first rounds done
             cpu0, n0 = worker.snapshot()
             time.sleep(idle)
             cpu1, n1 = worker.snapshot()

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy import Integer, String, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
+from assistdesk.db.types import UTCDateTime
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.outbox.jobs import Job
 from assistdesk.outbox.models import JobStatus, OutboxDestination, OutboxJob
@@ -43,8 +44,51 @@ class Lease:
     complete: bool = False
 
 
-def _free(now: datetime) -> Any:
+def _free(now: Any) -> Any:
     return or_(_dest.c.lease_until.is_(None), _dest.c.lease_until < now)
+
+
+# The hot statements are built once, with bound parameters: building and keying a statement per call
+# cost more CPU than running it (SQLAlchemy caches the compiled form per statement object).
+_NOW = bindparam("now", type_=UTCDateTime())
+_CHANNELS = bindparam("channels", type_=String(), expanding=True)
+_KEYS = bindparam("keys", type_=String(), expanding=True)
+_DUE = and_(_dest.c.channel.in_(_CHANNELS), _dest.c.next_run_at <= _NOW, _free(_NOW))
+_CANDIDATES = (
+    select(_dest.c.key, _dest.c.lease_owner, _dest.c.not_before, _dest.c.enqueue_seq)
+    .where(_DUE)
+    .order_by(_dest.c.next_run_at)
+    .limit(bindparam("limit", type_=Integer(), literal_execute=True))
+)
+# Row locks only spare the other workers the compare-and-set they would lose (see the module's doc).
+_CANDIDATES_LOCKED = _CANDIDATES.with_for_update(skip_locked=True)
+_LEASE = (
+    update(_dest)
+    .where(_dest.c.key.in_(_KEYS), _DUE)
+    .values(lease_owner=bindparam("token"), lease_until=bindparam("until", type_=UTCDateTime()))
+)
+_LEASED = select(_dest.c.key).where(_dest.c.lease_owner == bindparam("token"))
+_JOB_COLUMNS = (
+    _jobs.c.id,
+    _jobs.c.destination,
+    _jobs.c.kind,
+    _jobs.c.payload,
+    _jobs.c.idempotency_key,
+    _jobs.c.attempts,
+    _jobs.c.failures,
+    _jobs.c.created_at,
+    _jobs.c.available_at,
+)
+_PENDING = _jobs.c.status == JobStatus.PENDING.value
+_JOBS_OF = (
+    select(*_JOB_COLUMNS)
+    .where(_jobs.c.destination.in_(_KEYS), _PENDING)
+    .order_by(_jobs.c.id)
+    .limit(bindparam("limit", type_=Integer(), literal_execute=True))
+)
+_NEXT_DUE = select(func.min(case((_free(_NOW), _dest.c.next_run_at), else_=_dest.c.lease_until))).where(
+    _dest.c.channel.in_(_CHANNELS), _dest.c.next_run_at.is_not(None)
+)
 
 
 def claim(
@@ -62,27 +106,18 @@ def claim(
     Three statements when something is due: the candidates (their previous owner, pacing and
     `enqueue_seq` with them), the compare-and-set that leases them, and their pending jobs. The
     leased rows are looked up again only when another worker won some of them."""
-    session = uow.session
-    due = and_(_dest.c.channel.in_(channels), _dest.c.next_run_at <= now, _free(now))
-    candidates = (
-        select(_dest.c.key, _dest.c.lease_owner, _dest.c.not_before, _dest.c.enqueue_seq)
-        .where(due)
-        .order_by(_dest.c.next_run_at)
-        .limit(limit)
-    )
-    if uow.backend in ("postgresql", "mysql"):
-        candidates = candidates.with_for_update(skip_locked=True)
-    seen = {row.key: row for row in session.execute(candidates)}
+    conn = uow.session.connection()
+    due = {"channels": list(channels), "now": now}
+    candidates = _CANDIDATES_LOCKED if uow.backend in ("postgresql", "mysql") else _CANDIDATES
+    seen = {row.key: row for row in conn.execute(candidates, {**due, "limit": limit})}
     if not seen:
         return []
     token = f"{owner}/{uuid.uuid4().hex[:12]}"
     until = now + timedelta(seconds=lease_seconds)
-    won = session.execute(
-        update(_dest).where(_dest.c.key.in_(list(seen)), due).values(lease_owner=token, lease_until=until)
-    ).rowcount  # type: ignore[attr-defined]
     keys = list(seen)
+    won = conn.execute(_LEASE, {**due, "keys": keys, "token": token, "until": until}).rowcount
     if won != len(keys):
-        keys = list(session.scalars(select(_dest.c.key).where(_dest.c.lease_owner == token)))
+        keys = list(conn.scalars(_LEASED, {"token": token}))
     if not keys:
         return []
     leases = {
@@ -98,7 +133,7 @@ def claim(
         for key in keys
     }
     read = batch * len(keys)
-    jobs = _read_jobs(session, _jobs.c.destination.in_(keys), limit=read)
+    jobs = [Job(**row._asdict()) for row in conn.execute(_JOBS_OF, {"keys": keys, "limit": read})]
     for job in jobs:
         leases[job.destination].jobs.append(job)  # type: ignore[union-attr]
     for lease in leases.values():
@@ -109,34 +144,11 @@ def claim(
 def next_due(session: Session, *, channels: Sequence[str], now: datetime) -> datetime | None:
     """When the scheduler should look again: the earliest scheduled run of a free destination, or
     the earliest expiry of a lease on a scheduled one. One statement: it is the idle poll."""
-    return session.scalar(  # type: ignore[no-any-return]
-        select(func.min(case((_free(now), _dest.c.next_run_at), else_=_dest.c.lease_until))).where(
-            _dest.c.channel.in_(channels), _dest.c.next_run_at.is_not(None)
-        )
-    )
+    return session.connection().scalar(_NEXT_DUE, {"channels": list(channels), "now": now})  # type: ignore[no-any-return]
 
 
 def pending_jobs(session: Session, *, destination: str, limit: int) -> list[Job]:
-    return _read_jobs(session, _jobs.c.destination == destination, limit=limit)
-
-
-def _read_jobs(session: Session, where: Any, *, limit: int) -> list[Job]:
-    rows = session.execute(
-        select(
-            _jobs.c.id,
-            _jobs.c.destination,
-            _jobs.c.kind,
-            _jobs.c.payload,
-            _jobs.c.idempotency_key,
-            _jobs.c.attempts,
-            _jobs.c.failures,
-            _jobs.c.created_at,
-            _jobs.c.available_at,
-        )
-        .where(where, _jobs.c.status == JobStatus.PENDING.value)
-        .order_by(_jobs.c.id)
-        .limit(limit)
-    ).all()
+    rows = session.connection().execute(_JOBS_OF, {"keys": [destination], "limit": limit})
     return [Job(**row._asdict()) for row in rows]
 
 
@@ -174,7 +186,7 @@ _MARK_DELIVERED = (
 def mark_delivered(session: Session, job_ids: Sequence[int], *, now: datetime) -> None:
     """Mark several delivered jobs in one statement (the recorder's group commit)."""
     if job_ids:
-        session.execute(_MARK_DELIVERED, {"ids": list(job_ids), "now": now})
+        session.connection().execute(_MARK_DELIVERED, {"ids": list(job_ids), "now": now})
 
 
 def keep_result(session: Session, job: Job, result: dict[str, Any]) -> None:
@@ -210,6 +222,18 @@ def mark_failed(session: Session, job: Job, *, error: str) -> None:
     )
 
 
+_RELEASE_IDLE = (
+    update(_dest)
+    .where(
+        _dest.c.key == bindparam("dest_key"),
+        _dest.c.lease_owner == bindparam("token"),
+        _dest.c.enqueue_seq == bindparam("seq"),
+        ~select(_jobs.c.id).where(_jobs.c.destination == bindparam("dest_key"), _PENDING).exists(),
+    )
+    .values(lease_owner=None, lease_until=None, next_run_at=None)
+)
+
+
 def release_idle(session: Session, lease: Lease) -> bool:
     """Give back a destination whose jobs are all done, in one statement; False when that cannot be
     shown (a job arrived since the claim, one is still pending, or the lease was lost): then
@@ -218,22 +242,10 @@ def release_idle(session: Session, lease: Lease) -> bool:
     Run after the outcomes are marked, in the same transaction. The `enqueue_seq` comparison catches
     an enqueue that committed after the pending-jobs check's snapshot (PostgreSQL re-checks the row,
     not the subquery, after waiting for the enqueuer's lock)."""
-    pending = (
-        select(_jobs.c.id)
-        .where(_jobs.c.destination == lease.key, _jobs.c.status == JobStatus.PENDING.value)
-        .exists()
+    result = session.connection().execute(
+        _RELEASE_IDLE, {"dest_key": lease.key, "token": lease.token, "seq": lease.seq}
     )
-    result = session.execute(
-        update(_dest)
-        .where(
-            _dest.c.key == lease.key,
-            _dest.c.lease_owner == lease.token,
-            _dest.c.enqueue_seq == lease.seq,
-            ~pending,
-        )
-        .values(lease_owner=None, lease_until=None, next_run_at=None)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def release(db_run: Any, lease: Lease) -> None:
