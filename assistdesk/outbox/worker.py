@@ -134,18 +134,33 @@ class Worker:
                 self._wakeup.clear()
                 timeout = await self._schedule(tasks, look=look)
                 look = await self._wakeup.wait(timeout)
-        finally:
+        except GeneratorExit:
+            # The loop was closed under us without cancelling us: nothing may be awaited now.
+            # Cancel what runs; the leases expire and another worker resumes the destinations.
             self._stopping = True
-            if tasks:
-                await asyncio.wait(tasks, timeout=self._config.delivery_timeout + 5)
             for task in (*tasks, *helpers, stopper):
                 task.cancel()
-            for task in (*tasks, *helpers, stopper):
-                with contextlib.suppress(BaseException):
-                    await task
-            await self._recorder.stop()
             self._wakeup.unbind()
-            log.info("delivery worker %s stopped", self._owner)
+            raise
+        except BaseException:
+            await self._stop(tasks, [*helpers, stopper])
+            raise
+        await self._stop(tasks, [*helpers, stopper])
+
+    async def _stop(self, tasks: set[asyncio.Task[bool]], helpers: list[asyncio.Task[None]]) -> None:
+        """Let destination tasks finish their attempt (bounded), then stop everything."""
+        self._stopping = True
+        if tasks:
+            await asyncio.wait(tasks, timeout=self._config.delivery_timeout + 5)
+        for task in (*tasks, *helpers):
+            task.cancel()
+        for task in (*tasks, *helpers):
+            with contextlib.suppress(BaseException):
+                await task
+        assert self._recorder is not None
+        await self._recorder.stop()
+        self._wakeup.unbind()
+        log.info("delivery worker %s stopped", self._owner)
 
     async def _schedule(self, tasks: set[asyncio.Task[bool]], *, look: bool) -> float:
         """One scheduling round; returns how long to wait for a wake-up before the next.
