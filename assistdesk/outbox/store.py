@@ -67,7 +67,17 @@ _LEASE = (
     .where(_dest.c.key.in_(_KEYS), _DUE)
     .values(lease_owner=bindparam("token"), lease_until=bindparam("until", type_=UTCDateTime()))
 )
-_LEASED = select(_dest.c.key).where(_dest.c.lease_owner == bindparam("token"))
+_LEASED = select(_dest.c.key, _dest.c.not_before, _dest.c.enqueue_seq).where(
+    _dest.c.lease_owner == bindparam("token")
+)
+# PostgreSQL: pick (locking, skipping rows other workers hold) and lease in one statement.
+_PICKED = _CANDIDATES_LOCKED.subquery("picked")
+_LEASE_PICKED = (
+    update(_dest)
+    .where(_dest.c.key == _PICKED.c.key)
+    .values(lease_owner=bindparam("token"), lease_until=bindparam("until", type_=UTCDateTime()))
+    .returning(_dest.c.key, _PICKED.c.lease_owner, _dest.c.not_before, _dest.c.enqueue_seq)
+)
 _JOB_COLUMNS = (
     _jobs.c.id,
     _jobs.c.destination,
@@ -104,33 +114,43 @@ def claim(
     """Lease up to `limit` due destinations and read their first jobs, in one transaction.
 
     Three statements when something is due: the candidates (their previous owner, pacing and
-    `enqueue_seq` with them), the compare-and-set that leases them, and their pending jobs. The
-    leased rows are looked up again only when another worker won some of them."""
+    `enqueue_seq` with them), the compare-and-set that leases them, and their pending jobs; on
+    PostgreSQL the first two are one `UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`.
+    Elsewhere the leased rows are looked up again only when another worker won some of them."""
     conn = uow.session.connection()
-    due = {"channels": list(channels), "now": now}
-    candidates = _CANDIDATES_LOCKED if uow.backend in ("postgresql", "mysql") else _CANDIDATES
-    seen = {row.key: row for row in conn.execute(candidates, {**due, "limit": limit})}
-    if not seen:
-        return []
+    due = {"channels": list(channels), "now": now, "limit": limit}
     token = f"{owner}/{uuid.uuid4().hex[:12]}"
     until = now + timedelta(seconds=lease_seconds)
-    keys = list(seen)
-    won = conn.execute(_LEASE, {**due, "keys": keys, "token": token, "until": until}).rowcount
-    if won != len(keys):
-        keys = list(conn.scalars(_LEASED, {"token": token}))
-    if not keys:
+    # key -> (previous owner, not_before, enqueue_seq) of each destination leased
+    won: dict[str, tuple[str | None, datetime | None, int]] = {}
+    if uow.backend == "postgresql":
+        for row in conn.execute(_LEASE_PICKED, {**due, "token": token, "until": until}):
+            won[row.key] = (row.lease_owner, row.not_before, row.enqueue_seq)
+    else:
+        candidates = _CANDIDATES_LOCKED if uow.backend == "mysql" else _CANDIDATES
+        seen = {row.key: row for row in conn.execute(candidates, due)}
+        if not seen:
+            return []
+        keys = list(seen)
+        leased = conn.execute(_LEASE, {**due, "keys": keys, "token": token, "until": until}).rowcount
+        won = {k: (seen[k].lease_owner, seen[k].not_before, seen[k].enqueue_seq) for k in keys}
+        if leased != len(keys):
+            rows = conn.execute(_LEASED, {"token": token})
+            won = {r.key: (seen[r.key].lease_owner, r.not_before, r.enqueue_seq) for r in rows}
+    if not won:
         return []
+    keys = list(won)
     leases = {
         key: Lease(
             key=key,
             token=token,
             until=until,
-            not_before=seen[key].not_before,
-            taken_over=seen[key].lease_owner is not None,
-            seq=seen[key].enqueue_seq,
+            not_before=not_before,
+            taken_over=previous is not None,
+            seq=seq,
             jobs=[],
         )
-        for key in keys
+        for key, (previous, not_before, seq) in won.items()
     }
     read = batch * len(keys)
     jobs = [Job(**row._asdict()) for row in conn.execute(_JOBS_OF, {"keys": keys, "limit": read})]
