@@ -70,11 +70,12 @@ _LEASE = (
 _LEASED = select(_dest.c.key, _dest.c.not_before, _dest.c.enqueue_seq).where(
     _dest.c.lease_owner == bindparam("token")
 )
-# PostgreSQL: pick (locking, skipping rows other workers hold) and lease in one statement.
+# PostgreSQL: pick (locking, skipping rows other workers hold) and lease in one statement, still a
+# compare-and-set: the outer condition is checked again on the row it updates.
 _PICKED = _CANDIDATES_LOCKED.subquery("picked")
 _LEASE_PICKED = (
     update(_dest)
-    .where(_dest.c.key == _PICKED.c.key)
+    .where(_dest.c.key == _PICKED.c.key, _DUE)
     .values(lease_owner=bindparam("token"), lease_until=bindparam("until", type_=UTCDateTime()))
     .returning(_dest.c.key, _PICKED.c.lease_owner, _dest.c.not_before, _dest.c.enqueue_seq)
 )
