@@ -1,3 +1,5 @@
 from assistdesk.cli.main import main
 
-main()
+# Guarded: `serve --workers N` spawns its processes, which import this module again as __mp_main__.
+if __name__ == "__main__":
+    main()

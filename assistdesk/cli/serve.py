@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import uvloop
 
 from assistdesk.bridge import lark
 from assistdesk.cli.common import configure_logging, note, say
@@ -32,6 +33,9 @@ def _platforms(settings: Settings) -> str:
 def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="processes sharing the port, each with its own worker")
+    ] = 1,
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="leave deliveries to `assistdesk worker` processes")
     ] = False,
@@ -44,35 +48,42 @@ def serve(
     import uvicorn  # the web stack is imported only by the commands that serve
 
     from assistdesk.app import create_app
+    from assistdesk.cli.processes import ServedConfig, run_processes
     from assistdesk.web.serving import server_options
 
     settings = served_settings(Settings(), host=host, port=port)
     configure_logging(settings.log_level)
-    runtime = build_runtime(settings)
-    app = create_app(runtime=runtime, run_worker=not no_worker)
-    say(f"assistdesk on http://{host}:{port}  (public URL {settings.public_url})")
+    runtime = build_runtime(settings)  # migrates, once, before any serving process starts
+    processes = f", {workers} processes" if workers > 1 else ""
+    say(f"assistdesk on http://{host}:{port}{processes}  (public URL {settings.public_url})")
     note(f"database: {settings.safe_database_url()}; chat platforms: {_platforms(settings)}")
     if demo:
         _seed_demo(runtime)
     _first_run(runtime)
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level=settings.log_level.lower(),
-        access_log=access_log,
-        loop="uvloop",
-        lifespan="on",
-        server_header=False,
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": settings.log_level.lower(),
+        "access_log": access_log,
+        "loop": "uvloop",
+        "lifespan": "on",
+        "server_header": False,
         **server_options(settings),  # forwarded headers, header deadline
-    )
+    }
+    # One Lark long connection per machine: Lark hands each event to one connected client.
     lark.warm(runtime)  # the first push must be answered within Lark's 3 s
     connection = lark.long_connection(runtime)
     if connection is not None:
         note("Lark: receiving events over the long connection (LARK_LONG_CONNECTION)")
         connection.start()
     try:
-        uvicorn.Server(config).run()
+        if workers > 1:
+            run_processes(
+                ServedConfig(settings=settings, run_worker=not no_worker, workers=workers, **options)
+            )
+        else:
+            app = create_app(runtime=runtime, run_worker=not no_worker)
+            uvicorn.Server(uvicorn.Config(app, **options)).run()
     finally:
         if connection is not None:
             connection.stop()
@@ -143,7 +154,7 @@ def worker() -> None:
     note(
         f"delivery worker on {settings.safe_database_url()}; channels: {', '.join(sorted(runtime.handlers))}"
     )
-    asyncio.run(main())
+    uvloop.run(main())  # as `serve` runs: the worker's own overhead is mostly the event loop's
 
 
 @db_app.command("upgrade")

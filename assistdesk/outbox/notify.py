@@ -19,6 +19,8 @@ from assistdesk.outbox.enqueue import ENQUEUED_FLAG, NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 
+COALESCE_SECONDS = 0.002
+
 
 class Wakeup:
     def __init__(self) -> None:
@@ -53,12 +55,21 @@ class Wakeup:
         if self._event is not None:
             self._event.clear()
 
-    async def wait(self, at_most: float) -> None:
+    async def wait(self, at_most: float) -> bool:
+        """Until woken or `at_most` seconds passed; True when woken.
+
+        A woken caller lingers `COALESCE_SECONDS` so that the wake-ups of one commit (its commit
+        hook and its NOTIFY) and of a burst of commits lead to one look at the database, not one
+        each. Wake-ups during the lingering are absorbed: the look comes after them."""
         if self._event is None:
             await asyncio.sleep(at_most)
-            return
-        with contextlib.suppress(TimeoutError):
+            return False
+        try:
             await asyncio.wait_for(self._event.wait(), at_most)
+        except TimeoutError:
+            return False
+        await asyncio.sleep(COALESCE_SECONDS)
+        return True
 
 
 def libpq_url(url: URL) -> str:

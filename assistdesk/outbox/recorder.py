@@ -28,6 +28,7 @@ class _Pending:
     sort_key: str
     record: Record
     future: asyncio.Future[str]
+    late: bool = False
 
 
 class Recorder:
@@ -49,10 +50,13 @@ class Recorder:
             if not pending.future.done():
                 pending.future.set_exception(RuntimeError("worker stopped"))
 
-    async def record(self, sort_key: str, record: Record) -> str:
-        """Run `record` in a shared transaction; returns its verdict once committed."""
+    async def record(self, sort_key: str, record: Record, *, late: bool = False) -> str:
+        """Run `record` in a shared transaction; returns its verdict once committed.
+
+        `late` records run after the delivered jobs are marked (a release that checks nothing is
+        pending); records submitted together commit together or, after a failure, in order."""
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(sort_key, record, future))
+        self._queue.append(_Pending(sort_key, record, future, late))
         self._arrived.set()
         return await future
 
@@ -70,9 +74,10 @@ class Recorder:
 
         def together(uow: UnitOfWork) -> list[str]:
             delivered: list[int] = []
-            verdicts = [p.record(uow, delivered) for p in batch]
+            verdicts = {id(p): p.record(uow, delivered) for p in batch if not p.late}
             store.mark_delivered(uow.session, delivered, now=utcnow())
-            return verdicts
+            verdicts.update((id(p), p.record(uow, delivered)) for p in batch if p.late)
+            return [verdicts[id(p)] for p in batch]
 
         try:
             verdicts = await self._in_thread(lambda: self._db.run(together))

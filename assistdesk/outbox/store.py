@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Integer, String, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
+from assistdesk.db.types import UTCDateTime
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.outbox.jobs import Job
 from assistdesk.outbox.models import JobStatus, OutboxDestination, OutboxJob
@@ -34,10 +35,71 @@ class Lease:
     # The previous owner's lease expired without a release: it died (kill -9) or stalled, possibly
     # after sending a job it never recorded. Its first jobs are then treated as retries.
     taken_over: bool = False
+    # `enqueue_seq` as read when the destination was claimed, before its jobs were read: the
+    # one-statement release compares it, so a job enqueued since is never stranded.
+    seq: int = 0
+    # The destination's pending jobs read in the claiming transaction (None: not read), and whether
+    # that was all of them.
+    jobs: list[Job] | None = None
+    complete: bool = False
 
 
-def _free(now: datetime) -> Any:
+def _free(now: Any) -> Any:
     return or_(_dest.c.lease_until.is_(None), _dest.c.lease_until < now)
+
+
+# The hot statements are built once, with bound parameters: building and keying a statement per call
+# cost more CPU than running it (SQLAlchemy caches the compiled form per statement object).
+_NOW = bindparam("now", type_=UTCDateTime())
+_CHANNELS = bindparam("channels", type_=String(), expanding=True)
+_KEYS = bindparam("keys", type_=String(), expanding=True)
+_DUE = and_(_dest.c.channel.in_(_CHANNELS), _dest.c.next_run_at <= _NOW, _free(_NOW))
+_CANDIDATES = (
+    select(_dest.c.key, _dest.c.lease_owner, _dest.c.not_before, _dest.c.enqueue_seq)
+    .where(_DUE)
+    .order_by(_dest.c.next_run_at)
+    .limit(bindparam("limit", type_=Integer(), literal_execute=True))
+)
+# Row locks only spare the other workers the compare-and-set they would lose (see the module's doc).
+_CANDIDATES_LOCKED = _CANDIDATES.with_for_update(skip_locked=True)
+_LEASE = (
+    update(_dest)
+    .where(_dest.c.key.in_(_KEYS), _DUE)
+    .values(lease_owner=bindparam("token"), lease_until=bindparam("until", type_=UTCDateTime()))
+)
+_LEASED = select(_dest.c.key, _dest.c.not_before, _dest.c.enqueue_seq).where(
+    _dest.c.lease_owner == bindparam("token")
+)
+# PostgreSQL: pick (locking, skipping rows other workers hold) and lease in one statement, still a
+# compare-and-set: the outer condition is checked again on the row it updates.
+_PICKED = _CANDIDATES_LOCKED.subquery("picked")
+_LEASE_PICKED = (
+    update(_dest)
+    .where(_dest.c.key == _PICKED.c.key, _DUE)
+    .values(lease_owner=bindparam("token"), lease_until=bindparam("until", type_=UTCDateTime()))
+    .returning(_dest.c.key, _PICKED.c.lease_owner, _dest.c.not_before, _dest.c.enqueue_seq)
+)
+_JOB_COLUMNS = (
+    _jobs.c.id,
+    _jobs.c.destination,
+    _jobs.c.kind,
+    _jobs.c.payload,
+    _jobs.c.idempotency_key,
+    _jobs.c.attempts,
+    _jobs.c.failures,
+    _jobs.c.created_at,
+    _jobs.c.available_at,
+)
+_PENDING = _jobs.c.status == JobStatus.PENDING.value
+_JOBS_OF = (
+    select(*_JOB_COLUMNS)
+    .where(_jobs.c.destination.in_(_KEYS), _PENDING)
+    .order_by(_jobs.c.id)
+    .limit(bindparam("limit", type_=Integer(), literal_execute=True))
+)
+_NEXT_DUE = select(func.min(case((_free(_NOW), _dest.c.next_run_at), else_=_dest.c.lease_until))).where(
+    _dest.c.channel.in_(_CHANNELS), _dest.c.next_run_at.is_not(None)
+)
 
 
 def claim(
@@ -48,61 +110,66 @@ def claim(
     now: datetime,
     lease_seconds: float,
     limit: int,
+    batch: int,
 ) -> list[Lease]:
-    session = uow.session
-    due = and_(_dest.c.channel.in_(channels), _dest.c.next_run_at <= now, _free(now))
-    candidates = select(_dest.c.key).where(due).order_by(_dest.c.next_run_at).limit(limit)
-    if uow.backend in ("postgresql", "mysql"):
-        candidates = candidates.with_for_update(skip_locked=True)
-    keys = list(session.scalars(candidates))
-    if not keys:
-        return []
-    abandoned = set(
-        session.scalars(select(_dest.c.key).where(_dest.c.key.in_(keys), _dest.c.lease_owner.is_not(None)))
-    )
+    """Lease up to `limit` due destinations and read their first jobs, in one transaction.
+
+    Three statements when something is due: the candidates (their previous owner, pacing and
+    `enqueue_seq` with them), the compare-and-set that leases them, and their pending jobs; on
+    PostgreSQL the first two are one `UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`.
+    Elsewhere the leased rows are looked up again only when another worker won some of them."""
+    conn = uow.session.connection()
+    due = {"channels": list(channels), "now": now, "limit": limit}
     token = f"{owner}/{uuid.uuid4().hex[:12]}"
     until = now + timedelta(seconds=lease_seconds)
-    session.execute(
-        update(_dest).where(_dest.c.key.in_(keys), due).values(lease_owner=token, lease_until=until)
-    )
-    rows = session.execute(select(_dest.c.key, _dest.c.not_before).where(_dest.c.lease_owner == token)).all()
-    return [
-        Lease(key=r.key, token=token, until=until, not_before=r.not_before, taken_over=r.key in abandoned)
-        for r in rows
-    ]
+    # key -> (previous owner, not_before, enqueue_seq) of each destination leased
+    won: dict[str, tuple[str | None, datetime | None, int]] = {}
+    if uow.backend == "postgresql":
+        for row in conn.execute(_LEASE_PICKED, {**due, "token": token, "until": until}):
+            won[row.key] = (row.lease_owner, row.not_before, row.enqueue_seq)
+    else:
+        candidates = _CANDIDATES_LOCKED if uow.backend == "mysql" else _CANDIDATES
+        seen = {row.key: row for row in conn.execute(candidates, due)}
+        if not seen:
+            return []
+        keys = list(seen)
+        leased = conn.execute(_LEASE, {**due, "keys": keys, "token": token, "until": until}).rowcount
+        won = {k: (seen[k].lease_owner, seen[k].not_before, seen[k].enqueue_seq) for k in keys}
+        if leased != len(keys):
+            rows = conn.execute(_LEASED, {"token": token})
+            won = {r.key: (seen[r.key].lease_owner, r.not_before, r.enqueue_seq) for r in rows}
+    if not won:
+        return []
+    keys = list(won)
+    leases = {
+        key: Lease(
+            key=key,
+            token=token,
+            until=until,
+            not_before=not_before,
+            taken_over=previous is not None,
+            seq=seq,
+            jobs=[],
+        )
+        for key, (previous, not_before, seq) in won.items()
+    }
+    read = batch * len(keys)
+    jobs = [Job(**row._asdict()) for row in conn.execute(_JOBS_OF, {"keys": keys, "limit": read})]
+    for job in jobs:
+        leases[job.destination].jobs.append(job)  # type: ignore[union-attr]
+    for lease in leases.values():
+        lease.complete = len(jobs) < read
+    return list(leases.values())
 
 
 def next_due(session: Session, *, channels: Sequence[str], now: datetime) -> datetime | None:
-    """When the scheduler should look again: the earliest scheduled run or expiring lease."""
-    scheduled = session.scalar(
-        select(func.min(_dest.c.next_run_at)).where(_dest.c.channel.in_(channels), _free(now))
-    )
-    expiring = session.scalar(
-        select(func.min(_dest.c.lease_until)).where(
-            _dest.c.channel.in_(channels), _dest.c.next_run_at.is_not(None), _dest.c.lease_until >= now
-        )
-    )
-    candidates = [t for t in (scheduled, expiring) if t is not None]
-    return min(candidates) if candidates else None
+    """When the scheduler should look again: the earliest scheduled run of a free destination, or
+    the earliest expiry of a lease on a scheduled one. One statement: it is the idle poll."""
+    return session.connection().scalar(_NEXT_DUE, {"channels": list(channels), "now": now})  # type: ignore[no-any-return]
 
 
 def pending_jobs(session: Session, *, destination: str, limit: int) -> list[Job]:
-    rows = session.execute(
-        select(
-            _jobs.c.id,
-            _jobs.c.destination,
-            _jobs.c.kind,
-            _jobs.c.payload,
-            _jobs.c.idempotency_key,
-            _jobs.c.attempts,
-            _jobs.c.failures,
-            _jobs.c.created_at,
-            _jobs.c.available_at,
-        )
-        .where(_jobs.c.destination == destination, _jobs.c.status == JobStatus.PENDING.value)
-        .order_by(_jobs.c.id)
-        .limit(limit)
-    ).all()
+    rows = session.connection().execute(_JOBS_OF, {"keys": [destination], "limit": limit})
     return [Job(**row._asdict()) for row in rows]
 
 
@@ -140,7 +207,7 @@ _MARK_DELIVERED = (
 def mark_delivered(session: Session, job_ids: Sequence[int], *, now: datetime) -> None:
     """Mark several delivered jobs in one statement (the recorder's group commit)."""
     if job_ids:
-        session.execute(_MARK_DELIVERED, {"ids": list(job_ids), "now": now})
+        session.connection().execute(_MARK_DELIVERED, {"ids": list(job_ids), "now": now})
 
 
 def keep_result(session: Session, job: Job, result: dict[str, Any]) -> None:
@@ -174,6 +241,32 @@ def mark_failed(session: Session, job: Job, *, error: str) -> None:
             last_error=error[:4000],
         )
     )
+
+
+_RELEASE_IDLE = (
+    update(_dest)
+    .where(
+        _dest.c.key == bindparam("dest_key"),
+        _dest.c.lease_owner == bindparam("token"),
+        _dest.c.enqueue_seq == bindparam("seq"),
+        ~select(_jobs.c.id).where(_jobs.c.destination == bindparam("dest_key"), _PENDING).exists(),
+    )
+    .values(lease_owner=None, lease_until=None, next_run_at=None)
+)
+
+
+def release_idle(session: Session, lease: Lease) -> bool:
+    """Give back a destination whose jobs are all done, in one statement; False when that cannot be
+    shown (a job arrived since the claim, one is still pending, or the lease was lost): then
+    `release` decides.
+
+    Run after the outcomes are marked, in the same transaction. The `enqueue_seq` comparison catches
+    an enqueue that committed after the pending-jobs check's snapshot (PostgreSQL re-checks the row,
+    not the subquery, after waiting for the enqueuer's lock)."""
+    result = session.connection().execute(
+        _RELEASE_IDLE, {"dest_key": lease.key, "token": lease.token, "seq": lease.seq}
+    )
+    return result.rowcount == 1
 
 
 def release(db_run: Any, lease: Lease) -> None:

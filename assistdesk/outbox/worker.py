@@ -23,8 +23,8 @@ import os
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import TypeVar
 
 import anyio
 import anyio.to_thread
@@ -36,14 +36,19 @@ from assistdesk.outbox import store
 from assistdesk.outbox.handlers import DeliveryHandler
 from assistdesk.outbox.jobs import Job
 from assistdesk.outbox.notify import Wakeup, listen_postgres
-from assistdesk.outbox.policy import RatePolicy, backoff_seconds, retry_after_seconds
+from assistdesk.outbox.outcomes import OutcomeWriter
+from assistdesk.outbox.policy import RatePolicy
 from assistdesk.outbox.recorder import Recorder
-from assistdesk.outcomes import Delivered, Outcome, PermanentFailure, RetryAfter, TransientFailure
+from assistdesk.outcomes import Delivered, Outcome, TransientFailure
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _LEASE_MARGIN_SECONDS = 2.0
+# How a destination task ended.
+_LOST = "lost"
+_RELEASED = "released"
+_RELEASE = "release"
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,9 @@ class Worker:
         self._stopping = False
         self._limiter = anyio.CapacityLimiter(16)
         self._recorder: Recorder | None = None
+        self._outcomes = OutcomeWriter(
+            rates=config.rates, max_failures=config.max_failures, metrics=metrics, clock=clock
+        )
 
     @property
     def channels(self) -> list[str]:
@@ -118,75 +126,103 @@ class Worker:
         if self._db.backend == "postgresql":
             helpers.append(asyncio.create_task(listen_postgres(self._db.engine.url, self._wakeup, stop)))
         stopper = asyncio.create_task(self._forward_stop(stop))
-        tasks: set[asyncio.Task[None]] = set()
+        tasks: set[asyncio.Task[bool]] = set()
         log.info("delivery worker %s started for %s", self._owner, ", ".join(self.channels))
+        look = True  # something may have become due while no worker ran
         try:
             while not stop.is_set():
                 self._wakeup.clear()
-                free = self._config.concurrency - len(tasks)
-                leases: list[store.Lease] = []
-                due: datetime | None = None
-                try:
-                    leases, due = await self._in_thread(functools.partial(self._db.run, self._claimer(free)))
-                except Exception:
-                    log.exception("claiming outbox destinations failed")
-                for lease in leases:
-                    task = asyncio.create_task(self._drain(lease))
-                    tasks.add(task)
-                    task.add_done_callback(self._task_done(tasks))
-                if leases and len(leases) < free:
-                    continue  # something was due; look again at once in case more became due
-                timeout = self._config.poll_seconds
-                if due is not None:
-                    timeout = min(timeout, max(0.0, (due - self._clock()).total_seconds()))
-                if len(tasks) >= self._config.concurrency:
-                    timeout = self._config.poll_seconds
-                await self._wakeup.wait(timeout)
-        finally:
+                timeout = await self._schedule(tasks, look=look)
+                look = await self._wakeup.wait(timeout)
+        except GeneratorExit:
+            # The loop was closed under us without cancelling us: nothing may be awaited now.
+            # Cancel what runs; the leases expire and another worker resumes the destinations.
             self._stopping = True
-            if tasks:
-                await asyncio.wait(tasks, timeout=self._config.delivery_timeout + 5)
             for task in (*tasks, *helpers, stopper):
                 task.cancel()
-            for task in (*tasks, *helpers, stopper):
-                with contextlib.suppress(BaseException):
-                    await task
-            await self._recorder.stop()
             self._wakeup.unbind()
-            log.info("delivery worker %s stopped", self._owner)
+            raise
+        except BaseException:
+            await self._stop(tasks, [*helpers, stopper])
+            raise
+        await self._stop(tasks, [*helpers, stopper])
+
+    async def _stop(self, tasks: set[asyncio.Task[bool]], helpers: list[asyncio.Task[None]]) -> None:
+        """Let destination tasks finish their attempt (bounded), then stop everything."""
+        self._stopping = True
+        if tasks:
+            await asyncio.wait(tasks, timeout=self._config.delivery_timeout + 5)
+        for task in (*tasks, *helpers):
+            task.cancel()
+        for task in (*tasks, *helpers):
+            with contextlib.suppress(BaseException):
+                await task
+        assert self._recorder is not None
+        await self._recorder.stop()
+        self._wakeup.unbind()
+        log.info("delivery worker %s stopped", self._owner)
+
+    async def _schedule(self, tasks: set[asyncio.Task[bool]], *, look: bool) -> float:
+        """One scheduling round; returns how long to wait for a wake-up before the next.
+
+        Woken (a commit, a destination given back with work left), it claims at once. On a timeout
+        it first asks, in one statement, whether anything is due: that is the whole idle poll."""
+        timeout = self._config.poll_seconds
+        free = self._config.concurrency - len(tasks)
+        if free <= 0:
+            return timeout  # a finishing destination task wakes the scheduler
+        try:
+            if not look:
+                due = await self._in_thread(self._next_due)
+                now = self._clock()
+                if due is None or due > now:
+                    return timeout if due is None else min(timeout, (due - now).total_seconds())
+            leases = await self._in_thread(functools.partial(self._db.run, self._claimer(free)))
+        except Exception:
+            log.exception("claiming outbox destinations failed")
+            return timeout
+        for lease in leases:
+            task = asyncio.create_task(self._drain(lease))
+            tasks.add(task)
+            task.add_done_callback(self._task_done(tasks))
+        return timeout
 
     async def _forward_stop(self, stop: asyncio.Event) -> None:
         await stop.wait()
         self._stopping = True
         self._wakeup.wake()
 
-    def _task_done(self, tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
-        def done(task: asyncio.Task[None]) -> None:
+    def _task_done(self, tasks: set[asyncio.Task[bool]]) -> Callable[[asyncio.Task[bool]], None]:
+        def done(task: asyncio.Task[bool]) -> None:
+            was_full = len(tasks) >= self._config.concurrency
             tasks.discard(task)
-            if not task.cancelled() and task.exception() is not None:
+            if task.cancelled():
+                return
+            if task.exception() is not None:
                 log.error("outbox destination task failed", exc_info=task.exception())
-            self._wakeup.wake()
+                self._wakeup.wake()
+            elif was_full or task.result():
+                self._wakeup.wake()
 
         return done
 
-    def _claimer(self, free: int) -> Callable[[UnitOfWork], tuple[list[store.Lease], datetime | None]]:
+    def _claimer(self, free: int) -> Callable[[UnitOfWork], list[store.Lease]]:
         return functools.partial(self._claim, free=free)
 
-    def _claim(self, uow: UnitOfWork, *, free: int) -> tuple[list[store.Lease], datetime | None]:
-        now = self._clock()
-        leases: list[store.Lease] = []
-        if free > 0:
-            leases = store.claim(
-                uow,
-                owner=self._owner,
-                channels=self.channels,
-                now=now,
-                lease_seconds=self._config.lease_seconds,
-                limit=free,
-            )
-        if leases:
-            return leases, None
-        return leases, store.next_due(uow.session, channels=self.channels, now=now)
+    def _claim(self, uow: UnitOfWork, *, free: int) -> list[store.Lease]:
+        return store.claim(
+            uow,
+            owner=self._owner,
+            channels=self.channels,
+            now=self._clock(),
+            lease_seconds=self._config.lease_seconds,
+            limit=free,
+            batch=self._config.batch_size,
+        )
+
+    def _next_due(self) -> datetime | None:
+        with self._db.reading() as session:
+            return store.next_due(session, channels=self.channels, now=self._clock())
 
     async def _run_periodic(self, periodic: Periodic, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -201,90 +237,123 @@ class Worker:
 
     # One destination ------------------------------------------------------------------------------
 
-    async def _drain(self, lease: store.Lease) -> None:
-        lost = False
+    async def _drain(self, lease: store.Lease) -> bool:
+        """Deliver the destination's due jobs, then give it back; True when the scheduler should
+        look again (the destination was given back with work left, or not given back)."""
+        ending = _RELEASE
         try:
-            lost = await self._deliver_due(lease)
+            ending = await self._deliver_due(lease)
         finally:
-            if not lost:
+            if ending == _RELEASE:
                 try:
                     await self._in_thread(lambda: store.release(self._db.run, lease))
                 except Exception:
                     # The lease expires by itself; the destination is resumed then.
                     log.exception("releasing outbox destination %s failed", lease.key)
+        return ending == _RELEASE
 
-    async def _deliver_due(self, lease: store.Lease) -> bool:
-        """Deliver until there is nothing due; returns True when the lease was lost.
+    async def _deliver_due(self, lease: store.Lease) -> str:
+        """Deliver until there is nothing due; returns how it ended: _LOST, _RELEASED (given back
+        together with the last outcome) or _RELEASE (give it back now).
 
         On an unpaced channel (webhooks, mail) a delivered job's record is committed while the next
         job goes out: one destination is then not capped at one commit per job. Everything else
         (a failure, a paced channel, the next read of pending jobs, the end) waits for the records
-        in flight first, so order and verdicts hold; a crash repeats at most the jobs in flight."""
+        in flight first, so order and verdicts hold; a crash repeats at most the jobs in flight.
+        When the jobs read were all there were, the last one's outcome and the release commit in
+        one transaction (`store.release_idle`), which checks that nothing arrived meanwhile."""
         handler = self._handlers[lease.key.split(":", 1)[0]]
         in_flight: list[asyncio.Future[str]] = []
+        assert self._recorder is not None
+        recorder = self._recorder
 
         async def settle() -> bool:
             verdicts = await asyncio.gather(*in_flight)
             in_flight.clear()
-            return "lost" in verdicts
+            return _LOST in verdicts
 
+        jobs, complete = self._first_jobs(lease)
         try:
             while not self._stopping:
-                if in_flight and await settle():
-                    return True
-                jobs = await self._in_thread(self._pending(lease))
+                if jobs is None:
+                    if in_flight and await settle():
+                        return _LOST
+                    jobs = await self._in_thread(self._pending(lease))
+                    complete = len(jobs) < self._config.batch_size
                 if not jobs:
-                    return False
-                for job in jobs:
+                    return _RELEASE
+                for n, job in enumerate(jobs):
                     if self._stopping:
-                        return False
+                        return _RELEASE
                     now = self._clock()
                     if job.available_at > now:
-                        return False
+                        return _RELEASE
                     if lease.not_before is not None and lease.not_before > now:
-                        return False
+                        return _RELEASE
                     if (
                         lease.until - now
                     ).total_seconds() < self._config.delivery_timeout + _LEASE_MARGIN_SECONDS:
                         if in_flight and await settle():
-                            return True
+                            return _LOST
                         renewed = await self._in_thread(self._renew(lease))
                         if not renewed:
                             log.warning("lost the lease on %s; another worker resumes it", lease.key)
-                            return True
+                            return _LOST
                     outcome = await self._attempt(handler, job)
                     record = functools.partial(
-                        self._record, lease=lease, handler=handler, job=job, outcome=outcome
+                        self._outcomes.write, lease=lease, handler=handler, job=job, outcome=outcome
                     )
-                    assert self._recorder is not None
+                    if complete and n == len(jobs) - 1:
+                        # Tasks run in the order created: the outcome is queued before the release.
+                        in_flight.append(asyncio.ensure_future(recorder.record(lease.key, record)))
+                        release = functools.partial(self._release_idle, lease=lease)
+                        releasing = asyncio.ensure_future(recorder.record(lease.key, release, late=True))
+                        released = await releasing
+                        if await settle():
+                            return _LOST
+                        return _RELEASED if released == _RELEASED else _RELEASE
                     if isinstance(outcome, Delivered) and self._config.rates.interval(job.channel) <= 0:
-                        in_flight.append(asyncio.ensure_future(self._recorder.record(lease.key, record)))
+                        in_flight.append(asyncio.ensure_future(recorder.record(lease.key, record)))
                         continue
                     if in_flight and await settle():
-                        return True
-                    verdict = await self._recorder.record(lease.key, record)
-                    if verdict == "lost":
-                        return True
+                        return _LOST
+                    verdict = await recorder.record(lease.key, record)
+                    if verdict == _LOST:
+                        return _LOST
                     if verdict == "stop":
-                        return False
-            return False
+                        return _RELEASE
+                jobs = None
+            return _RELEASE
         finally:
             if in_flight:
                 results = await asyncio.gather(*in_flight, return_exceptions=True)
-                if "lost" in results:
+                if _LOST in results:
                     log.warning("lost the lease on %s while recording; another worker resumes it", lease.key)
+
+    def _first_jobs(self, lease: store.Lease) -> tuple[list[Job] | None, bool]:
+        """The jobs read when the destination was claimed (None: read them now)."""
+        jobs, lease.jobs = lease.jobs, None
+        if jobs is not None:
+            jobs = self._maybe_sent(lease, jobs)
+        return jobs, lease.complete
+
+    def _maybe_sent(self, lease: store.Lease, jobs: list[Job]) -> list[Job]:
+        if lease.taken_over:
+            # The dead owner had at most two jobs in flight (one sending, one recording).
+            lease.taken_over = False
+            jobs = [replace(job, maybe_sent=True) if n < 2 else job for n, job in enumerate(jobs)]
+        return jobs
 
     def _pending(self, lease: store.Lease) -> Callable[[], list[Job]]:
         def read() -> list[Job]:
             with self._db.reading() as session:
                 jobs = store.pending_jobs(session, destination=lease.key, limit=self._config.batch_size)
-            if lease.taken_over:
-                # The dead owner had at most two jobs in flight (one sending, one recording).
-                lease.taken_over = False
-                jobs = [replace(job, maybe_sent=True) if n < 2 else job for n, job in enumerate(jobs)]
-            return jobs
+            return self._maybe_sent(lease, jobs)
 
         return read
+
+    def _release_idle(self, uow: UnitOfWork, delivered: list[int], *, lease: store.Lease) -> str:
+        return _RELEASED if store.release_idle(uow.session, lease) else _RELEASE
 
     def _renew(self, lease: store.Lease) -> Callable[[], bool]:
         def renew() -> bool:
@@ -305,73 +374,3 @@ class Worker:
         except Exception as exc:
             log.exception("delivery of outbox job %s raised", job.id)
             return TransientFailure(f"{type(exc).__name__}: {exc}")
-
-    def _record(
-        self,
-        uow: UnitOfWork,
-        delivered: list[int],
-        *,
-        lease: store.Lease,
-        handler: DeliveryHandler,
-        job: Job,
-        outcome: Outcome,
-    ) -> str:
-        """Store the outcome; returns "next" (go on), "stop" (destination must wait) or "lost".
-
-        Delivered jobs are appended to `delivered`, which the recorder marks in one statement before
-        its commit."""
-        session = uow.session
-        now = self._clock()
-        channel = job.channel
-        if isinstance(outcome, Delivered):
-            delivered.append(job.id)
-            result = _result(outcome)
-            if result is not None:
-                store.keep_result(session, job, result)
-            handler.after_delivery(uow, job, outcome)
-            self._count(channel, "delivered", (now - job.created_at).total_seconds())
-            interval = self._config.rates.interval(channel)
-            if interval > 0 and not store.pace(session, lease, not_before=now + timedelta(seconds=interval)):
-                return "lost"
-            return "next"
-        if isinstance(outcome, RetryAfter):
-            wait = retry_after_seconds(outcome.seconds)
-            store.mark_retry(
-                session, job, available_at=job.available_at, error=outcome.reason, counts_as_failure=False
-            )
-            self._count(channel, "rate_limited")
-            if not store.pace(
-                session, lease, not_before=now + timedelta(seconds=wait), reason=outcome.reason
-            ):
-                return "lost"
-            return "stop"
-        if isinstance(outcome, PermanentFailure):
-            store.mark_failed(session, job, error=outcome.reason)
-            self._count(channel, "failed")
-            log.warning("outbox job %s to %s failed permanently: %s", job.id, job.destination, outcome.reason)
-            return "next"
-        failures = job.failures + 1
-        if failures >= self._config.max_failures:
-            store.mark_failed(session, job, error=f"gave up after {failures} failures: {outcome.reason}")
-            self._count(channel, "failed")
-            return "next"
-        delay = backoff_seconds(failures)
-        store.mark_retry(
-            session,
-            job,
-            available_at=now + timedelta(seconds=delay),
-            error=outcome.reason,
-            counts_as_failure=True,
-        )
-        self._count(channel, "retry")
-        return "stop"
-
-    def _count(self, channel: str, outcome: str, latency: float | None = None) -> None:
-        if self._metrics is not None:
-            self._metrics.delivery(channel, outcome, latency)
-
-
-def _result(outcome: Delivered) -> dict[str, Any] | None:
-    if outcome.reference is None and not outcome.data:
-        return None
-    return {"reference": outcome.reference, **outcome.data}

@@ -1,0 +1,102 @@
+"""What each delivery outcome writes: the job's new state and the destination's pacing.
+
+Runs inside the recorder's shared transaction; the verdict tells the destination task whether to go
+on ("next"), wait ("stop": backoff, Retry-After) or give up the destination ("lost").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from assistdesk.db.uow import UnitOfWork
+from assistdesk.metrics import Metrics
+from assistdesk.outbox import store
+from assistdesk.outbox.handlers import DeliveryHandler
+from assistdesk.outbox.jobs import Job
+from assistdesk.outbox.policy import RatePolicy, backoff_seconds, retry_after_seconds
+from assistdesk.outcomes import Delivered, Outcome, PermanentFailure, RetryAfter
+
+log = logging.getLogger(__name__)
+
+
+class OutcomeWriter:
+    def __init__(
+        self, *, rates: RatePolicy, max_failures: int, metrics: Metrics | None, clock: Callable[[], datetime]
+    ) -> None:
+        self._rates = rates
+        self._max_failures = max_failures
+        self._metrics = metrics
+        self._clock = clock
+
+    def write(
+        self,
+        uow: UnitOfWork,
+        delivered: list[int],
+        *,
+        lease: store.Lease,
+        handler: DeliveryHandler,
+        job: Job,
+        outcome: Outcome,
+    ) -> str:
+        """Store the outcome; returns "next" (go on), "stop" (destination must wait) or "lost".
+
+        Delivered jobs are appended to `delivered`, which the recorder marks in one statement before
+        its commit."""
+        session = uow.session
+        now = self._clock()
+        channel = job.channel
+        if isinstance(outcome, Delivered):
+            delivered.append(job.id)
+            result = _result(outcome)
+            if result is not None:
+                store.keep_result(session, job, result)
+            handler.after_delivery(uow, job, outcome)
+            self._count(channel, "delivered", (now - job.created_at).total_seconds())
+            interval = self._rates.interval(channel)
+            if interval > 0 and not store.pace(session, lease, not_before=now + timedelta(seconds=interval)):
+                return "lost"
+            return "next"
+        if isinstance(outcome, RetryAfter):
+            wait = retry_after_seconds(outcome.seconds)
+            store.mark_retry(
+                session, job, available_at=job.available_at, error=outcome.reason, counts_as_failure=False
+            )
+            self._count(channel, "rate_limited")
+            if not store.pace(
+                session, lease, not_before=now + timedelta(seconds=wait), reason=outcome.reason
+            ):
+                return "lost"
+            return "stop"
+        if isinstance(outcome, PermanentFailure):
+            store.mark_failed(session, job, error=outcome.reason)
+            self._count(channel, "failed")
+            log.warning("outbox job %s to %s failed permanently: %s", job.id, job.destination, outcome.reason)
+            return "next"
+        failures = job.failures + 1
+        if failures >= self._max_failures:
+            store.mark_failed(session, job, error=f"gave up after {failures} failures: {outcome.reason}")
+            self._count(channel, "failed")
+            return "next"
+        delay = backoff_seconds(failures)
+        store.mark_retry(
+            session,
+            job,
+            available_at=now + timedelta(seconds=delay),
+            error=outcome.reason,
+            counts_as_failure=True,
+        )
+        self._count(channel, "retry")
+        return "stop"
+
+    def _count(self, channel: str, outcome: str, latency: float | None = None) -> None:
+        if self._metrics is not None:
+            self._metrics.delivery(channel, outcome, latency)
+
+
+def _result(outcome: Delivered) -> dict[str, Any] | None:
+    if outcome.reference is None and not outcome.data:
+        return None
+    return {"reference": outcome.reference, **outcome.data}
