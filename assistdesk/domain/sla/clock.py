@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
@@ -117,7 +118,17 @@ def record_first_response(work: Work, *, ticket: Ticket, at: datetime, origin: s
     return True
 
 
-def sla_state(ticket: Ticket, now: datetime) -> SlaState:
+class SlaTimes(Protocol):
+    """What the state needs: a ticket, or a plain row of the console's reads."""
+
+    @property
+    def first_response_due_at(self) -> datetime | None: ...
+
+    @property
+    def first_response_at(self) -> datetime | None: ...
+
+
+def sla_state(ticket: SlaTimes, now: datetime) -> SlaState:
     due = ticket.first_response_due_at
     if due is None:
         return SlaState.NONE

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -51,41 +52,42 @@ def _login_url(request: Request, login: str) -> str:
     return f"{login}?next={quote(target, safe='')}" if request.method == "GET" else login
 
 
-def customer(request: Request) -> Customer:
+def customer_in(session: Session, request: Request) -> Customer:
+    """The signed-in contact, read on the caller's session (a page reads its viewer and its data in
+    one trip to the database); anyone else is sent to sign in."""
     token = request.cookies.get(HELP_COOKIE, "")
-    found: Customer | None = None
-    if token:
-        with runtime_of(request).db.reading() as session:
-            record = access.find_session(session, token)
-            contact = session.get(Contact, record.contact_id) if record and record.contact_id else None
-            if contact is not None:
-                found = Customer(
-                    contact.id,
-                    contact.email,
-                    contact.display_name,
-                    contact.organization_id,
-                    contact.organization.name,
-                    contact.is_admin,
-                )
-    if found is None:
+    record = access.find_session(session, token) if token else None
+    contact = session.get(Contact, record.contact_id) if record and record.contact_id else None
+    if contact is None:
         raise SignInRequired(_login_url(request, "/help/login"))
-    return found
+    return Customer(
+        contact.id,
+        contact.email,
+        contact.display_name,
+        contact.organization_id,
+        contact.organization.name,
+        contact.is_admin,
+    )
 
 
-def staff(request: Request, *, admin: bool = False) -> Staff:
+def staff_in(session: Session, request: Request, *, admin: bool = False) -> Staff:
+    """The signed-in, active agent, read on the caller's session; `admin` pages refuse the others."""
     token = request.cookies.get(AGENT_COOKIE, "")
-    found: Staff | None = None
-    if token:
-        with runtime_of(request).db.reading() as session:
-            record = access.find_session(session, token)
-            agent = session.get(Agent, record.agent_id) if record and record.agent_id else None
-            if agent is not None and agent.active:
-                found = Staff(agent.id, agent.email, agent.display_name, agent.is_admin)
-    if found is None:
+    record = access.find_session(session, token) if token else None
+    agent = session.get(Agent, record.agent_id) if record and record.agent_id else None
+    if agent is None or not agent.active:
         raise SignInRequired(_login_url(request, "/agent/login"))
-    if admin and not found.is_admin:
+    if admin and not agent.is_admin:
         raise AdminOnly()
-    return found
+    return Staff(agent.id, agent.email, agent.display_name, agent.is_admin)
+
+
+async def customer(request: Request) -> Customer:
+    return await runtime_of(request).db.read_async(lambda session: customer_in(session, request))
+
+
+async def staff(request: Request, *, admin: bool = False) -> Staff:
+    return await runtime_of(request).db.read_async(lambda session: staff_in(session, request, admin=admin))
 
 
 def keep_session(request: Request, response: Response, cookie: str, token: str) -> None:
@@ -94,8 +96,8 @@ def keep_session(request: Request, response: Response, cookie: str, token: str) 
     )
 
 
-def end_session(request: Request, response: Response, cookie: str) -> None:
+async def end_session(request: Request, response: Response, cookie: str) -> None:
     token = request.cookies.get(cookie, "")
     if token:
-        runtime_of(request).db.run(lambda uow: access.close_session(uow, token=token))
+        await runtime_of(request).db.run_async(lambda uow: access.close_session(uow, token=token))
     response.delete_cookie(cookie, path=_PATHS[cookie])
