@@ -196,9 +196,17 @@ def breaching_soon_conditions(now: datetime, within: timedelta) -> Sequence[Colu
     """Unanswered working tickets not yet breached whose due time falls within `within` (the
     console's Breaching soon). Bounded on both sides, so the index range holds only tickets due in
     that window: neither the settled history nor an old overdue backlog is read."""
+    return breaching_between(now, now + within)
+
+
+def breaching_between(
+    now: datetime | ColumnElement[datetime], horizon: datetime | ColumnElement[datetime]
+) -> Sequence[ColumnElement[bool]]:
+    """`breaching_soon_conditions` with the window's ends given: bound parameters, for a statement
+    built once."""
     return (
         Ticket.first_response_at.is_(None),
         Ticket.status.in_(WORKING),
         Ticket.first_response_due_at > now,
-        Ticket.first_response_due_at <= now + within,
+        Ticket.first_response_due_at <= horizon,
     )

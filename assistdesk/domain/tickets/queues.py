@@ -11,22 +11,21 @@ tickets in the same order whichever way it is read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
-from assistdesk.db.types import utcnow
+from assistdesk.db.types import UTCDateTime, utcnow
 from assistdesk.domain.orgs.enums import Feature, Plan, RequestStatus
 from assistdesk.domain.orgs.feature_states import state_of
 from assistdesk.domain.orgs.models import FeatureGrant, FeatureRequest, Organization
 from assistdesk.domain.people.models import Agent, Contact
 from assistdesk.domain.sla import clock
-from assistdesk.domain.tickets import search
 from assistdesk.domain.tickets.enums import Status
 from assistdesk.domain.tickets.models import Attachment, Comment, Ticket
 
@@ -115,6 +114,41 @@ _JOINED = (
     .join(_CONTACTS, _CONTACTS.c.id == _TICKETS.c.reporter_id)
     .outerjoin(_AGENTS, _AGENTS.c.id == _TICKETS.c.assignee_id)
 )
+_LINES: Select[Any] = select(*_LINE_COLUMNS).select_from(_JOINED)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which tickets a queue holds: `search.filter_conditions`' filters, `mine` meaning assigned to
+    the agent looking."""
+
+    statuses: tuple[Status, ...] = ()
+    mine: bool = False
+    unassigned: bool = False
+
+
+# A queue's statement depends on its shape (which filters, which order), never on the values: those
+# are bound parameters. Each shape is built once per process, so a page pays neither for building
+# the statement nor for its cache key.
+_BUILT: dict[tuple[Any, ...], Select[Any]] = {}
+_NOW = bindparam("now", type_=UTCDateTime)
+_HORIZON = bindparam("horizon", type_=UTCDateTime)
+
+
+def _conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
+    """`search.filter_conditions` on the Core table, the agent as a bound parameter."""
+    t = _TICKETS.c
+    statuses = sorted({s.value for s in queue.statuses})
+    found: list[ColumnElement[bool]] = []
+    if len(statuses) == 1:
+        found.append(t.status == statuses[0])
+    elif statuses:
+        found.append(t.status.in_(statuses))
+    if queue.mine:
+        found.append(t.assignee_id == bindparam("agent_id"))
+    if queue.unassigned:
+        found.append(t.assignee_id.is_(None))
+    return found
 
 
 def _line(row: Sequence[Any]) -> TicketLine:
@@ -136,47 +170,89 @@ def _line(row: Sequence[Any]) -> TicketLine:
     )
 
 
-def _lines(statement: Select[Any], session: Session) -> list[TicketLine]:
-    return [_line(row) for row in session.execute(statement)]
+def _lines(session: Session, statement: Select[Any], params: dict[str, Any]) -> list[TicketLine]:
+    return [_line(row) for row in session.execute(statement, params)]
 
 
 def newest(
-    session: Session,
-    *,
-    statuses: Iterable[Status] = (),
-    assignee_id: int | None = None,
-    unassigned: bool = False,
-    before_id: int | None = None,
-    limit: int = 50,
+    session: Session, queue: QueueFilter, *, agent_id: int, before_id: int | None = None, limit: int = 50
 ) -> list[TicketLine]:
     """`service.list_tickets` without text: newest first, keyset-paged on id."""
-    conditions = search.filter_conditions(statuses=statuses, assignee_id=assignee_id, unassigned=unassigned)
-    if before_id is not None:
-        conditions.append(Ticket.id < before_id)
-    statement = select(*_LINE_COLUMNS).select_from(_JOINED).where(*conditions)
-    return _lines(statement.order_by(_TICKETS.c.id.desc()).limit(limit), session)
+    shape = ("newest", queue, before_id is not None, limit)
+    statement = _BUILT.get(shape)
+    if statement is None:
+        conditions = _conditions(queue)
+        if before_id is not None:
+            conditions.append(_TICKETS.c.id < bindparam("before_id"))
+        ordered = _LINES.where(*conditions).order_by(_TICKETS.c.id.desc()).limit(limit)
+        statement = _BUILT[shape] = ordered
+    return _lines(session, statement, {"agent_id": agent_id, "before_id": before_id})
 
 
 def by_due(
     session: Session,
+    queue: QueueFilter,
     *,
-    statuses: Iterable[Status] = (),
-    assignee_id: int | None = None,
-    unassigned: bool = False,
+    agent_id: int,
     breaching_within: timedelta | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> list[TicketLine]:
     """`service.list_by_due`: soonest first-response due time first, tickets without one last."""
-    conditions = search.filter_conditions(statuses=statuses, assignee_id=assignee_id, unassigned=unassigned)
+    dialect = session.get_bind().dialect.name
+    shape = ("due", dialect, queue, limit)
+    statement = _BUILT.get(shape)
+    if statement is None:
+        due = _TICKETS.c.first_response_due_at
+        # PostgreSQL sorts NULLs last in ascending order, as wanted; the others put them first.
+        nulls_last = () if dialect == "postgresql" else (due.is_(None),)
+        ordered = _LINES.where(*_conditions(queue)).order_by(*nulls_last, due, _TICKETS.c.id)
+        statement = _BUILT[shape] = ordered.offset(bindparam("offset")).limit(limit)
+    params: dict[str, Any] = {"agent_id": agent_id, "offset": offset}
     if breaching_within is not None:
-        conditions.extend(clock.breaching_soon_conditions(utcnow(), breaching_within))
-    due = _TICKETS.c.first_response_due_at
-    # PostgreSQL sorts NULLs last in ascending order, as wanted; the others put them first.
-    nulls_last = () if session.get_bind().dialect.name == "postgresql" else (due.is_(None),)
-    statement = select(*_LINE_COLUMNS).select_from(_JOINED).where(*conditions)
-    ordered = statement.order_by(*nulls_last, due, _TICKETS.c.id).offset(offset).limit(limit)
-    return _lines(ordered, session)
+        statement = _breaching(statement)
+        params.update(_window(breaching_within))
+    return _lines(session, statement, params)
+
+
+def _breaching(statement: Select[Any]) -> Select[Any]:
+    """`statement` kept to the tickets breaching soon (`_window` gives its bounds)."""
+    key = ("breaching", statement)
+    found = _BUILT.get(key)
+    if found is None:
+        window = clock.breaching_between(_NOW, _HORIZON)
+        found = _BUILT[key] = statement.where(*window)
+    return found
+
+
+def _window(within: timedelta) -> dict[str, datetime]:
+    now = utcnow()
+    return {"now": now, "horizon": now + within}
+
+
+def count_breaching(session: Session, *, within: timedelta, cap: int) -> int:
+    """`service.count_breaching`, its statement built once."""
+    statement = _BUILT.get(("count-breaching", cap))
+    if statement is None:
+        capped = select(_TICKETS.c.id).where(*clock.breaching_between(_NOW, _HORIZON)).limit(cap + 1)
+        statement = _BUILT[("count-breaching", cap)] = select(func.count()).select_from(capped.subquery())
+    return int(session.execute(statement, _window(within)).scalar_one())
+
+
+def count_queues(
+    session: Session, queues: Mapping[str, QueueFilter], *, agent_id: int, cap: int
+) -> dict[str, int]:
+    """`service.count_many` for these queues: each count capped at `cap + 1`, in one statement."""
+    shape = ("counts", tuple(queues.items()), cap)
+    statement = _BUILT.get(shape)
+    if statement is None:
+        columns = []
+        for name, queue in queues.items():
+            capped = select(_TICKETS.c.id).where(*_conditions(queue)).limit(cap + 1).subquery()
+            columns.append(select(func.count()).select_from(capped).scalar_subquery().label(name))
+        statement = _BUILT[shape] = select(*columns)
+    row = session.execute(statement, {"agent_id": agent_id}).one()
+    return {name: int(row._mapping[name]) for name in queues}
 
 
 def lines_of(tickets: Sequence[Ticket]) -> list[TicketLine]:
@@ -201,88 +277,92 @@ def lines_of(tickets: Sequence[Ticket]) -> list[TicketLine]:
     ]
 
 
+_SHEET = _LINES.add_columns(_TICKETS.c.description, _TICKETS.c.organization_id, _ORGS.c.plan).where(
+    _TICKETS.c.key == bindparam("key")
+)
+
+
 def sheet(session: Session, key: str) -> TicketSheet | None:
     """The ticket `key` (any case, spaces around ignored, as `service.find_ticket`)."""
-    statement = (
-        select(
-            *_LINE_COLUMNS,
-            _TICKETS.c.description,
-            _TICKETS.c.organization_id,
-            _ORGS.c.plan,
-        )
-        .select_from(_JOINED)
-        .where(_TICKETS.c.key == key.strip().upper())
-    )
-    row = session.execute(statement).one_or_none()
+    row = session.execute(_SHEET, {"key": key.strip().upper()}).one_or_none()
     if row is None:
         return None
-    line = _line(row)
-    return TicketSheet(line, row[15], row[8], row[10] or "", row[16], row[17])
+    return TicketSheet(_line(row), row[15], row[8], row[10] or "", row[16], row[17])
+
+
+# A feature is granted (an enabled grant) or pending (an undecided request): one statement for both.
+_FEATURE_FACTS = union_all(
+    select(_GRANTS.c.feature, literal("granted")).where(
+        _GRANTS.c.organization_id == bindparam("org"), _GRANTS.c.enabled.is_(True)
+    ),
+    select(_REQUESTS.c.feature, literal("pending")).where(
+        _REQUESTS.c.organization_id == bindparam("org"),
+        _REQUESTS.c.status == RequestStatus.PENDING.value,
+    ),
+)
 
 
 def feature_states(session: Session, *, organization_id: int, plan: str) -> dict[str, str]:
     """Each chat feature's state for the organization (`Organization.feature_state`'s rule)."""
-    granted = set(
-        session.scalars(
-            select(_GRANTS.c.feature).where(
-                _GRANTS.c.organization_id == organization_id, _GRANTS.c.enabled.is_(True)
-            )
-        )
-    )
-    pending = set(
-        session.scalars(
-            select(_REQUESTS.c.feature).where(
-                _REQUESTS.c.organization_id == organization_id,
-                _REQUESTS.c.status == RequestStatus.PENDING.value,
-            )
-        )
-    )
+    facts = {(feature, fact) for feature, fact in session.execute(_FEATURE_FACTS, {"org": organization_id})}
     chosen = Plan(plan)
     return {
-        f.value: state_of(f, chosen, granted=f.value in granted, pending=f.value in pending).value
+        f.value: state_of(
+            f, chosen, granted=(f.value, "granted") in facts, pending=(f.value, "pending") in facts
+        ).value
         for f in Feature
     }
+
+
+_C = _COMMENTS.c
+_CONVERSATION = (
+    select(
+        _C.id,
+        _C.author_name,
+        _C.author_kind,
+        _C.public,
+        _C.source,
+        _C.created_at,
+        _C.body,
+        _C.deleted_at,
+        _C.edited_at,
+    )
+    .where(_C.ticket_id == bindparam("ticket_id"))
+    .order_by(_C.id)
+)
+_PUBLIC_CONVERSATION = _CONVERSATION.where(_C.public.is_(True))
+_A = _ATTACHMENTS.c
+_FILES = (
+    select(_A.id, _A.comment_id, _A.filename, _A.size, _A.external_url)
+    .where(_A.ticket_id == bindparam("ticket_id"), _A.comment_id.is_not(None))
+    .order_by(_A.id)
+)
 
 
 def conversation(
     session: Session, ticket_id: int, *, public_only: bool
 ) -> tuple[list[CommentLine], list[AttachmentLine]]:
-    """A ticket's comments in order (`service.comments_of`) and their attachments, in two statements."""
-    c = _COMMENTS.c
-    statement = (
-        select(
-            c.id,
-            c.author_name,
-            c.author_kind,
-            c.public,
-            c.source,
-            c.created_at,
-            c.body,
-            c.deleted_at,
-            c.edited_at,
-        )
-        .where(c.ticket_id == ticket_id)
-        .order_by(c.id)
-    )
-    if public_only:
-        statement = statement.where(c.public.is_(True))
+    """A ticket's comments in order (`service.comments_of`) and the attachments of those comments."""
+    params = {"ticket_id": ticket_id}
+    statement = _PUBLIC_CONVERSATION if public_only else _CONVERSATION
     comments = [
         CommentLine(id_, name, kind, public, source, created, body, deleted is not None, edited is not None)
-        for id_, name, kind, public, source, created, body, deleted, edited in session.execute(statement)
+        for id_, name, kind, public, source, created, body, deleted, edited in session.execute(
+            statement, params
+        )
     ]
     if not comments:
         return comments, []
-    a = _ATTACHMENTS.c
-    files = select(a.id, a.comment_id, a.filename, a.size, a.external_url).where(
-        a.ticket_id == ticket_id, a.comment_id.in_([comment.id for comment in comments])
-    )
-    attachments = [AttachmentLine(*row) for row in session.execute(files.order_by(a.id))]
+    shown = {comment.id for comment in comments}
+    attachments = [AttachmentLine(*row) for row in session.execute(_FILES, params) if row[1] in shown]
     return comments, attachments
+
+
+_ACTIVE_AGENTS = (
+    select(_AGENTS.c.email, _AGENTS.c.name).where(_AGENTS.c.active.is_(True)).order_by(_AGENTS.c.email)
+)
 
 
 def active_agents(session: Session) -> list[tuple[str, str]]:
     """(email, name as shown) of the agents one can assign, by email (`people.list_agents`' order)."""
-    statement = (
-        select(_AGENTS.c.email, _AGENTS.c.name).where(_AGENTS.c.active.is_(True)).order_by(_AGENTS.c.email)
-    )
-    return [(email, name or email) for email, name in session.execute(statement)]
+    return [(email, name or email) for email, name in session.execute(_ACTIVE_AGENTS)]

@@ -7,7 +7,6 @@ viewer, the page and the counts in one trip to a database thread.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 from assistdesk.domain.tickets import queues
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.domain.tickets.enums import Status
-from assistdesk.domain.tickets.queues import TicketLine
+from assistdesk.domain.tickets.queues import QueueFilter, TicketLine
 from assistdesk.errors import NotFound
 from assistdesk.web.pages.agent import page
 from assistdesk.web.pages.guard import runtime_of, translator
@@ -35,34 +34,34 @@ BREACHING_WITHIN = timedelta(hours=1)
 WORKING = (Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER)
 
 
-def _queue_filter(queue: str, agent_id: int) -> dict[str, Any]:
-    filters: dict[str, dict[str, Any]] = {
-        "new": {"statuses": (Status.OPEN,), "unassigned": True},
-        "mine": {"statuses": WORKING, "assignee_id": agent_id},
-        "waiting": {"statuses": (Status.WAITING_ON_CUSTOMER,)},
-        "all": {},
-        "breaching": {},
-    }
-    return filters[queue]
+QUEUE_FILTERS = {
+    "new": QueueFilter(statuses=(Status.OPEN,), unassigned=True),
+    "mine": QueueFilter(statuses=WORKING, mine=True),
+    "waiting": QueueFilter(statuses=(Status.WAITING_ON_CUSTOMER,)),
+    "all": QueueFilter(),
+    "breaching": QueueFilter(),
+}
+COUNTED = {name: QUEUE_FILTERS[name] for name in QUEUES if name != "breaching"}
 
 
 def _counts(session: Session, agent_id: int) -> dict[str, str]:
-    plain = [q for q in QUEUES if q != "breaching"]
-    counts = tickets.count_many(session, {q: _queue_filter(q, agent_id) for q in plain}, cap=COUNT_CAP)
-    counts["breaching"] = tickets.count_breaching(session, within=BREACHING_WITHIN, cap=COUNT_CAP)
+    counts = queues.count_queues(session, COUNTED, agent_id=agent_id, cap=COUNT_CAP)
+    counts["breaching"] = queues.count_breaching(session, within=BREACHING_WITHIN, cap=COUNT_CAP)
     return {q: f"{COUNT_CAP}+" if n > COUNT_CAP else str(n) for q, n in counts.items()}
 
 
 def _queue(session: Session, queue: str, agent_id: int, before: int | None, offset: int) -> list[TicketLine]:
+    chosen = QUEUE_FILTERS[queue]
     if queue in DUE_ORDERED:
         return queues.by_due(
             session,
+            chosen,
+            agent_id=agent_id,
             breaching_within=BREACHING_WITHIN if queue == "breaching" else None,
             offset=offset,
             limit=PAGE_SIZE + 1,
-            **_queue_filter(queue, agent_id),
         )
-    return queues.newest(session, before_id=before, limit=PAGE_SIZE + 1, **_queue_filter(queue, agent_id))
+    return queues.newest(session, chosen, agent_id=agent_id, before_id=before, limit=PAGE_SIZE + 1)
 
 
 @router.get("/queue/{queue}")
