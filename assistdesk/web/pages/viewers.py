@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from assistdesk.domain.access import service as access
-from assistdesk.domain.people.models import Agent, Contact
+from assistdesk.domain.access import signed_in
 from assistdesk.web.pages.guard import runtime_of, set_cookie
 
 HELP_COOKIE = "adk_help"
@@ -55,31 +55,22 @@ def _login_url(request: Request, login: str) -> str:
 def customer_in(session: Session, request: Request) -> Customer:
     """The signed-in contact, read on the caller's session (a page reads its viewer and its data in
     one trip to the database); anyone else is sent to sign in."""
-    token = request.cookies.get(HELP_COOKIE, "")
-    record = access.find_session(session, token) if token else None
-    contact = session.get(Contact, record.contact_id) if record and record.contact_id else None
-    if contact is None:
+    found = signed_in.contact_of(session, request.cookies.get(HELP_COOKIE, ""))
+    if found is None:
         raise SignInRequired(_login_url(request, "/help/login"))
     return Customer(
-        contact.id,
-        contact.email,
-        contact.display_name,
-        contact.organization_id,
-        contact.organization.name,
-        contact.is_admin,
+        found.id, found.email, found.name, found.organization_id, found.organization, found.is_admin
     )
 
 
 def staff_in(session: Session, request: Request, *, admin: bool = False) -> Staff:
     """The signed-in, active agent, read on the caller's session; `admin` pages refuse the others."""
-    token = request.cookies.get(AGENT_COOKIE, "")
-    record = access.find_session(session, token) if token else None
-    agent = session.get(Agent, record.agent_id) if record and record.agent_id else None
-    if agent is None or not agent.active:
+    found = signed_in.agent_of(session, request.cookies.get(AGENT_COOKIE, ""))
+    if found is None or not found.active:
         raise SignInRequired(_login_url(request, "/agent/login"))
-    if admin and not agent.is_admin:
+    if admin and not found.is_admin:
         raise AdminOnly()
-    return Staff(agent.id, agent.email, agent.display_name, agent.is_admin)
+    return Staff(found.id, found.email, found.name, found.is_admin)
 
 
 async def customer(request: Request) -> Customer:
