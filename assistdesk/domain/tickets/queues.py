@@ -315,6 +315,8 @@ def feature_states(session: Session, *, organization_id: int, plan: str) -> dict
 
 
 _C = _COMMENTS.c
+_A = _ATTACHMENTS.c
+# Comments with their attachments in one statement: a comment's row repeats once per attachment.
 _CONVERSATION = (
     select(
         _C.id,
@@ -326,35 +328,35 @@ _CONVERSATION = (
         _C.body,
         _C.deleted_at,
         _C.edited_at,
+        _A.id,
+        _A.filename,
+        _A.size,
+        _A.external_url,
     )
+    .select_from(_COMMENTS.outerjoin(_ATTACHMENTS, _A.comment_id == _C.id))
     .where(_C.ticket_id == bindparam("ticket_id"))
-    .order_by(_C.id)
+    .order_by(_C.id, _A.id)
 )
 _PUBLIC_CONVERSATION = _CONVERSATION.where(_C.public.is_(True))
-_A = _ATTACHMENTS.c
-_FILES = (
-    select(_A.id, _A.comment_id, _A.filename, _A.size, _A.external_url)
-    .where(_A.ticket_id == bindparam("ticket_id"), _A.comment_id.is_not(None))
-    .order_by(_A.id)
-)
 
 
 def conversation(
     session: Session, ticket_id: int, *, public_only: bool
 ) -> tuple[list[CommentLine], list[AttachmentLine]]:
     """A ticket's comments in order (`service.comments_of`) and the attachments of those comments."""
-    params = {"ticket_id": ticket_id}
     statement = _PUBLIC_CONVERSATION if public_only else _CONVERSATION
-    comments = [
-        CommentLine(id_, name, kind, public, source, created, body, deleted is not None, edited is not None)
-        for id_, name, kind, public, source, created, body, deleted, edited in session.execute(
-            statement, params
-        )
-    ]
-    if not comments:
-        return comments, []
-    shown = {comment.id for comment in comments}
-    attachments = [AttachmentLine(*row) for row in session.execute(_FILES, params) if row[1] in shown]
+    comments: list[CommentLine] = []
+    attachments: list[AttachmentLine] = []
+    for row in session.execute(statement, {"ticket_id": ticket_id}):
+        id_, name, kind, public, source, created, body, deleted, edited, file_id, *file = row
+        if not comments or comments[-1].id != id_:
+            comments.append(
+                CommentLine(
+                    id_, name, kind, public, source, created, body, deleted is not None, edited is not None
+                )
+            )
+        if file_id is not None:
+            attachments.append(AttachmentLine(file_id, id_, file[0], file[1], file[2]))
     return comments, attachments
 
 

@@ -12,10 +12,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from assistdesk.bridge.mail import store as mail_store
+from assistdesk.bridge.mail.models import BouncingAddress
 from assistdesk.bridge.views import thread_permalink
+from assistdesk.db.base import table_of
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import service as links
 from assistdesk.domain.people import service as people
@@ -35,6 +37,13 @@ from assistdesk.web.pages.sla_views import sla_cell
 from assistdesk.web.pages.viewers import Staff, staff, staff_in
 
 router = APIRouter(prefix="/agent")
+
+
+# `mail.store.bouncing` for one address, built once: its expanding IN is re-rendered per execution,
+# which cost a sixth of this page.
+_BOUNCES = select(table_of(BouncingAddress).c.email).where(
+    table_of(BouncingAddress).c.email == bindparam("email")
+)
 
 
 def _attachment_url(attachment_id: int) -> str:
@@ -61,7 +70,7 @@ def _context(session: Session, request: Request, key: str, shown: Words) -> dict
         "description": found.description,
         "assignee_email": found.assignee_email,
         "reporter_email": found.reporter_email,
-        "reporter_bounces": bool(mail_store.bouncing(session, [found.reporter_email])),
+        "reporter_bounces": session.execute(_BOUNCES, {"email": found.reporter_email}).first() is not None,
         "comments": conversation_items(comments, attachments, _attachment_url, shown),
         "org": {
             "name": line.organization,
