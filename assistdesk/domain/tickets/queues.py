@@ -230,29 +230,35 @@ def _window(within: timedelta) -> dict[str, datetime]:
     return {"now": now, "horizon": now + within}
 
 
-def count_breaching(session: Session, *, within: timedelta, cap: int) -> int:
-    """`service.count_breaching`, its statement built once."""
-    statement = _BUILT.get(("count-breaching", cap))
-    if statement is None:
-        capped = select(_TICKETS.c.id).where(*clock.breaching_between(_NOW, _HORIZON)).limit(cap + 1)
-        statement = _BUILT[("count-breaching", cap)] = select(func.count()).select_from(capped.subquery())
-    return int(session.execute(statement, _window(within)).scalar_one())
+BREACHING = "breaching"
 
 
 def count_queues(
-    session: Session, queues: Mapping[str, QueueFilter], *, agent_id: int, cap: int
+    session: Session,
+    queues: Mapping[str, QueueFilter],
+    *,
+    agent_id: int,
+    cap: int,
+    breaching_within: timedelta | None = None,
 ) -> dict[str, int]:
-    """`service.count_many` for these queues: each count capped at `cap + 1`, in one statement."""
-    shape = ("counts", tuple(queues.items()), cap)
+    """`service.count_many` for these queues, and with `breaching_within` `service.count_breaching`
+    as `BREACHING`: each count capped at `cap + 1`, all in one statement."""
+    shape = ("counts", tuple(queues.items()), cap, breaching_within is not None)
     statement = _BUILT.get(shape)
     if statement is None:
+        wheres = {name: _conditions(queue) for name, queue in queues.items()}
+        if breaching_within is not None:
+            wheres[BREACHING] = list(clock.breaching_between(_NOW, _HORIZON))
         columns = []
-        for name, queue in queues.items():
-            capped = select(_TICKETS.c.id).where(*_conditions(queue)).limit(cap + 1).subquery()
+        for name, conditions in wheres.items():
+            capped = select(_TICKETS.c.id).where(*conditions).limit(cap + 1).subquery()
             columns.append(select(func.count()).select_from(capped).scalar_subquery().label(name))
         statement = _BUILT[shape] = select(*columns)
-    row = session.execute(statement, {"agent_id": agent_id}).one()
-    return {name: int(row._mapping[name]) for name in queues}
+    params: dict[str, Any] = {"agent_id": agent_id}
+    if breaching_within is not None:
+        params.update(_window(breaching_within))
+    row = session.execute(statement, params).one()
+    return {name: int(count) for name, count in row._mapping.items()}
 
 
 def lines_of(tickets: Sequence[Ticket]) -> list[TicketLine]:

@@ -39,14 +39,15 @@ QUEUE_FILTERS = {
     "mine": QueueFilter(statuses=WORKING, mine=True),
     "waiting": QueueFilter(statuses=(Status.WAITING_ON_CUSTOMER,)),
     "all": QueueFilter(),
-    "breaching": QueueFilter(),
+    queues.BREACHING: QueueFilter(),  # and due within the hour: `queues.by_due`, `count_queues`
 }
-COUNTED = {name: QUEUE_FILTERS[name] for name in QUEUES if name != "breaching"}
+COUNTED = {name: QUEUE_FILTERS[name] for name in QUEUES if name != queues.BREACHING}
 
 
 def _counts(session: Session, agent_id: int) -> dict[str, str]:
-    counts = queues.count_queues(session, COUNTED, agent_id=agent_id, cap=COUNT_CAP)
-    counts["breaching"] = queues.count_breaching(session, within=BREACHING_WITHIN, cap=COUNT_CAP)
+    counts = queues.count_queues(
+        session, COUNTED, agent_id=agent_id, cap=COUNT_CAP, breaching_within=BREACHING_WITHIN
+    )
     return {q: f"{COUNT_CAP}+" if n > COUNT_CAP else str(n) for q, n in counts.items()}
 
 
