@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
-from assistdesk.bridge import lark
 from assistdesk.bridge.dispatch import EventRouter
-from assistdesk.bridge.mail import CHANNEL as MAIL_CHANNEL
+from assistdesk.bridge.host import Task
+from assistdesk.bridge.lark.install import install as install_lark
 from assistdesk.bridge.mail import MailBridge
-from assistdesk.bridge.mail.receiving import services as mail_services
+from assistdesk.bridge.mail import install as install_mail
 from assistdesk.bridge.sla import SCAN_SECONDS, SlaBridge
 from assistdesk.bridge.slack.install import install as install_slack
 from assistdesk.bridge.webhooks import CHANNEL as WEBHOOK_CHANNEL
@@ -38,6 +38,10 @@ from assistdesk.outbox.worker import Periodic, Worker, WorkerConfig
 from assistdesk.security.secretbox import SecretBox
 from assistdesk.settings import Settings
 
+if TYPE_CHECKING:  # built only when switched on: importing them loads the platform SDKs
+    from assistdesk.bridge.lark.wiring import LarkIntegration
+    from assistdesk.bridge.slack.wiring import SlackIntegration
+
 log = logging.getLogger(__name__)
 
 # Platforms redeliver for about 7 hours at most (Lark); receipts are kept a day.
@@ -52,15 +56,19 @@ class Runtime:
     metrics: Metrics
     wakeup: Wakeup
     router: EventRouter
+    sla: SlaBridge
     catalogs: Catalogs = field(default_factory=Catalogs)
     handlers: dict[str, DeliveryHandler] = field(default_factory=dict)
     periodic: list[Periodic] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    extensions: dict[str, object] = field(default_factory=dict)
     # Long-running tasks the web process runs beside the app until the event is set (Slack Socket Mode).
-    background: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    background: list[Task] = field(default_factory=list)
     # Long-running tasks every worker runs beside its deliveries (the IMAP reader, the SMTP listener).
-    worker_services: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    worker_services: list[Task] = field(default_factory=list)
+    # The channels, each None while switched off (bridge/host.py: what they get from the runtime).
+    mail: MailBridge | None = None
+    slack: SlackIntegration | None = None
+    lark: LarkIntegration | None = None
 
     def worker_config(self) -> WorkerConfig:
         s = self.settings
@@ -110,13 +118,11 @@ class Runtime:
         self.db.dispose()
 
 
-Installer = Callable[[Runtime], None]
-
-
-def _integrations() -> tuple[Installer, ...]:
+def _install_chat_platforms(runtime: Runtime) -> None:
     """Chat platforms, each switched on by its own credentials (INTERFACE.md: a platform whose
     credentials are missing is simply off)."""
-    return (install_slack, lark.install)
+    runtime.slack = install_slack(runtime)
+    runtime.lark = install_lark(runtime)
 
 
 def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
@@ -124,13 +130,16 @@ def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime
     if run_migrations and migrate.upgrade(engine):
         log.info("database migrated to the newest schema")
     db = Database(engine)
+    secrets, metrics, catalogs = SecretBox(settings.resolve_secret_key()), Metrics(), Catalogs()
     runtime = Runtime(
         settings=settings,
         db=db,
-        secrets=SecretBox(settings.resolve_secret_key()),
-        metrics=Metrics(),
+        secrets=secrets,
+        metrics=metrics,
         wakeup=Wakeup(),
         router=EventRouter(),
+        sla=SlaBridge(db=db, settings=settings, secrets=secrets, catalogs=catalogs, metrics=metrics),
+        catalogs=catalogs,
     )
     db.add_publisher(runtime.router.publish)
     db.add_commit_hook(runtime.wakeup.commit_hook)
@@ -145,17 +154,10 @@ def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime
     runtime.handlers[WEBHOOK_CHANNEL] = webhooks
     runtime.closers.append(webhooks.aclose)
 
-    mail = MailBridge(settings=settings, secrets=runtime.secrets, catalogs=runtime.catalogs)
-    mail.install(runtime.router)
-    runtime.handlers[MAIL_CHANNEL] = mail
-    runtime.worker_services.extend(mail_services(db=db, settings=settings))
+    runtime.mail = install_mail(runtime)  # always on: sign-in mail needs it
 
-    sla = SlaBridge(
-        db=db, settings=settings, secrets=runtime.secrets, catalogs=runtime.catalogs, metrics=runtime.metrics
-    )
-    sla.install(runtime.router)
-    runtime.extensions["sla"] = sla
-    runtime.periodic.append(Periodic("response-time warnings and breaches", SCAN_SECONDS, sla.scan))
+    runtime.sla.install(runtime.router)
+    runtime.periodic.append(Periodic("response-time warnings and breaches", SCAN_SECONDS, runtime.sla.scan))
 
     retention = timedelta(days=settings.outbox_retention_days)
     runtime.periodic.append(
@@ -179,6 +181,5 @@ def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime
             lambda: db.run(lambda uow: purge_expired(uow.session)),
         )
     )
-    for install in _integrations():
-        install(runtime)
+    _install_chat_platforms(runtime)
     return runtime

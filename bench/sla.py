@@ -33,7 +33,6 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistdesk.bridge.sla import SlaBridge
 from assistdesk.db import migrate
 from assistdesk.db.engine import build_engine
 from assistdesk.db.types import utcnow
@@ -193,8 +192,7 @@ def measure_scan(url: str) -> list[Figure]:
         Settings(database_url=url, secret_key="bench-secret-key-" + "b" * 32),  # type: ignore[call-arg]
         run_migrations=False,
     )
-    bridge = runtime.extensions["sla"]
-    assert isinstance(bridge, SlaBridge)
+    bridge = runtime.sla
     try:
         while bridge.scan():  # catch up with what fell due before this run
             pass

@@ -1,8 +1,9 @@
 """Chat requests and thread replies, the same for every chat platform.
 
-Platform adapters parse their payloads into the neutral values below (`ChatPlace`, `ChatPerson`,
-`ChatFile`) and call one function here per user action. Everything here runs inside the caller's
-unit of work, so the ticket, its chat links and the messages it must send commit together.
+Platform adapters parse their payloads into neutral values (`ChatPlace` from `domain.links.places`,
+`ChatPerson`, `ChatFile` below) and call one function here per user action. Everything here runs
+inside the caller's unit of work, so the ticket, its chat links and the messages it must send
+commit together.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge import visibility
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import service as links
-from assistdesk.domain.links.models import ChatMessage, ChatPlatform, Direction, TicketThread
+from assistdesk.domain.links.models import ChatIdentity, ChatPlatform, Direction, TicketThread
+from assistdesk.domain.links.places import ChatPlace as ChatPlace  # re-exported for the channels
 from assistdesk.domain.orgs.entitlements import channel_mode
 from assistdesk.domain.orgs.enums import ChatMode, Feature, FeatureState
 from assistdesk.domain.people import service as people
@@ -35,13 +36,6 @@ _FEATURE = {ChatPlatform.SLACK: Feature.SLACK, ChatPlatform.LARK: Feature.LARK}
 def origin_of_thread(thread_id: int) -> str:
     """The `origin` mark of changes made from a chat thread: notices skip the thread they came from."""
     return f"thread:{thread_id}"
-
-
-@dataclass(frozen=True)
-class ChatPlace:
-    platform: ChatPlatform
-    workspace: str
-    channel: str
 
 
 @dataclass(frozen=True)
@@ -101,10 +95,8 @@ class NotEntitled(NotAllowed):
 
 
 def entitlement(session: Session, place: ChatPlace) -> Entitlement:
-    feature = _FEATURE[place.platform]
-    link = links.find_channel_link(
-        session, platform=place.platform.value, workspace=place.workspace, channel=place.channel
-    )
+    feature = _FEATURE[ChatPlatform(place.platform)]
+    link = links.find_channel_link(session, place)
     if link is None:
         return Entitlement(Access.NOT_CONNECTED, feature.value, required_plan=feature.minimum_plan.value)
     org = link.organization
@@ -155,13 +147,7 @@ def _ref(
 
 def ticket_at(session: Session, place: ChatPlace, message_id: str, *, public_url: str) -> TicketRef | None:
     """The ticket whose thread hangs off this message, if any (a second 🎫 shows it)."""
-    thread = links.find_thread(
-        session,
-        platform=place.platform.value,
-        workspace=place.workspace,
-        channel=place.channel,
-        thread_root=message_id,
-    )
+    thread = links.find_thread(session, place, thread_root=message_id)
     if thread is None:
         return None
     return _ref(tickets.get_ticket_by_id(session, thread.ticket_id), public_url, thread)
@@ -199,25 +185,15 @@ def open_request(
         if existing is not None:
             return existing
         claim = f"thread:{place.workspace}:{place.channel}:{thread_root}"
-        if not links.claim_receipt(uow, platform=place.platform.value, key=claim):
+        if not links.claim_receipt(uow, platform=place.platform, key=claim):
             # Another submission claimed this thread and has committed by now (the claim waited).
             existing = ticket_at(session, place, thread_root, public_url=public_url)
             if existing is not None:
                 return existing
-    link = links.find_channel_link(
-        session, platform=place.platform.value, workspace=place.workspace, channel=place.channel
-    )
+    link = links.find_channel_link(session, place)
     assert link is not None  # entitlement() found it
     org = link.organization
-    identity = links.upsert_identity(
-        uow,
-        platform=place.platform.value,
-        workspace=place.workspace,
-        user_id=requester.user_id,
-        display_name=requester.display_name,
-        email=requester.email,
-        locale=requester.locale,
-    )
+    identity = _identify(uow, place, requester)
     reporter = people.resolve_reporter(uow, org=org, email=reporter_email, name=requester.display_name)
     if identity.contact_id is None and identity.email == reporter.email:
         identity.contact_id = reporter.id
@@ -228,24 +204,16 @@ def open_request(
         title=title,
         description=description,
         severity=severity,
-        source=TicketSource(place.platform.value),
+        source=TicketSource(place.platform),
         prefix=prefix,
     )
     thread = links.open_thread(
-        uow,
-        ticket_id=ticket.id,
-        platform=place.platform,
-        workspace=place.workspace,
-        channel=place.channel,
-        thread_root=thread_root,
-        locale=requester.locale,
+        uow, place, ticket_id=ticket.id, thread_root=thread_root, locale=requester.locale
     )
     if thread_root is not None:
         links.record_message(
             uow,
-            platform=place.platform.value,
-            workspace=place.workspace,
-            channel=place.channel,
+            place,
             message_id=thread_root,
             direction=Direction.INBOUND,
             ticket_id=ticket.id,
@@ -262,9 +230,7 @@ def ticket_in_channel(
     (everyone here has seen it), or whose reporter is the asker, or any when the asker is one of
     the organization's admins (asker: the platform user id, matched to a contact by their identity).
     Anything else reads as "no such request", like a key that does not exist."""
-    link = links.find_channel_link(
-        session, platform=place.platform.value, workspace=place.workspace, channel=place.channel
-    )
+    link = links.find_channel_link(session, place)
     if link is None:
         return None
     ticket = tickets.find_ticket(session, key)
@@ -292,16 +258,21 @@ class ReplyResult:
     attachments: list[int] = field(default_factory=list)
 
 
-def _author_for(uow: UnitOfWork, place: ChatPlace, person: ChatPerson, ticket: Ticket) -> Author:
-    identity = links.upsert_identity(
+def _identify(uow: UnitOfWork, place: ChatPlace, person: ChatPerson) -> ChatIdentity:
+    """What we know of the person, refreshed from what the platform just told us."""
+    return links.upsert_identity(
         uow,
-        platform=place.platform.value,
+        platform=place.platform,
         workspace=place.workspace,
         user_id=person.user_id,
         display_name=person.display_name,
         email=person.email,
         locale=person.locale,
     )
+
+
+def _author_for(uow: UnitOfWork, place: ChatPlace, person: ChatPerson, ticket: Ticket) -> Author:
+    identity = _identify(uow, place, person)
     if identity.contact_id is not None:
         contact = uow.session.get(Contact, identity.contact_id)
         if contact is not None and contact.organization_id == ticket.organization_id:
@@ -322,22 +293,14 @@ def add_reply(
 ) -> ReplyResult:
     """A customer's message in a ticket's thread becomes a public comment, exactly once."""
     session = uow.session
-    thread = links.find_thread(
-        session,
-        platform=place.platform.value,
-        workspace=place.workspace,
-        channel=place.channel,
-        thread_root=thread_root,
-    )
+    thread = links.find_thread(session, place, thread_root=thread_root)
     if thread is None:
         return ReplyResult(ReplyOutcome.NOT_A_TICKET_THREAD)
     ticket = tickets.get_ticket_by_id(session, thread.ticket_id)
     ref = _ref(ticket, public_url, thread)
     fresh = links.record_message(
         uow,
-        platform=place.platform.value,
-        workspace=place.workspace,
-        channel=place.channel,
+        place,
         message_id=message_id,
         direction=Direction.INBOUND,
         ticket_id=ticket.id,
@@ -354,7 +317,7 @@ def add_reply(
         author=_author_for(uow, place, author, ticket),
         body=text,
         public=True,
-        source=CommentSource(place.platform.value),
+        source=CommentSource(place.platform),
         origin=origin_of_thread(thread.id),
         allow_empty=bool(files),
     )
@@ -369,7 +332,7 @@ def add_reply(
         ).id
         for f in files
     ]
-    _attach_comment(session, place, message_id, comment.id)
+    links.attach_comment(uow, place, message_id=message_id, comment_id=comment.id)
     return ReplyResult(
         ReplyOutcome.ADDED,
         _ref(ticket, public_url, thread),
@@ -379,27 +342,8 @@ def add_reply(
     )
 
 
-def _attach_comment(session: Session, place: ChatPlace, message_id: str, comment_id: int) -> None:
-    session.execute(
-        update(ChatMessage)
-        .where(
-            ChatMessage.platform == place.platform.value,
-            ChatMessage.workspace == place.workspace,
-            ChatMessage.channel == place.channel,
-            ChatMessage.message_id == message_id,
-        )
-        .values(comment_id=comment_id)
-    )
-
-
 def _comment_of(session: Session, place: ChatPlace, message_id: str) -> tuple[int, int] | None:
-    message = links.find_message(
-        session,
-        platform=place.platform.value,
-        workspace=place.workspace,
-        channel=place.channel,
-        message_id=message_id,
-    )
+    message = links.find_message(session, place, message_id=message_id)
     if message is None or message.comment_id is None or message.direction != Direction.INBOUND.value:
         return None
     return message.comment_id, message.thread_id or 0
@@ -425,11 +369,5 @@ def delete_reply(uow: UnitOfWork, *, place: ChatPlace, message_id: str) -> bool:
 
 def is_our_message(session: Session, place: ChatPlace, message_id: str) -> bool:
     """Loop prevention by identity: True for messages we posted (recorded when delivered)."""
-    message = links.find_message(
-        session,
-        platform=place.platform.value,
-        workspace=place.workspace,
-        channel=place.channel,
-        message_id=message_id,
-    )
+    message = links.find_message(session, place, message_id=message_id)
     return message is not None and message.direction == Direction.OUTBOUND.value

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
@@ -109,18 +108,3 @@ def threads_to_tell(
         for t in links.threads_of(session, ticket_id=ticket_id, platform=platform)
         if origin is None or origin != origin_of_thread(t.id)
     ]
-
-
-def thread_permalink(
-    platform: str, workspace: str, channel: str, thread_root: str | None, *, lark_domain: str
-) -> str | None:
-    """Where an agent can open a ticket's chat thread. Slack's web client opens a thread by team,
-    channel and root ts; Lark's AppLink opens the group (Lark has no public link to one thread)."""
-    if platform == "slack" and workspace and channel:
-        if thread_root:
-            return f"https://app.slack.com/client/{quote(workspace)}/{quote(channel)}/thread/{quote(channel)}-{quote(thread_root)}"
-        return f"https://app.slack.com/client/{quote(workspace)}/{quote(channel)}"
-    if platform == "lark" and channel:
-        host = "applink.feishu.cn" if "feishu" in lark_domain else "applink.larksuite.com"
-        return f"https://{host}/client/chat/open?openChatId={quote(channel)}"
-    return None

@@ -20,7 +20,7 @@ from assistdesk.domain.people.models import Contact
 from assistdesk.domain.tickets.models import Ticket
 
 if TYPE_CHECKING:
-    from assistdesk.bridge.chat import ChatPlace
+    from assistdesk.domain.links.places import ChatPlace
 
 
 def may_see(session: Session, place: ChatPlace, asker: str | None, ticket: Ticket) -> bool:
@@ -30,7 +30,7 @@ def may_see(session: Session, place: ChatPlace, asker: str | None, ticket: Ticke
 def _threaded_here(session: Session, place: ChatPlace, ticket_id: int) -> bool:
     return any(
         t.workspace == place.workspace and t.channel == place.channel
-        for t in links.threads_of(session, ticket_id=ticket_id, platform=place.platform.value)
+        for t in links.threads_of(session, ticket_id=ticket_id, platform=place.platform)
     )
 
 
@@ -39,7 +39,7 @@ def _reporter_or_admin(session: Session, place: ChatPlace, asker: str | None, ti
         return False
     contact_id = session.scalar(
         select(ChatIdentity.contact_id).where(
-            ChatIdentity.platform == place.platform.value,
+            ChatIdentity.platform == place.platform,
             ChatIdentity.workspace == place.workspace,
             ChatIdentity.user_id == asker,
         )

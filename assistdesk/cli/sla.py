@@ -48,7 +48,7 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="machine-readable
         say(_text(row))
 
 
-@app.command("set")
+@app.command("set", context_settings={"ignore_unknown_options": True})
 def set_(
     plan: Annotated[str, typer.Argument(help="developer, enterprise, premium (or basic)")],
     severity: Annotated[str, typer.Argument(help="S1 … S4")],

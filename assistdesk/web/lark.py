@@ -10,18 +10,20 @@ import anyio.to_thread
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from assistdesk.bridge.lark import EXTENSION, PushReceiver
+from assistdesk.runtime import Runtime
 from assistdesk.web.problems import problem
 
 router = APIRouter(include_in_schema=False)
+NOT_CONFIGURED = "Lark is not configured on this server (set LARK_APP_ID and LARK_APP_SECRET)"
 
 
 @router.post("/lark/events")
 async def lark_events(request: Request) -> Response:
-    inbound = request.app.state.runtime.extensions.get(EXTENSION)
-    if not isinstance(inbound, PushReceiver):
-        return problem(404, "Lark is not configured on this server (set LARK_APP_ID and LARK_APP_SECRET)")
+    runtime: Runtime = request.app.state.runtime
+    lark = runtime.lark
+    if lark is None:
+        return problem(404, NOT_CONFIGURED)
     raw = await request.body()
     headers = dict(request.headers)
-    status, body = await anyio.to_thread.run_sync(inbound.handle_http, headers, raw)
+    status, body = await anyio.to_thread.run_sync(lark.handle_http, headers, raw)
     return JSONResponse(body, status_code=status)

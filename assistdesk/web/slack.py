@@ -15,9 +15,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 
-from assistdesk.bridge.slack.install import EXTENSION
 from assistdesk.bridge.slack.oauth import COOKIE, STATE_SECONDS, OAuthInstall
-from assistdesk.bridge.slack.wiring import SlackIntegration
 from assistdesk.platforms.slack import screen
 from assistdesk.runtime import Runtime
 from assistdesk.web.problems import problem
@@ -45,8 +43,8 @@ def page(title: str, *paragraphs: str, status: int = 200) -> HTMLResponse:
 
 
 def mount(app: FastAPI, runtime: Runtime) -> None:
-    slack = runtime.extensions.get(EXTENSION)
-    if not isinstance(slack, SlackIntegration):
+    slack = runtime.slack
+    if slack is None:
         return
     router = APIRouter(include_in_schema=False)
     if slack.signing_secret:

@@ -2,8 +2,7 @@
 
 Each target takes raw bytes and drives one parser the way the endpoint does; the exceptions the
 parser documents (its refusals) are fine, anything else is a finding. `TARGETS` is the table the
-runner (`python -m tests.abuse.run_fuzz NAME`) and the test read: the mail parser, when it lands,
-is one more entry (`"mail": mail_target`) with its seeds in `SEEDS`.
+runner (`python -m tests.abuse.run_fuzz NAME`) and the test read, with each target's seeds in `SEEDS`.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from assistdesk.platforms.lark import events as lark_events
 from assistdesk.platforms.lark import pushes
+from assistdesk.platforms.mail import message, quotes
 from assistdesk.platforms.slack import payloads, screen
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -69,6 +69,19 @@ def lark_target(data: bytes) -> None:
             parse(envelope)
 
 
+def mail_target(data: bytes) -> None:
+    """What the IMAP reader and the SMTP listener do with a mail's bytes: parse it (a mail that
+    raises here is held for an admin instead of reaching its ticket, so it must not raise), then
+    find the ticket key and the new text. The parser refuses nothing: any bytes are some mail."""
+    mail = message.parse(data)
+    assert mail.message_id.startswith("<"), mail.message_id
+    assert "\n" not in mail.subject and "\r" not in mail.subject
+    quotes.ticket_key(mail.subject, "SUP")
+    quotes.title_of(mail.subject, "SUP")
+    quotes.latest_reply(mail.text)
+    _ = mail.thread_ids
+
+
 def _slack_seeds() -> list[bytes]:
     return [p.read_bytes() for p in sorted((FIXTURES / "slack").glob("*.json"))]
 
@@ -87,5 +100,19 @@ def _lark_seeds() -> list[bytes]:
     return seeds
 
 
-TARGETS: dict[str, Callable[[bytes], None]] = {"slack": slack_target, "lark": lark_target}
-SEEDS: dict[str, Callable[[], list[bytes]]] = {"slack": _slack_seeds, "lark": _lark_seeds}
+def _mail_seeds() -> list[bytes]:
+    """Mails shaped like Gmail's, Outlook's (HTML and an attachment), a Japanese client's
+    (ISO-2022-JP), an auto-reply and a delivery-status bounce."""
+    return [p.read_bytes() for p in sorted((FIXTURES / "mail").glob("*.eml"))]
+
+
+TARGETS: dict[str, Callable[[bytes], None]] = {
+    "slack": slack_target,
+    "lark": lark_target,
+    "mail": mail_target,
+}
+SEEDS: dict[str, Callable[[], list[bytes]]] = {
+    "slack": _slack_seeds,
+    "lark": _lark_seeds,
+    "mail": _mail_seeds,
+}

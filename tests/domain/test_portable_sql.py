@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistdesk.domain.links import service as links
+from assistdesk.domain.links.places import ChatPlace
 from assistdesk.runtime import Runtime
 
 
@@ -21,7 +22,7 @@ def test_a_message_is_recorded_once(runtime: Runtime) -> None:
 
     def record(uow):  # type: ignore[no-untyped-def]
         return links.record_message(
-            uow, platform="slack", workspace="T", channel="C", message_id="1.2", direction=Direction.INBOUND
+            uow, ChatPlace("slack", "T", "C"), message_id="1.2", direction=Direction.INBOUND
         )
 
     assert runtime.db.run(record) is True

@@ -45,9 +45,7 @@ def new_ticket(uow: UnitOfWork, severity: str = "S1") -> Ticket:
 
 
 def sla(runtime: Runtime) -> SlaBridge:
-    bridge = runtime.extensions["sla"]
-    assert isinstance(bridge, SlaBridge)
-    return bridge
+    return runtime.sla
 
 
 def jobs(runtime: Runtime, kind: str) -> list[OutboxJob]:

@@ -172,6 +172,7 @@ def test_bad_targets_and_calendars_are_refused_with_one_line_and_change_nothing(
         (("sla", "set", "premium", "S9", "4h"), "unknown severity 'S9'"),
         (("sla", "set", "premium", "S1", "0m"), "the duration must be more than zero"),
         (("sla", "set", "premium", "S1", "--", "-4h"), "unreadable duration '-4h'"),
+        (("sla", "set", "premium", "S1", "-5m"), "unreadable duration '-5m'"),
         (("org", "set-timezone", "Acme", "Mars/Olympus"), "unknown time zone 'Mars/Olympus'"),
         (("org", "set-timezone", "Acme", "Asia/Tokyo", "--holidays", "XX"), "unknown holiday country 'XX'"),
         (("org", "create", "Beta", "--plan", "premium", "--timezone", "Nowhere"), "unknown time zone"),

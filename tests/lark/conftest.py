@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from assistdesk.app import create_app
+from assistdesk.bridge.lark import warm as warm_lark
 from assistdesk.domain.links import service as links
 from assistdesk.domain.orgs import service as orgs
 from assistdesk.domain.people import service as people
@@ -90,6 +91,7 @@ def seed(runtime: Runtime, *, plan: str = "premium", enable: bool = True, connec
 
 
 def serve(runtime: Runtime, fake: FakeLark, token: str) -> Iterator[Desk]:
+    warm_lark(runtime)  # as `assistdesk serve` does: lark-oapi is imported before the first push
     server = LiveServer(create_app(runtime=runtime, run_worker=True))
     lark = Lark(server.url, fake)
     api = httpx.Client(

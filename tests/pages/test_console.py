@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from assistdesk.domain.links.places import ChatPlace
 from assistdesk.domain.tickets import service as tickets
 from tests.pages.conftest import Desk, post_form
 
@@ -81,19 +82,12 @@ def test_the_ticket_page_links_to_its_chat_threads(desk: Desk) -> None:
         ticket = tickets.get_ticket(uow.session, "SUP-1")
         links.open_thread(
             uow,
+            ChatPlace(ChatPlatform.SLACK, "T0ACME", "C0SUPPORT"),
             ticket_id=ticket.id,
-            platform=ChatPlatform.SLACK,
-            workspace="T0ACME",
-            channel="C0SUPPORT",
             thread_root="1700000000.000100",
         )
         links.open_thread(
-            uow,
-            ticket_id=ticket.id,
-            platform=ChatPlatform.LARK,
-            workspace="",
-            channel="oc_acme",
-            thread_root="om_1",
+            uow, ChatPlace(ChatPlatform.LARK, "", "oc_acme"), ticket_id=ticket.id, thread_root="om_1"
         )
 
     desk.runtime.db.run(threads)

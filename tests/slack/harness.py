@@ -92,7 +92,8 @@ class SlackWorld:
         self.wait_idle(backoffs=False)
         empty_tables(self.engine)
         self.fake.reset()
-        self.runtime.extensions["slack"].installations.forget()  # type: ignore[attr-defined]
+        assert self.runtime.slack is not None
+        self.runtime.slack.installations.forget()
 
     # Arranging -----------------------------------------------------------------------------------------
 

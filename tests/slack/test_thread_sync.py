@@ -37,7 +37,8 @@ def test_public_agent_comments_reach_the_thread_under_the_agents_name_internal_n
     slack.fake.workspaces["xoxb-test-token"].scopes = ALL_SCOPES.replace(",chat:write.customize", "")
     agent.post("/tickets/SUP-1/comments", json={"body": "Fixed for good."})
     slack.wait_idle()
-    slack.runtime.extensions["slack"].installations.forget()  # type: ignore[attr-defined]
+    assert slack.runtime.slack is not None
+    slack.runtime.slack.installations.forget()
     agent.post("/tickets/SUP-1/comments", json={"body": "Closing soon."})
     slack.wait_idle()
     posted = [m for m in slack.fake.thread(CHANNEL, ROOT_TS) if m["text"].startswith("*Dana")]
@@ -136,7 +137,8 @@ def test_files_are_kept_as_attachments_or_as_links_without_files_read(slack: Sla
     assert slack.event("message.file_share.json", event={"files": [file]}).status_code == 200
     slack.wait_idle()
     slack.fake.workspaces["xoxb-test-token"].scopes = ALL_SCOPES.replace(",files:read", "")
-    slack.runtime.extensions["slack"].installations.forget()  # type: ignore[attr-defined]
+    assert slack.runtime.slack is not None
+    slack.runtime.slack.installations.forget()
     assert (
         slack.event(
             "message.file_share.json",

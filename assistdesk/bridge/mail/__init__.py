@@ -7,6 +7,7 @@ mail into a domain call and `receiving` runs the IMAP reader and the SMTP listen
 from __future__ import annotations
 
 from assistdesk.bridge.dispatch import EventRouter
+from assistdesk.bridge.host import ChannelHost
 from assistdesk.bridge.mail import jobs
 from assistdesk.bridge.mail.delivery import MailDelivery
 from assistdesk.bridge.mail.outbound import MailOutbound
@@ -78,3 +79,14 @@ class MailBridge:
 
     def after_delivery(self, uow: UnitOfWork, job: Job, outcome: Delivered) -> None:
         """Nothing to record: the outgoing Message-ID was written when the job was enqueued."""
+
+
+def install(host: ChannelHost) -> MailBridge:
+    """Mail is always on: sign-in mail needs it. Mail in runs only where IMAP or SMTP_LISTEN is set."""
+    from assistdesk.bridge.mail.receiving import services  # imports this package's modules
+
+    mail = MailBridge(settings=host.settings, secrets=host.secrets, catalogs=host.catalogs)
+    mail.install(host.router)
+    host.handlers[CHANNEL] = mail
+    host.worker_services.extend(services(db=host.db, settings=host.settings))
+    return mail

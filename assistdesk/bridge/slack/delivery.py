@@ -11,19 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import anyio.to_thread
 from sqlalchemy.orm import Session
 
-from assistdesk.bridge.slack import jobs
+from assistdesk.bridge.slack import failures, jobs
 from assistdesk.bridge.slack.installations import Installations
 from assistdesk.bridge.slack.mentions import MentionAnswers
 from assistdesk.bridge.slack.prompts import PromptMaker
 from assistdesk.bridge.views import CommentView, TicketCard
 from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.domain.links import service as links
-from assistdesk.domain.links.models import ChatPlatform, Direction, TicketThread
+from assistdesk.domain.links.models import Direction, TicketThread
+from assistdesk.domain.links.places import ChatPlace
 from assistdesk.i18n import Catalogs, Translator
 from assistdesk.outbox.jobs import Job
 from assistdesk.outcomes import Delivered, Outcome, PermanentFailure
@@ -33,9 +33,11 @@ from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.errors import code_of
 from assistdesk.platforms.slack.ports import Credentials
 
-T = TypeVar("T")
-SLACK = ChatPlatform.SLACK.value
 CUSTOMIZE = "chat:write.customize"
+
+
+Handler = Callable[[Job], Awaitable[Outcome]]
+P = TypeVar("P", bound=jobs.ThreadJob)
 
 
 @dataclass(frozen=True)
@@ -49,15 +51,15 @@ class _Thread:
     locale: str | None
 
     @classmethod
-    def known(cls, thread_id: int, state: dict[str, Any]) -> _Thread:
+    def known(cls, thread_id: int, state: jobs.ThreadState) -> _Thread:
         return cls(
             thread_id,
-            int(state["ticket_id"]),
-            str(state["ws"]),
-            str(state["ch"]),
-            state["root"],
-            state["card"],
-            state.get("locale"),
+            state.ticket_id,
+            state.workspace,
+            state.channel,
+            state.thread_root,
+            state.confirmation,
+            state.locale,
         )
 
     @classmethod
@@ -87,89 +89,99 @@ class SlackDelivery:
         self._api = api
         self._installations = installations
         self._catalogs = catalogs
-        self._prompts = PromptMaker(db=db, api=api, catalogs=catalogs, public_url=public_url)
-        self._mentions = MentionAnswers(db=db, api=api, catalogs=catalogs, public_url=public_url)
-        self._kinds: dict[str, Callable[[Job, _Thread, Credentials], Awaitable[Outcome]]] = {
-            jobs.CARD: self._card,
-            jobs.COMMENT: self._comment,
-            jobs.COMMENT_EDIT: self._comment_edit,
-            jobs.COMMENT_DELETE: self._comment_delete,
-            jobs.STATUS_NOTE: self._status_note,
-            jobs.UPDATE: self._update,
+        prompts = PromptMaker(db=db, api=api, catalogs=catalogs, public_url=public_url)
+        mentions = MentionAnswers(db=db, api=api, catalogs=catalogs, public_url=public_url)
+        self._kinds: dict[str, Handler] = {
+            jobs.REACTION: self._private(prompts.answer),
+            jobs.MENTION: self._private(mentions.answer),
+            jobs.HINT: self._private(mentions.hint),
+            jobs.CARD: self._in_thread(jobs.CardJob, self._card),
+            jobs.COMMENT: self._in_thread(jobs.CommentJob, self._comment),
+            jobs.COMMENT_EDIT: self._in_thread(jobs.CommentJob, self._comment_edit),
+            jobs.COMMENT_DELETE: self._in_thread(jobs.CommentDeleteJob, self._comment_delete),
+            jobs.STATUS_NOTE: self._in_thread(jobs.StatusNoteJob, self._status_note),
+            jobs.UPDATE: self._in_thread(jobs.UpdateJob, self._update),
         }
-
-    async def _read(self, work: Callable[[Session], T]) -> T:
-        def read() -> T:
-            with self._db.reading() as session:
-                return work(session)
-
-        return await anyio.to_thread.run_sync(read)
 
     def _(self, locale: str | None) -> Translator:
         return self._catalogs.translator(locale, "slack")
 
     async def deliver(self, job: Job) -> Outcome:
-        if job.kind in _PRIVATE:
-            workspace = str(job.payload["ws"])
-            credentials = await self._installations.for_workspace(workspace)
-            if credentials is None:
-                return _not_installed(workspace)
-            if job.kind == jobs.REACTION:
-                return await self._prompts.answer(job, credentials)
-            return await self._mentions.answer(job, credentials)
         handler = self._kinds.get(job.kind)
         if handler is None:
-            return PermanentFailure(f"unknown Slack job kind {job.kind!r}")
-        thread_id = int(job.payload["thread_id"])
-        known = job.payload.get("thread")
-        thread: _Thread | None
-        if known and not job.payload.get("initial"):
-            thread = _Thread.known(thread_id, known)
-        else:
-            thread = await self._read(lambda s: _thread(s, thread_id))
-        if thread is None:
-            return PermanentFailure(f"ticket thread #{thread_id} no longer exists")
-        credentials = await self._installations.for_workspace(thread.workspace)
-        if credentials is None:
-            return _not_installed(thread.workspace)
-        return await handler(job, thread, credentials)
+            return failures.unknown_kind(job.kind)
+        return await handler(job)
+
+    def _private(self, answer: Callable[[jobs.PrivateAnswer, Credentials], Awaitable[Outcome]]) -> Handler:
+        """An answer only its addressee sees, about no ticket's thread."""
+
+        async def deliver(job: Job) -> Outcome:
+            payload = jobs.parse(jobs.PrivateAnswer, job.payload)
+            credentials = await self._installations.for_workspace(payload.workspace)
+            if credentials is None:
+                return failures.not_installed(payload.workspace)
+            return await answer(payload, credentials)
+
+        return deliver
+
+    def _in_thread(
+        self, model: type[P], handle: Callable[[Job, P, _Thread, Credentials], Awaitable[Outcome]]
+    ) -> Handler:
+        """A post or an edit in a ticket's thread: the thread's state as enqueued when complete, else
+        as it is now (jobs before this one may have filled it in)."""
+
+        async def deliver(job: Job) -> Outcome:
+            payload = jobs.parse(model, job.payload)
+            known = payload.known_thread()
+            thread: _Thread | None
+            if known is not None:
+                thread = _Thread.known(payload.thread_id, known)
+            else:
+                thread = await self._db.read_async(lambda s: _thread(s, payload.thread_id))
+            if thread is None:
+                return PermanentFailure(THREAD_GONE.format(thread_id=payload.thread_id))
+            credentials = await self._installations.for_workspace(thread.workspace)
+            if credentials is None:
+                return failures.not_installed(thread.workspace)
+            return await handle(job, payload, thread, credentials)
+
+        return deliver
 
     # Kinds -------------------------------------------------------------------------------------------
 
-    async def _card(self, job: Job, thread: _Thread, credentials: Credentials) -> Outcome:
-        card = TicketCard.from_dict(job.payload["card"])
+    async def _card(self, job: Job, p: jobs.CardJob, thread: _Thread, credentials: Credentials) -> Outcome:
         _ = self._(thread.locale)
-        if job.payload.get("initial"):
+        if p.initial:
             if thread.confirmation is not None:  # an earlier attempt got through
                 return Delivered(reference=thread.confirmation)
-            follow = bool(job.payload.get("follow"))
-            message = blocks.ticket_card(card, _, with_reporter=thread.root is None, follow=follow)
+            message = blocks.ticket_card(p.card, _, with_reporter=thread.root is None, follow=p.follow)
             return await self._post(
                 job, credentials, channel=thread.channel, message=message, thread_ts=thread.root
             )
         if thread.confirmation is None:
-            return PermanentFailure(
-                f"the card of {card.key} was never posted in {thread.channel} (see its earlier failed "
-                "delivery), so there is nothing to update"
-            )
+            return PermanentFailure(CARD_NEVER_POSTED.format(key=p.card.key, channel=thread.channel))
         message = blocks.ticket_card(
-            card, _, with_reporter=thread.root == thread.confirmation, follow=bool(job.payload.get("follow"))
+            p.card, _, with_reporter=thread.root == thread.confirmation, follow=p.follow
         )
         return await self._api.update_message(
             credentials.bot_token, channel=thread.channel, ts=thread.confirmation, message=message
         )
 
-    async def _comment(self, job: Job, thread: _Thread, credentials: Credentials) -> Outcome:
+    async def _comment(
+        self, job: Job, p: jobs.CommentJob, thread: _Thread, credentials: Credentials
+    ) -> Outcome:
         if thread.root is None:
             return _no_thread(thread)
-        comment = CommentView.from_dict(job.payload["comment"])
-        card = TicketCard.from_dict(job.payload["card"])
         _ = self._(thread.locale)
         as_author = credentials.can(CUSTOMIZE)
-        outcome = await self._post_comment(job, credentials, thread, comment, card, _, as_author=as_author)
+        outcome = await self._post_comment(
+            job, credentials, thread, p.comment, p.card, _, as_author=as_author
+        )
         if as_author and isinstance(outcome, PermanentFailure) and code_of(outcome) == "missing_scope":
             # chat:write.customize not granted after all: post with the name in the text instead.
-            outcome = await self._post_comment(job, credentials, thread, comment, card, _, as_author=False)
+            outcome = await self._post_comment(
+                job, credentials, thread, p.comment, p.card, _, as_author=False
+            )
         return outcome
 
     async def _post_comment(
@@ -231,46 +243,50 @@ class SlackDelivery:
                     return message.message_id
             return None
 
-        return await self._read(find)
+        return await self._db.read_async(find)
 
-    async def _comment_edit(self, job: Job, thread: _Thread, credentials: Credentials) -> Outcome:
-        comment = CommentView.from_dict(job.payload["comment"])
-        ts = await self._posted(thread, comment.id)
+    async def _comment_edit(
+        self, job: Job, p: jobs.CommentJob, thread: _Thread, credentials: Credentials
+    ) -> Outcome:
+        ts = await self._posted(thread, p.comment.id)
         if ts is None:
-            return Delivered(data={"skipped": "the comment was never posted in this thread"})
-        card = TicketCard.from_dict(job.payload["card"])
-        message = blocks.comment(comment, card, self._(thread.locale), as_author=credentials.can(CUSTOMIZE))
+            return Delivered(data={"skipped": NEVER_POSTED_HERE})
+        message = blocks.comment(
+            p.comment, p.card, self._(thread.locale), as_author=credentials.can(CUSTOMIZE)
+        )
         return await self._api.update_message(
             credentials.bot_token, channel=thread.channel, ts=ts, message=message
         )
 
-    async def _comment_delete(self, job: Job, thread: _Thread, credentials: Credentials) -> Outcome:
-        ts = await self._posted(thread, int(job.payload["comment_id"]))
+    async def _comment_delete(
+        self, job: Job, p: jobs.CommentDeleteJob, thread: _Thread, credentials: Credentials
+    ) -> Outcome:
+        ts = await self._posted(thread, p.comment_id)
         if ts is None:
-            return Delivered(data={"skipped": "the comment was never posted in this thread"})
+            return Delivered(data={"skipped": NEVER_POSTED_HERE})
         outcome = await self._api.delete_message(credentials.bot_token, channel=thread.channel, ts=ts)
         if isinstance(outcome, PermanentFailure) and code_of(outcome) == "message_not_found":
-            return Delivered(reference=ts, data={"skipped": "already deleted in Slack"})
+            return Delivered(reference=ts, data={"skipped": ALREADY_DELETED})
         return outcome
 
-    async def _status_note(self, job: Job, thread: _Thread, credentials: Credentials) -> Outcome:
+    async def _status_note(
+        self, job: Job, p: jobs.StatusNoteJob, thread: _Thread, credentials: Credentials
+    ) -> Outcome:
         if thread.root is None:
             return _no_thread(thread)
-        p = job.payload
-        message = blocks.status_note(str(p["old"]), str(p["new"]), str(p["actor"]), self._(thread.locale))
+        message = blocks.status_note(p.old_status, p.new_status, p.actor_name, self._(thread.locale))
         return await self._post(
             job, credentials, channel=thread.channel, message=message, thread_ts=thread.root
         )
 
-    async def _update(self, job: Job, thread: _Thread, credentials: Credentials) -> Outcome:
+    async def _update(
+        self, job: Job, p: jobs.UpdateJob, thread: _Thread, credentials: Credentials
+    ) -> Outcome:
         """Create-and-follow: one update in the thread (title, link, status, latest comment)."""
         if thread.root is None:
             return _no_thread(thread)
-        p = job.payload
-        card = TicketCard.from_dict(p["card"])
-        comment = CommentView.from_dict(p["comment"]) if p.get("comment") else None
-        change = (str(p["old"]), str(p["new"]), str(p["actor"])) if p.get("new") else None
-        message = plan_blocks.follow_update(card, comment, self._(thread.locale), status_change=change)
+        change = (p.old_status or "", p.new_status, p.actor_name or "") if p.new_status else None
+        message = plan_blocks.follow_update(p.card, p.comment, self._(thread.locale), status_change=change)
         return await self._post(
             job, credentials, channel=thread.channel, message=message, thread_ts=thread.root
         )
@@ -278,24 +294,22 @@ class SlackDelivery:
     # Recording what Slack answered ---------------------------------------------------------------------
 
     def after_delivery(self, uow: UnitOfWork, job: Job, outcome: Delivered) -> None:
-        if job.kind in _PRIVATE or outcome.reference is None or outcome.data.get("skipped"):
+        """Remember the ids of our posts (loop prevention); the first card post fills the thread in."""
+        if job.kind not in _POSTS or outcome.reference is None or outcome.data.get("skipped"):
             return
-        if job.kind in (jobs.COMMENT_EDIT, jobs.COMMENT_DELETE):
-            return
-        thread = uow.session.get(TicketThread, int(job.payload["thread_id"]))
+        payload = jobs.parse(jobs.ThreadJob, job.payload)
+        thread = uow.session.get(TicketThread, payload.thread_id)
         if thread is None:  # the ticket was deleted meanwhile: nothing left to remember
             return
         ts = outcome.reference
-        if job.kind == jobs.CARD and job.payload.get("initial"):
+        if job.kind == jobs.CARD and jobs.parse(jobs.CardJob, job.payload).initial:
             if thread.thread_root is None:  # the /assist root post: its thread is the ticket's now
                 thread.thread_root = ts
             thread.confirmation_message = ts
-        comment_id = job.payload.get("comment", {}).get("id") if job.kind == jobs.COMMENT else None
+        comment_id = jobs.parse(jobs.CommentJob, job.payload).comment.id if job.kind == jobs.COMMENT else None
         links.record_message(
             uow,
-            platform=SLACK,
-            workspace=thread.workspace,
-            channel=thread.channel,
+            ChatPlace.of(thread),
             message_id=ts,
             direction=Direction.OUTBOUND,
             ticket_id=thread.ticket_id,
@@ -308,7 +322,19 @@ class SlackDelivery:
         await self._api.aclose()
 
 
-_PRIVATE = frozenset({jobs.REACTION, jobs.MENTION, jobs.HINT})  # ephemeral answers, about no thread
+# The kinds whose delivery is a new message of ours in a thread (edits and deletions post nothing new).
+_POSTS = frozenset({jobs.CARD, jobs.COMMENT, jobs.STATUS_NOTE, jobs.UPDATE})
+THREAD_GONE = "ticket thread #{thread_id} no longer exists"
+NEVER_POSTED_HERE = "the comment was never posted in this thread"
+ALREADY_DELETED = "already deleted in Slack"
+CARD_NEVER_POSTED = (
+    "the card of {key} was never posted in {channel} (see its earlier failed delivery), "
+    "so there is nothing to update"
+)
+NO_THREAD_YET = (
+    "the request's first post in {channel} failed, so it has no thread yet "
+    "(replay that delivery first with `assistdesk outbox retry`)"
+)
 
 
 def _thread(session: Session, thread_id: int) -> _Thread | None:
@@ -316,15 +342,5 @@ def _thread(session: Session, thread_id: int) -> _Thread | None:
     return _Thread.of(found) if found is not None else None
 
 
-def _not_installed(workspace: str) -> PermanentFailure:
-    return PermanentFailure(
-        f"the Slack app is not installed in workspace {workspace} (or its token was revoked): "
-        "install it at /slack/install"
-    )
-
-
 def _no_thread(thread: _Thread) -> PermanentFailure:
-    return PermanentFailure(
-        f"the request's first post in {thread.channel} failed, so it has no thread yet "
-        "(replay that delivery first with `assistdesk outbox retry`)"
-    )
+    return PermanentFailure(NO_THREAD_YET.format(channel=thread.channel))

@@ -9,25 +9,22 @@ they need, and the form's submission creates the ticket through `bridge.chat.ope
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
-import anyio.to_thread
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge import chat, views
-from assistdesk.bridge.chat import ChatPerson, ChatPlace, Entitlement, NotEntitled, TicketRef
+from assistdesk.bridge.chat import ChatPerson, Entitlement, NotEntitled, TicketRef
 from assistdesk.bridge.slack import jobs
 from assistdesk.bridge.slack.installations import Installations
 from assistdesk.bridge.slack.intake import Intake
 from assistdesk.bridge.slack.models import SlackDraft
 from assistdesk.db.uow import Database, UnitOfWork
-from assistdesk.domain.links import hints
+from assistdesk.domain.links import batch, hints
 from assistdesk.domain.links import service as links
-from assistdesk.domain.links.models import ChatIdentity, ChatPlatform, TicketThread
+from assistdesk.domain.links.models import ChatPlatform, TicketThread
+from assistdesk.domain.links.places import ChatPlace
 from assistdesk.domain.text import normalise_email
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.errors import Invalid
@@ -57,8 +54,7 @@ from assistdesk.platforms.slack.ports import (
 from assistdesk.platforms.slack.text import first_line, to_plain
 from assistdesk.settings import Settings
 
-T = TypeVar("T")
-SLACK = ChatPlatform.SLACK
+SLACK = ChatPlatform.SLACK.value
 HELP_WORDS = frozenset({"help", "?", "-h", "--help", "ヘルプ", "帮助"})
 TITLE_MAX = 255
 
@@ -88,13 +84,7 @@ class _Asker:
 
 
 def _asker(session: Session, workspace: str, user: str, fallback_name: str) -> _Asker:
-    identity = session.scalars(
-        select(ChatIdentity).where(
-            ChatIdentity.platform == SLACK.value,
-            ChatIdentity.workspace == workspace,
-            ChatIdentity.user_id == user,
-        )
-    ).one_or_none()
+    identity = links.find_identity(session, platform=SLACK, workspace=workspace, user_id=user)
     if identity is None:
         return _Asker("en", None, fallback_name)
     return _Asker(normalise(identity.locale) or "en", identity.email, identity.display_name or fallback_name)
@@ -110,16 +100,6 @@ class SlackInbound:
         self._installations = installations
         self._features_url = f"{settings.public_url}/help/features"
 
-    async def _write(self, work: Callable[[UnitOfWork], T]) -> T:
-        return await anyio.to_thread.run_sync(self._db.run, work)
-
-    async def _read(self, work: Callable[[Session], T]) -> T:
-        def read() -> T:
-            with self._db.reading() as session:
-                return work(session)
-
-        return await anyio.to_thread.run_sync(read)
-
     def _card(self, session: Session, ref: TicketRef) -> CardView:
         ticket = tickets.get_ticket_by_id(session, ref.ticket_id)
         return views.ticket_card(ticket, public_url=self._settings.public_url)
@@ -127,22 +107,22 @@ class SlackInbound:
     # Events -----------------------------------------------------------------------------------------
 
     async def reaction_added(self, reaction: Reaction) -> None:
-        await self._intake.submit(functools.partial(_accept_reaction, reaction))
+        await self._intake.submit_event(reaction, accept_events)
 
     async def thread_reply(self, reply: ThreadReply) -> None:
-        await self._intake.submit(functools.partial(_accept_reply, reply))
+        await self._intake.submit_event(reply, accept_events)
 
     async def mentioned(self, mention: Mention) -> None:
-        await self._intake.submit(functools.partial(_accept_mention, mention))
+        await self._intake.submit_event(mention, accept_events)
 
     async def reply_edited(self, edit: ReplyEdit) -> None:
-        await self._intake.submit(functools.partial(_accept_change, edit, jobs.reply_edit(edit)))
+        await self._intake.submit_event(edit, accept_events)
 
     async def reply_deleted(self, deletion: ReplyDeletion) -> None:
-        await self._intake.submit(functools.partial(_accept_change, deletion, jobs.reply_delete(deletion)))
+        await self._intake.submit_event(deletion, accept_events)
 
     async def uninstalled(self, uninstall: Uninstall) -> None:
-        await self._write(
+        await self._db.run_async(
             lambda uow: self._installations.revoke(
                 uow, enterprise_id=uninstall.enterprise_id, team_id=uninstall.workspace
             )
@@ -153,12 +133,11 @@ class SlackInbound:
 
     async def slash_command(self, command: Command) -> Reply:
         def state(session: Session) -> tuple[_Asker, Entitlement]:
-            place = ChatPlace(SLACK, command.workspace, command.channel)
-            return _asker(session, command.workspace, command.user, command.user_name), chat.entitlement(
-                session, place
-            )
+            place = _place(command.workspace, command.channel)
+            asker = _asker(session, command.workspace, command.user, command.user_name)
+            return asker, chat.entitlement(session, place)
 
-        asker, entitlement = await self._read(state)
+        asker, entitlement = await self._db.read_async(state)
         create_only = entitlement.allowed and not entitlement.interacts  # told that /assist is Premium's
         if command.text.strip().lower() in HELP_WORDS and not create_only:
             return Reply(asker.locale, help=True)
@@ -186,7 +165,7 @@ class SlackInbound:
             if draft is None or draft.user_id != click.user:
                 return Reply("en", problem="expired")
             locale = normalise(draft.locale) or "en"
-            place = ChatPlace(SLACK, draft.workspace, draft.channel)
+            place = _place(draft.workspace, draft.channel)
             entitlement = chat.entitlement(session, place)
             if not entitlement.allowed:
                 return Reply(locale, refusal=self._refusal(entitlement, draft.channel))
@@ -211,15 +190,15 @@ class SlackInbound:
                 ),
             )
 
-        return await self._read(state)
+        return await self._db.read_async(state)
 
     async def form_opened(self, form: RequestForm, *, user: str, view_id: str, view_hash: str) -> None:
         job = jobs.prefill(form, user=user, view_id=view_id, view_hash=view_hash)
-        await self._write(lambda uow: enqueue(uow, [job]))
+        await self._db.run_async(lambda uow: enqueue(uow, [job]))
 
     async def form_submitted(self, submission: FormSubmission) -> Submitted:
         form, values = submission.form, submission.values
-        place = ChatPlace(SLACK, form.workspace, form.channel)
+        place = _place(form.workspace, form.channel)
         description = values.description.strip()
         if form.permalink:
             description = f"{description}\n\nSlack: {form.permalink}".strip()
@@ -232,7 +211,7 @@ class SlackInbound:
 
         def submit(uow: UnitOfWork) -> CardView | None:
             # A form resubmitted after a slow answer (the user saw Slack's timeout) opens nothing new.
-            if not links.claim_receipt(uow, platform=SLACK.value, key=f"view:{submission.view_id}"):
+            if not links.claim_receipt(uow, platform=SLACK, key=f"view:{submission.view_id}"):
                 return None
             ref = chat.open_request(
                 uow,
@@ -249,7 +228,7 @@ class SlackInbound:
             return None if ref.created else self._card(uow.session, ref)
 
         try:
-            tracked = await self._write(submit)
+            tracked = await self._db.run_async(submit)
         except NotEntitled as refused:
             return Submitted(form.locale, refusal=self._refusal(refused.entitlement, form.channel))
         except Invalid as invalid:
@@ -265,7 +244,7 @@ class SlackInbound:
                 clean = normalise_email(email, field=field)
             except Invalid:
                 return FieldError(field, FormProblem.INVALID, value=email)
-            org = (await self._read(lambda s: chat.entitlement(s, place))).organization or ""
+            org = (await self._db.read_async(lambda s: chat.entitlement(s, place))).organization or ""
             return FieldError(field, FormProblem.NOT_A_CONTACT, organization=org, value=clean)
         if field == "severity":
             return FieldError(field, FormProblem.INVALID)
@@ -278,74 +257,89 @@ class SlackInbound:
 
 # The ack path: claims, and the jobs to enqueue (committed together by the Intake) ------------------
 
-
-def _accept_reaction(reaction: Reaction, uow: UnitOfWork) -> list[NewJob]:
-    if links.claim_receipt(uow, platform=SLACK.value, key=f"event:{reaction.event_id}"):
-        return [jobs.reaction(reaction)]
-    return []
+Event = Reaction | ThreadReply | Mention | ReplyEdit | ReplyDeletion
 
 
-def _ticket_thread(uow: UnitOfWork, workspace: str, channel: str, thread_ts: str) -> TicketThread | None:
-    return links.find_thread(
-        uow.session, platform=SLACK.value, workspace=workspace, channel=channel, thread_root=thread_ts
-    )
+def _place(workspace: str, channel: str) -> ChatPlace:
+    return ChatPlace(SLACK, workspace, channel)
 
 
-def _in_ticket_thread(uow: UnitOfWork, workspace: str, channel: str, thread_ts: str) -> bool:
-    return _ticket_thread(uow, workspace, channel, thread_ts) is not None
+def _thread_root(event: Event) -> str | None:
+    """The thread the event happened in, when the event means nothing outside a ticket's thread."""
+    return None if isinstance(event, Reaction) else event.thread_ts
 
 
-def _claim_message(uow: UnitOfWork, workspace: str, channel: str, ts: str) -> bool:
-    """A new message is claimed by (channel, ts) rather than event_id: a retry keeps both, and the
-    same message delivered under two event ids (message and app_mention) keeps the ts."""
-    key = f"message:{workspace}:{channel}:{ts}"
-    return links.claim_receipt(uow, platform=SLACK.value, key=key)
+def _claim_key(event: Event, thread: TicketThread | None) -> str | None:
+    """What makes the event count once; None when it is not ours to take (a reply, an edit outside
+    a ticket's thread). A new message is claimed by (channel, ts) rather than event_id: a retry
+    keeps both, and the same message delivered under two event ids (message and app_mention) keeps
+    the ts."""
+    if isinstance(event, ThreadReply | Mention):
+        if isinstance(event, ThreadReply) and thread is None:
+            return None
+        return f"message:{event.workspace}:{event.channel}:{event.ts}"
+    if isinstance(event, ReplyEdit | ReplyDeletion) and thread is None:
+        return None
+    return f"event:{event.event_id}"
 
 
-def _accept_reply(reply: ThreadReply, uow: UnitOfWork) -> list[NewJob]:
-    """A reply in a ticket's thread becomes a comment when the plan is two-way at this moment;
-    otherwise its author is told, once per thread, where to reply instead. Our own posts never get
-    here (they are bots); add_reply would drop them anyway, by their recorded ts."""
-    thread = _ticket_thread(uow, reply.workspace, reply.channel, reply.thread_ts)
-    if thread is None or not _claim_message(uow, reply.workspace, reply.channel, reply.ts):
+def accept_events(uow: UnitOfWork, events: Sequence[Event]) -> list[NewJob]:
+    """The jobs of a batch of events: one SELECT finds their threads and one INSERT claims them;
+    an event already claimed (a redelivery, or the same message twice in the batch) adds nothing."""
+    wanted = {e: (_place(e.workspace, e.channel), root) for e in events if (root := _thread_root(e))}
+    threads = batch.threads_at(uow, list(wanted.values()))
+    thread_of = {e: threads.get(where) for e, where in wanted.items()}
+    keys = [(e, _claim_key(e, thread_of.get(e))) for e in events]
+    claimed = batch.claim_receipts(uow, platform=SLACK, keys=[k for _, k in keys if k is not None])
+    entitlements: dict[ChatPlace, Entitlement] = {}
+
+    def interacts(place: ChatPlace) -> bool:
+        if place not in entitlements:
+            entitlements[place] = chat.entitlement(uow.session, place)
+        return entitlements[place].interacts
+
+    told: list[NewJob] = []
+    for event, key in keys:
+        if key is None or key not in claimed:
+            continue
+        claimed.discard(key)
+        told.extend(_jobs_for(uow, event, thread_of.get(event), interacts))
+    return told
+
+
+def _jobs_for(
+    uow: UnitOfWork, event: Event, thread: TicketThread | None, interacts: Callable[[ChatPlace], bool]
+) -> list[NewJob]:
+    """A claimed event's work. A reply in a ticket's thread becomes a comment when the plan is
+    two-way at this moment; otherwise its author is told, once per thread, where to reply instead.
+    Our own posts never get here (they are bots); add_reply would drop them anyway, by their ts.
+    An @mention opens one prompt; inside a ticket's thread it never opens a second ticket: on a
+    two-way plan it is a comment, otherwise the person is pointed to the ticket."""
+    place = _place(event.workspace, event.channel)
+    if isinstance(event, Reaction):
+        return [jobs.reaction(event)]
+    if isinstance(event, ReplyEdit):
+        return [jobs.reply_edit(event)]
+    if isinstance(event, ReplyDeletion):
+        return [jobs.reply_delete(event)]
+    if isinstance(event, ThreadReply):
+        assert thread is not None  # claimed only in a ticket's thread
+        if interacts(place):
+            return [jobs.reply(event)]
+        if hints.claim_hint(uow, thread_id=thread.id, user_id=event.user):
+            return [jobs.hint(event, ticket_id=thread.ticket_id)]
         return []
-    place = ChatPlace(SLACK, reply.workspace, reply.channel)
-    if chat.entitlement(uow.session, place).interacts:
-        return [jobs.reply(reply)]
-    if hints.claim_hint(uow, thread_id=thread.id, user_id=reply.user):
-        return [jobs.hint(reply, ticket_id=thread.ticket_id)]
-    return []
-
-
-def _accept_mention(mention: Mention, uow: UnitOfWork) -> list[NewJob]:
-    """An @mention opens one prompt, however often Slack delivers it. Inside a ticket's thread it
-    never opens a second ticket: on a two-way plan it is a comment, otherwise the person is pointed
-    to the ticket."""
-    if not _claim_message(uow, mention.workspace, mention.channel, mention.ts):
-        return []
-    thread = (
-        _ticket_thread(uow, mention.workspace, mention.channel, mention.thread_ts)
-        if mention.thread_ts
-        else None
-    )
     if thread is None:
-        return [jobs.mention(mention)]
-    place = ChatPlace(SLACK, mention.workspace, mention.channel)
-    if chat.entitlement(uow.session, place).interacts and mention.text:
+        return [jobs.mention(event)]
+    if interacts(place) and event.text:
         reply = ThreadReply(
-            event_id=mention.event_id,
-            workspace=mention.workspace,
-            channel=mention.channel,
-            thread_ts=thread.thread_root or mention.thread_ts or "",
-            ts=mention.ts,
-            user=mention.user,
-            text=mention.text,
+            event_id=event.event_id,
+            workspace=event.workspace,
+            channel=event.channel,
+            thread_ts=thread.thread_root or event.thread_ts or "",
+            ts=event.ts,
+            user=event.user,
+            text=event.text,
         )
         return [jobs.reply(reply)]
-    return [jobs.mention(mention, ticket_id=thread.ticket_id)]
-
-
-def _accept_change(change: ReplyEdit | ReplyDeletion, job: NewJob, uow: UnitOfWork) -> list[NewJob]:
-    if not _in_ticket_thread(uow, change.workspace, change.channel, change.thread_ts):
-        return []
-    return [job] if links.claim_receipt(uow, platform=SLACK.value, key=f"event:{change.event_id}") else []
+    return [jobs.mention(event, ticket_id=thread.ticket_id)]

@@ -16,13 +16,14 @@ import logging
 import time
 from dataclasses import replace
 
-import anyio.to_thread
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from assistdesk.bridge.slack.models import SlackInstallation
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database, UnitOfWork
-from assistdesk.platforms.slack.client import SlackApi, scopes_of
+from assistdesk.platforms.slack.answers import Identity
+from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.ports import Credentials
 from assistdesk.security.secretbox import SecretBox
 
@@ -79,22 +80,21 @@ class Installations:
         cached = self._cache.get(key)
         if cached is not None and cached[0] > now:
             return cached[1]
-        found = await anyio.to_thread.run_sync(self._load, enterprise_id, team_id)
+        found = await self._db.read_async(lambda s: self._load(s, enterprise_id, team_id))
         self._cache[key] = (now + (CACHE_SECONDS if found else MISS_CACHE_SECONDS), found)
         return found
 
-    def _load(self, enterprise_id: str, team_id: str) -> Credentials | None:
-        with self._db.reading() as session:
-            rows = session.scalars(
-                select(SlackInstallation).where(
-                    SlackInstallation.revoked_at.is_(None),
-                    (SlackInstallation.team_id == team_id)
-                    | (
-                        (SlackInstallation.team_id == "")
-                        & (SlackInstallation.enterprise_id.in_([enterprise_id, team_id]))
-                    ),
-                )
-            ).all()
+    def _load(self, session: Session, enterprise_id: str, team_id: str) -> Credentials | None:
+        rows = session.scalars(
+            select(SlackInstallation).where(
+                SlackInstallation.revoked_at.is_(None),
+                (SlackInstallation.team_id == team_id)
+                | (
+                    (SlackInstallation.team_id == "")
+                    & (SlackInstallation.enterprise_id.in_([enterprise_id, team_id]))
+                ),
+            )
+        ).all()
         if not team_id and not enterprise_id:
             return None
         ranked = sorted(
@@ -136,17 +136,17 @@ class Installations:
             return None
         answer = await self._api.auth_test(self._single.bot_token)
         self._resolving = None
-        if not isinstance(answer, dict):
+        if not isinstance(answer, Identity):
             self._failed_at = time.monotonic()
             log.error("SLACK_BOT_TOKEN: auth.test failed: %s", answer.reason)
             return None
-        scopes = scopes_of(answer)
+        scopes = answer.scopes
         self._resolved = replace(
             self._single,
-            team_id=answer.get("team_id"),
-            enterprise_id=answer.get("enterprise_id"),
-            bot_id=answer.get("bot_id"),
-            bot_user_id=answer.get("user_id"),
+            team_id=answer.team_id,
+            enterprise_id=answer.enterprise_id,
+            bot_id=answer.bot_id,
+            bot_user_id=answer.user_id,
             scopes=scopes or frozenset(),
             scopes_known=scopes is not None,
         )

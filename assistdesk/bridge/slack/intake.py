@@ -14,24 +14,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.outbox.enqueue import enqueue
 from assistdesk.outbox.jobs import NewJob
 
 log = logging.getLogger(__name__)
+E = TypeVar("E")
 Accept = Callable[[UnitOfWork], Sequence[NewJob]]
+AcceptMany = Callable[[UnitOfWork, Sequence[E]], Sequence[NewJob]]
 MAX_BATCH = 128
 
 
 @dataclass
 class _Item:
-    accept: Accept
+    event: Any
+    accept: AcceptMany[Any]  # called once for each run of consecutive events that share it
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[None]
 
@@ -48,8 +53,13 @@ class Intake:
     async def submit(self, accept: Accept) -> None:
         """Run `accept` (claims; returns the jobs to enqueue) in a shared transaction; returns once
         it committed."""
+        await self.submit_event(accept, _each)
+
+    async def submit_event(self, event: E, accept: AcceptMany[E]) -> None:
+        """Like `submit`, with `accept` called once for all such events of the batch (one statement
+        for all their claims); returns once `event` committed."""
         loop = asyncio.get_running_loop()
-        item = _Item(accept, loop, loop.create_future())
+        item = _Item(event, accept, loop, loop.create_future())
         with self._ready:
             self._queue.append(item)
             if self._thread is None:
@@ -96,8 +106,14 @@ class Intake:
 
 
 def _accept_all(uow: UnitOfWork, batch: list[_Item]) -> None:
-    jobs = [job for item in batch for job in item.accept(uow)]
+    jobs: list[NewJob] = []
+    for accept, items in itertools.groupby(batch, key=lambda item: item.accept):
+        jobs.extend(accept(uow, [item.event for item in items]))
     enqueue(uow, jobs)
+
+
+def _each(uow: UnitOfWork, accepts: Sequence[Accept]) -> list[NewJob]:
+    return [job for accept in accepts for job in accept(uow)]
 
 
 def _settle(item: _Item, error: Exception | None) -> None:

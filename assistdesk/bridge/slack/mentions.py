@@ -9,24 +9,20 @@ plan allows is read again here, at delivery, so the answer names the plan as it 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
-import anyio.to_thread
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge import chat, views
-from assistdesk.bridge.chat import ChatPlace, Entitlement
+from assistdesk.bridge.chat import ChatPerson, Entitlement
 from assistdesk.bridge.slack import jobs
 from assistdesk.bridge.slack.inbound import HELP_WORDS, refusal_of
-from assistdesk.bridge.slack.profiles import Profile, profile_of
-from assistdesk.bridge.slack.prompts import save_draft
+from assistdesk.bridge.slack.profiles import profile_of
+from assistdesk.bridge.slack.prompts import save_draft, tracked_card
 from assistdesk.db.uow import Database
 from assistdesk.domain.links.models import ChatPlatform
+from assistdesk.domain.links.places import ChatPlace
 from assistdesk.domain.orgs.enums import Plan
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.i18n import Catalogs
-from assistdesk.outbox.jobs import Job
 from assistdesk.outcomes import Outcome
 from assistdesk.platforms.slack import blocks, plan_blocks
 from assistdesk.platforms.slack.blocks import SlackMessage
@@ -34,7 +30,6 @@ from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.ports import Credentials
 from assistdesk.platforms.slack.text import to_plain
 
-T = TypeVar("T")
 SLACK = ChatPlatform.SLACK
 
 
@@ -46,13 +41,6 @@ class MentionAnswers:
         self._public_url = public_url
         self._features_url = f"{public_url}/help/features"
 
-    async def _read(self, work: Callable[[Session], T]) -> T:
-        def read() -> T:
-            with self._db.reading() as session:
-                return work(session)
-
-        return await anyio.to_thread.run_sync(read)
-
     def _state(
         self, session: Session, place: ChatPlace, ticket_id: int | None
     ) -> tuple[Entitlement, views.TicketCard | None]:
@@ -63,19 +51,13 @@ class MentionAnswers:
             )
         return chat.entitlement(session, place), card
 
-    def _tracked(self, session: Session, place: ChatPlace, root: str) -> views.TicketCard | None:
-        ref = chat.ticket_at(session, place, root, public_url=self._public_url)
-        if ref is None:
-            return None
-        return views.ticket_card(
-            tickets.get_ticket_by_id(session, ref.ticket_id), public_url=self._public_url
-        )
+    async def hint(self, p: jobs.PrivateAnswer, credentials: Credentials) -> Outcome:
+        """A reply in a thread whose plan does not sync replies: where to write instead."""
+        return await self.answer(p, credentials, hint=True)
 
-    async def answer(self, job: Job, credentials: Credentials) -> Outcome:
-        p = job.payload
-        place = ChatPlace(SLACK, str(p["ws"]), str(p["ch"]))
-        user, token = str(p["user"]), credentials.bot_token
-        thread_ts = str(p["thread_ts"]) if p.get("thread_ts") else None
+    async def answer(self, p: jobs.PrivateAnswer, credentials: Credentials, *, hint: bool = False) -> Outcome:
+        place, user, token = p.place, p.user, credentials.bot_token
+        thread_ts = p.thread_ts or None
 
         async def tell(text: str | SlackMessage) -> Outcome:
             message = text if isinstance(text, SlackMessage) else SlackMessage(text=text)
@@ -84,19 +66,18 @@ class MentionAnswers:
             )
 
         profile = await profile_of(self._db, self._api, token, place.workspace, user)
-        if not isinstance(profile, Profile):
+        if not isinstance(profile, ChatPerson):
             return profile
         _ = self._catalogs.translator(profile.locale, "slack")
-        ticket_id = int(p["ticket_id"]) if p.get("ticket_id") is not None else None
-        entitlement, card = await self._read(lambda s: self._state(s, place, ticket_id))
+        entitlement, card = await self._db.read_async(lambda s: self._state(s, place, p.ticket_id))
         plan, upgrade = entitlement.plan or "", Plan.PREMIUM.value  # Premium adds two-way replies
         if not entitlement.allowed:  # not connected, not enabled, or below Enterprise: say why
             refused = refusal_of(entitlement, channel=place.channel, features_url=self._features_url)
             return await tell(blocks.refusal(refused, _))
-        text = to_plain(str(p.get("text") or "")).strip()
+        text = to_plain(p.text).strip()
         if card is not None and entitlement.interacts:  # an empty mention in a two-way thread
             return await tell(blocks.tracked(card, _))
-        if card is not None and job.kind == jobs.HINT:
+        if card is not None and hint:
             return await tell(plan_blocks.reply_hint(card, plan=plan, upgrade=upgrade, _=_))
         if card is not None:  # a mention inside a ticket's thread: never a second ticket
             return await tell(plan_blocks.pointer(card, plan=plan, upgrade=upgrade, _=_))
@@ -110,18 +91,13 @@ class MentionAnswers:
                     _=_,
                 )
             )
-        ts = str(p["ts"])
+        ts = p.ts
         root = thread_ts or ts  # a mention in some thread: the ticket lives in that thread
-        tracked = await self._read(lambda s: chat.ticket_at(s, place, root, public_url=self._public_url))
+        url = self._public_url
+        tracked = await self._db.read_async(lambda s: tracked_card(s, place, root, public_url=url))
         if tracked is not None:
-            tracked_card = await self._read(
-                lambda s: views.ticket_card(
-                    tickets.get_ticket_by_id(s, tracked.ticket_id), public_url=self._public_url
-                )
-            )
-            return await tell(blocks.tracked(tracked_card, _))
-        draft_id = await anyio.to_thread.run_sync(
-            self._db.run,
+            return await tell(blocks.tracked(tracked, _))
+        draft_id = await self._db.run_async(
             lambda uow: save_draft(
                 uow,
                 place=place,

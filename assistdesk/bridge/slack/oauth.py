@@ -16,19 +16,22 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-import anyio.to_thread
 from slack_sdk.oauth import AuthorizeUrlGenerator
 
 from assistdesk.bridge.slack.installations import Installations
 from assistdesk.db.uow import Database
 from assistdesk.domain.links import service as links
-from assistdesk.platforms.slack.client import SlackApi, scopes_of
+from assistdesk.platforms.slack.answers import Access, Identity
+from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.manifest import BOT_SCOPES
 from assistdesk.security.secretbox import SecretBox
 
 STATE_SECONDS = 600
 COOKIE = "assistdesk_slack_oauth"
 _PURPOSE = "slack-oauth-state"
+SLACK_REPORTED = "Slack reported: {error}"
+LINK_EXPIRED = "this installation link expired or was not started here"
+LINK_USED = "this installation link was already used"
 
 
 @dataclass(frozen=True)
@@ -99,45 +102,42 @@ class OAuthInstall:
         self, *, code: str | None, state: str | None, cookie: str | None, error: str | None
     ) -> Installed:
         if error:
-            return Installed(False, problem=f"Slack reported: {error}")
+            return Installed(False, problem=SLACK_REPORTED.format(error=error))
         nonce = self._state_ok(state or "", cookie, time.time())
         if nonce is None or not code:
-            return Installed(False, problem="this installation link expired or was not started here")
-        claimed = await anyio.to_thread.run_sync(
-            self._db.run, lambda uow: links.claim_receipt(uow, platform="slack", key=f"oauth:{nonce}")
+            return Installed(False, problem=LINK_EXPIRED)
+        claimed = await self._db.run_async(
+            lambda uow: links.claim_receipt(uow, platform="slack", key=f"oauth:{nonce}")
         )
         if not claimed:
-            return Installed(False, problem="this installation link was already used")
+            return Installed(False, problem=LINK_USED)
         answer = await self._api.oauth_access(
             client_id=self._client_id,
             client_secret=self._client_secret,
             code=code,
             redirect_uri=self.redirect_uri,
         )
-        if not isinstance(answer, dict):
+        if not isinstance(answer, Access):
             return Installed(False, problem=answer.reason)
-        token = str(answer.get("access_token") or "")
+        token = answer.access_token or ""
         identity = await self._api.auth_test(token)
-        if not isinstance(identity, dict):
+        if not isinstance(identity, Identity):
             return Installed(False, problem=identity.reason)
-        team = answer.get("team") or {}
-        enterprise = answer.get("enterprise") or {}
-        installer = (answer.get("authed_user") or {}).get("id")
-        await anyio.to_thread.run_sync(
-            self._db.run,
+        team, enterprise = answer.team, answer.enterprise
+        await self._db.run_async(
             lambda uow: self._installations.save(
                 uow,
-                enterprise_id=enterprise.get("id"),
-                team_id=team.get("id"),
-                is_enterprise_install=bool(answer.get("is_enterprise_install")),
-                team_name=str(team.get("name") or enterprise.get("name") or ""),
-                app_id=answer.get("app_id"),
-                bot_user_id=answer.get("bot_user_id") or identity.get("user_id"),
-                bot_id=identity.get("bot_id"),
-                scopes=scopes_of(answer) or frozenset(),
+                enterprise_id=enterprise.id,
+                team_id=team.id,
+                is_enterprise_install=bool(answer.is_enterprise_install),
+                team_name=team.name or enterprise.name or "",
+                app_id=answer.app_id,
+                bot_user_id=answer.bot_user_id or identity.user_id,
+                bot_id=identity.bot_id,
+                scopes=answer.scopes or frozenset(),
                 bot_token=token,
-                installer_user_id=installer,
+                installer_user_id=answer.authed_user.id,
             ),
         )
         self._installations.forget()
-        return Installed(True, team_name=str(team.get("name") or ""), team_id=str(team.get("id") or ""))
+        return Installed(True, team_name=team.name or "", team_id=team.id or "")

@@ -12,6 +12,7 @@ What each thread is told:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from assistdesk.bridge import follow, views
 from assistdesk.bridge.dispatch import EventRouter
@@ -48,20 +49,13 @@ class SlackOutbound:
         router.subscribe(CommentEdited, self.on_comment_edited)
         router.subscribe(CommentDeleted, self.on_comment_deleted)
 
-    def _card(self, uow: UnitOfWork, event: TicketEvent) -> dict[str, object]:
+    def _card(self, uow: UnitOfWork, event: TicketEvent) -> views.TicketCard:
         ticket = tickets.get_ticket_by_id(uow.session, event.ticket_id)
-        return views.ticket_card(ticket, public_url=self._public_url).to_dict()
+        return views.ticket_card(ticket, public_url=self._public_url)
 
     @staticmethod
-    def _job(thread: TicketThread, kind: str, event: TicketEvent, **payload: object) -> NewJob:
-        return jobs.for_thread(
-            kind=kind,
-            workspace=thread.workspace,
-            channel=thread.channel,
-            thread_id=thread.id,
-            cause=event.event_id,
-            payload={**payload, "thread": jobs.thread_state(thread)},
-        )
+    def _job(thread: TicketThread, kind: str, event: TicketEvent, payload: jobs.ThreadJob) -> NewJob:
+        return jobs.for_thread(kind, thread, payload, cause=event.event_id)
 
     @staticmethod
     def _threads(uow: UnitOfWork, event: TicketEvent, *, all_of_them: bool = False) -> Sequence[TicketThread]:
@@ -81,10 +75,13 @@ class SlackOutbound:
         if threads:
             card = self._card(uow, event)
             following = self._mode(uow, event) is not ChatMode.INTERACT
-            enqueue(
-                uow,
-                [self._job(t, jobs.CARD, event, card=card, initial=True, follow=following) for t in threads],
-            )
+            told = [
+                self._job(
+                    t, jobs.CARD, event, jobs.CardJob(**_about(t), card=card, initial=True, follow=following)
+                )
+                for t in threads
+            ]
+            enqueue(uow, told)
 
     def on_status_changed(self, uow: UnitOfWork, event: TicketStatusChanged) -> None:
         threads = self._threads(uow, event, all_of_them=True)
@@ -92,17 +89,23 @@ class SlackOutbound:
             return
         card = self._card(uow, event)
         mode = self._mode(uow, event)
-        note = {"old": event.old_status, "new": event.new_status, "actor": event.actor_name}
+        note = {
+            "old_status": event.old_status,
+            "new_status": event.new_status,
+            "actor_name": event.actor_name,
+        }
         following = mode is not ChatMode.INTERACT
         told: list[NewJob] = []
         for t in threads:
-            told.append(self._job(t, jobs.CARD, event, card=card, initial=False, follow=following))
+            told.append(
+                self._job(t, jobs.CARD, event, jobs.CardJob(**_about(t), card=card, follow=following))
+            )
             if mode is ChatMode.INTERACT:
-                told.append(self._job(t, jobs.STATUS_NOTE, event, **note))
+                told.append(self._job(t, jobs.STATUS_NOTE, event, jobs.StatusNoteJob(**_about(t), **note)))
             elif mode is ChatMode.CREATE_AND_FOLLOW:
                 latest = follow.latest_from_support(uow.session, ticket_id=event.ticket_id)
-                comment = latest.to_dict() if latest is not None else None
-                told.append(self._job(t, jobs.UPDATE, event, card=card, comment=comment, **note))
+                update = jobs.UpdateJob(**_about(t), card=card, comment=latest, **note)
+                told.append(self._job(t, jobs.UPDATE, event, update))
         enqueue(uow, told)
 
     def on_severity_changed(self, uow: UnitOfWork, event: TicketSeverityChanged) -> None:
@@ -110,10 +113,11 @@ class SlackOutbound:
         if threads:
             card = self._card(uow, event)
             following = self._mode(uow, event) is not ChatMode.INTERACT
-            enqueue(
-                uow,
-                [self._job(t, jobs.CARD, event, card=card, initial=False, follow=following) for t in threads],
-            )
+            told = [
+                self._job(t, jobs.CARD, event, jobs.CardJob(**_about(t), card=card, follow=following))
+                for t in threads
+            ]
+            enqueue(uow, told)
 
     def _comment_jobs(self, uow: UnitOfWork, event: CommentAdded | CommentEdited, kind: str) -> None:
         """Two-way threads get every public comment (and its edits); create-and-follow threads get
@@ -124,12 +128,24 @@ class SlackOutbound:
         if not threads:
             return
         mode = self._mode(uow, event)
-        view = views.comment_view(tickets.get_comment(uow.session, event.comment_id))
-        comment, card = view.to_dict(), self._card(uow, event)
-        if mode is ChatMode.CREATE_AND_FOLLOW and kind == jobs.COMMENT and view.author_kind == follow.AGENT:
-            enqueue(uow, [self._job(t, jobs.UPDATE, event, comment=comment, card=card) for t in threads])
+        comment = views.comment_view(tickets.get_comment(uow.session, event.comment_id))
+        card = self._card(uow, event)
+        if (
+            mode is ChatMode.CREATE_AND_FOLLOW
+            and kind == jobs.COMMENT
+            and comment.author_kind == follow.AGENT
+        ):
+            told = [
+                self._job(t, jobs.UPDATE, event, jobs.UpdateJob(**_about(t), comment=comment, card=card))
+                for t in threads
+            ]
+            enqueue(uow, told)
         elif mode is ChatMode.INTERACT:
-            enqueue(uow, [self._job(t, kind, event, comment=comment, card=card) for t in threads])
+            told = [
+                self._job(t, kind, event, jobs.CommentJob(**_about(t), comment=comment, card=card))
+                for t in threads
+            ]
+            enqueue(uow, told)
 
     def on_comment(self, uow: UnitOfWork, event: CommentAdded) -> None:
         self._comment_jobs(uow, event, jobs.COMMENT)
@@ -141,4 +157,15 @@ class SlackOutbound:
         if not event.public or self._mode(uow, event) is not ChatMode.INTERACT:
             return
         threads = self._threads(uow, event)
-        enqueue(uow, [self._job(t, jobs.COMMENT_DELETE, event, comment_id=event.comment_id) for t in threads])
+        told = [
+            self._job(
+                t, jobs.COMMENT_DELETE, event, jobs.CommentDeleteJob(**_about(t), comment_id=event.comment_id)
+            )
+            for t in threads
+        ]
+        enqueue(uow, told)
+
+
+def _about(thread: TicketThread) -> dict[str, Any]:
+    """The fields every job about a thread carries: which thread, and its state when complete."""
+    return {"thread_id": thread.id, "thread": jobs.thread_state(thread)}

@@ -1,4 +1,4 @@
-"""Who a Slack user is: name, email and locale, from our records or from users.info.
+"""Who a Slack user is (a `ChatPerson`): name, email and locale, from our records or users.info.
 
 users.info needs users:read.email for the email, and Slack Connect users may hide theirs or be
 invisible altogether (slack.md §7.2): those people are still served, by name, without an email.
@@ -7,67 +7,42 @@ A profile is looked up at most once a day per person.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
-import anyio.to_thread
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from assistdesk.bridge.chat import ChatPerson
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database
-from assistdesk.domain.links.models import ChatIdentity, ChatPlatform
+from assistdesk.domain.links import service as links
+from assistdesk.domain.links.models import ChatPlatform
 from assistdesk.outcomes import PermanentFailure
+from assistdesk.platforms.slack.answers import UserInfo
 from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.errors import Failed
 
 FRESH_FOR = timedelta(days=1)
+SLACK = ChatPlatform.SLACK.value
 
 
-@dataclass(frozen=True)
-class Profile:
-    user_id: str
-    name: str
-    email: str | None = None
-    locale: str | None = None
-
-
-def _known(db: Database, workspace: str, user: str) -> tuple[Profile | None, bool]:
+def _known(session: Session, workspace: str, user: str) -> tuple[ChatPerson | None, bool]:
     """The stored profile, and whether it is recent enough to use as is."""
-    with db.reading() as session:
-        identity = session.scalars(
-            select(ChatIdentity).where(
-                ChatIdentity.platform == ChatPlatform.SLACK.value,
-                ChatIdentity.workspace == workspace,
-                ChatIdentity.user_id == user,
-            )
-        ).one_or_none()
-        if identity is None or not identity.display_name:
-            return None, False
-        profile = Profile(user, identity.display_name, identity.email, identity.locale)
-        return profile, utcnow() - identity.updated_at < FRESH_FOR
+    identity = links.find_identity(session, platform=SLACK, workspace=workspace, user_id=user)
+    if identity is None or not identity.display_name:
+        return None, False
+    profile = ChatPerson(user, identity.display_name, identity.email, identity.locale)
+    return profile, utcnow() - identity.updated_at < FRESH_FOR
 
 
-def from_user_info(user_id: str, answer: dict[str, Any]) -> Profile:
-    user = answer.get("user") or {}
-    profile = user.get("profile") or {}
-    name = (
-        profile.get("display_name")
-        or profile.get("real_name")
-        or user.get("real_name")
-        or user.get("name")
-        or user_id
-    )
-    return Profile(user_id, str(name), profile.get("email") or None, user.get("locale") or None)
-
-
-async def profile_of(db: Database, api: SlackApi, token: str, workspace: str, user: str) -> Profile | Failed:
-    known, fresh = await anyio.to_thread.run_sync(_known, db, workspace, user)
+async def profile_of(
+    db: Database, api: SlackApi, token: str, workspace: str, user: str
+) -> ChatPerson | Failed:
+    known, fresh = await db.read_async(lambda s: _known(s, workspace, user))
     if known is not None and fresh:
         return known
     answer = await api.user_info(token, user=user)
-    if isinstance(answer, dict):
-        return from_user_info(user, answer)
+    if isinstance(answer, UserInfo):
+        return ChatPerson(user, answer.name_or(user), answer.email, answer.locale)
     if isinstance(answer, PermanentFailure):  # hidden or unknown: served by what we have
-        return known or Profile(user, user)
+        return known or ChatPerson(user, user)
     return answer

@@ -12,34 +12,31 @@ shown that ticket instead of a second prompt.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-import anyio.to_thread
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge import chat, views
-from assistdesk.bridge.chat import ChatPlace
+from assistdesk.bridge.chat import ChatPerson
+from assistdesk.bridge.slack import jobs
 from assistdesk.bridge.slack.inbound import refusal_of
 from assistdesk.bridge.slack.models import SlackDraft
-from assistdesk.bridge.slack.profiles import Profile, profile_of
+from assistdesk.bridge.slack.profiles import profile_of
 from assistdesk.db.base import table_of
 from assistdesk.db.sql import insert_ignore
 from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import ChatPlatform
+from assistdesk.domain.links.places import ChatPlace
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.i18n import Catalogs
-from assistdesk.outbox.jobs import Job
 from assistdesk.outcomes import Outcome
 from assistdesk.platforms.slack import blocks
+from assistdesk.platforms.slack.answers import ReactedMessage
 from assistdesk.platforms.slack.blocks import SlackMessage
 from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.ports import Credentials
 from assistdesk.platforms.slack.text import to_plain
 
-T = TypeVar("T")
 SLACK = ChatPlatform.SLACK
 
 
@@ -51,25 +48,8 @@ class PromptMaker:
         self._public_url = public_url
         self._features_url = f"{public_url}/help/features"
 
-    async def _read(self, work: Callable[[Session], T]) -> T:
-        def read() -> T:
-            with self._db.reading() as session:
-                return work(session)
-
-        return await anyio.to_thread.run_sync(read)
-
-    def _tracked(self, session: Session, place: ChatPlace, root: str) -> views.TicketCard | None:
-        ref = chat.ticket_at(session, place, root, public_url=self._public_url)
-        if ref is None:
-            return None
-        return views.ticket_card(
-            tickets.get_ticket_by_id(session, ref.ticket_id), public_url=self._public_url
-        )
-
-    async def answer(self, job: Job, credentials: Credentials) -> Outcome:
-        p = job.payload
-        place = ChatPlace(SLACK, str(p["ws"]), str(p["ch"]))
-        user, ts, token = str(p["user"]), str(p["ts"]), credentials.bot_token
+    async def answer(self, p: jobs.PrivateAnswer, credentials: Credentials) -> Outcome:
+        place, user, ts, token = p.place, p.user, p.ts, credentials.bot_token
 
         async def tell(message: SlackMessage, thread_ts: str | None = None) -> Outcome:
             return await self._api.post_ephemeral(
@@ -77,26 +57,24 @@ class PromptMaker:
             )
 
         profile = await profile_of(self._db, self._api, token, place.workspace, user)
-        if not isinstance(profile, Profile):
+        if not isinstance(profile, ChatPerson):
             return profile
         _ = self._catalogs.translator(profile.locale, "slack")
-        entitlement = await self._read(lambda s: chat.entitlement(s, place))
+        entitlement = await self._db.read_async(lambda s: chat.entitlement(s, place))
         if not entitlement.interacts:  # 🎫 comes with two-way plans; create-and-follow is told so
             refused = refusal_of(entitlement, channel=place.channel, features_url=self._features_url)
             return await tell(SlackMessage(text=blocks.refusal(refused, _)))
         found = await self._api.reacted_message(token, channel=place.channel, ts=ts)
-        if not isinstance(found, dict):
+        if not isinstance(found, ReactedMessage):
             return found
-        message: dict[str, Any] = found.get("message") or {}
-        root = str(message.get("thread_ts") or ts)  # a reply's request lives in its thread
+        root = found.message.thread_ts or ts  # a reply's request lives in its thread
         in_thread = root if root != ts else None
-        tracked = await self._read(lambda s: self._tracked(s, place, root))
+        url = self._public_url
+        tracked = await self._db.read_async(lambda s: tracked_card(s, place, root, public_url=url))
         if tracked is not None:
             return await tell(blocks.tracked(tracked, _), in_thread)
-        text = to_plain(str(message.get("text") or ""))
-        permalink = message.get("permalink") or found.get("permalink")
-        draft_id = await anyio.to_thread.run_sync(
-            self._db.run,
+        text, permalink = to_plain(found.text), found.link
+        draft_id = await self._db.run_async(
             lambda uow: save_draft(
                 uow,
                 place=place,
@@ -104,11 +82,21 @@ class PromptMaker:
                 thread_ts=root,
                 user=user,
                 text=text,
-                permalink=str(permalink) if permalink else None,
+                permalink=permalink or None,
                 profile=profile,
             ),
         )
         return await tell(blocks.prompt(text, str(draft_id), _), in_thread)
+
+
+def tracked_card(
+    session: Session, place: ChatPlace, root: str, *, public_url: str
+) -> views.TicketCard | None:
+    """The card of the ticket whose thread hangs off `root`, if any: shown instead of a new prompt."""
+    ref = chat.ticket_at(session, place, root, public_url=public_url)
+    if ref is None:
+        return None
+    return views.ticket_card(tickets.get_ticket_by_id(session, ref.ticket_id), public_url=public_url)
 
 
 def save_draft(
@@ -120,7 +108,7 @@ def save_draft(
     user: str,
     text: str,
     permalink: str | None,
-    profile: Profile,
+    profile: ChatPerson,
 ) -> int:
     """One draft per (message, reactor): a second 🎫 from the same person refreshes it."""
     session = uow.session
@@ -148,14 +136,14 @@ def save_draft(
     draft.text = text
     draft.permalink = permalink[:2000] if permalink else None
     draft.email = profile.email
-    draft.display_name = profile.name[:200]
+    draft.display_name = profile.display_name[:200]
     draft.locale = profile.locale
     links.upsert_identity(
         uow,
         platform=SLACK.value,
         workspace=place.workspace,
         user_id=user,
-        display_name=profile.name,
+        display_name=profile.display_name,
         email=profile.email,
         locale=profile.locale,
     )

@@ -1,4 +1,6 @@
-"""Slack's parts, built once Slack is switched on (see `install`), and registered on the runtime."""
+"""Slack's parts, built once Slack is switched on (see `install`), and registered on the host.
+
+The installer imports this module only when Slack is on; nothing here imports the installer back."""
 
 from __future__ import annotations
 
@@ -9,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import delete
 
+from assistdesk.bridge.host import ChannelHost
 from assistdesk.bridge.slack import jobs
 from assistdesk.bridge.slack.delivery import SlackDelivery
 from assistdesk.bridge.slack.inbound import SlackInbound
-from assistdesk.bridge.slack.install import EXTENSION, Runtime
 from assistdesk.bridge.slack.installations import Installations
 from assistdesk.bridge.slack.intake import Intake
 from assistdesk.bridge.slack.models import SlackDraft
@@ -83,27 +85,24 @@ class SlackIntegration:
         await bolt.run_socket_mode(self.bolt_app(), token.get_secret_value(), stop)
 
 
-def wire(runtime: Runtime) -> None:
-    settings = runtime.settings
-    slack = SlackIntegration(
-        settings=settings, db=runtime.db, secrets=runtime.secrets, catalogs=runtime.catalogs
-    )
-    SlackOutbound(public_url=settings.public_url).install(runtime.router)
+def wire(host: ChannelHost) -> SlackIntegration:
+    settings = host.settings
+    slack = SlackIntegration(settings=settings, db=host.db, secrets=host.secrets, catalogs=host.catalogs)
+    SlackOutbound(public_url=settings.public_url).install(host.router)
     for channel, handler in ((jobs.CHANNEL, SlackDelivery), (jobs.SYNC_CHANNEL, SlackSync)):
-        runtime.handlers[channel] = handler(
-            db=runtime.db,
+        host.handlers[channel] = handler(
+            db=host.db,
             api=slack.api,
             installations=slack.installations,
-            catalogs=runtime.catalogs,
+            catalogs=host.catalogs,
             public_url=settings.public_url,
         )
-    runtime.closers.append(slack.api.aclose)
-    runtime.closers.append(slack.intake.aclose)
-    runtime.extensions[EXTENSION] = slack
+    host.closers.append(slack.api.aclose)
+    host.closers.append(slack.intake.aclose)
     if settings.slack_app_token is not None:
-        runtime.background.append(slack.socket_mode)
-    db = runtime.db
-    runtime.periodic.append(
+        host.background.append(slack.socket_mode)
+    db = host.db
+    host.periodic.append(
         Periodic(
             "purge Slack request drafts",
             3600,
@@ -114,3 +113,4 @@ def wire(runtime: Runtime) -> None:
             ),
         )
     )
+    return slack

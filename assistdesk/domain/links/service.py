@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
@@ -21,6 +21,7 @@ from assistdesk.domain.links.models import (
     InboundReceipt,
     TicketThread,
 )
+from assistdesk.domain.links.places import ChatPlace
 from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.people.service import find_contact
 from assistdesk.errors import Invalid, NotFound
@@ -85,7 +86,7 @@ def disconnect_channel(work: Work, *, link_id: int) -> None:
     work.session.flush()
 
 
-def find_channel_link(session: Session, *, platform: str, workspace: str, channel: str) -> ChannelLink | None:
+def find_channel_link(session: Session, place: ChatPlace) -> ChannelLink | None:
     """The organization a channel belongs to.
 
     An exact (workspace, channel) match wins; otherwise a link made without a workspace. Slack Connect
@@ -93,10 +94,12 @@ def find_channel_link(session: Session, *, platform: str, workspace: str, channe
     be the customer's rather than the one the operator typed.
     """
     rows = session.scalars(
-        select(ChannelLink).where(ChannelLink.platform == platform, ChannelLink.channel == channel)
+        select(ChannelLink).where(
+            ChannelLink.platform == place.platform, ChannelLink.channel == place.channel
+        )
     ).all()
     for row in rows:
-        if row.workspace == workspace:
+        if row.workspace == place.workspace:
             return row
     for row in rows:
         if row.workspace == "":
@@ -116,19 +119,17 @@ def list_channel_links(session: Session, *, organization_id: int | None = None) 
 
 def open_thread(
     work: Work,
+    place: ChatPlace,
     *,
     ticket_id: int,
-    platform: ChatPlatform,
-    workspace: str,
-    channel: str,
     thread_root: str | None,
     locale: str | None = None,
 ) -> TicketThread:
     thread = TicketThread(
         ticket_id=ticket_id,
-        platform=platform.value,
-        workspace=workspace,
-        channel=channel,
+        platform=ChatPlatform(place.platform).value,
+        workspace=place.workspace,
+        channel=place.channel,
         thread_root=thread_root,
         locale=locale,
     )
@@ -137,17 +138,15 @@ def open_thread(
     return thread
 
 
-def find_thread(
-    session: Session, *, platform: str, workspace: str, channel: str, thread_root: str
-) -> TicketThread | None:
+def find_thread(session: Session, place: ChatPlace, *, thread_root: str) -> TicketThread | None:
     rows = session.scalars(
         select(TicketThread).where(
-            TicketThread.platform == platform,
-            TicketThread.channel == channel,
+            TicketThread.platform == place.platform,
+            TicketThread.channel == place.channel,
             TicketThread.thread_root == thread_root,
         )
     ).all()
-    exact = [r for r in rows if r.workspace == workspace]
+    exact = [r for r in rows if r.workspace == place.workspace]
     if exact:
         return exact[0]
     return rows[0] if len(rows) == 1 else None
@@ -172,10 +171,8 @@ def get_thread(session: Session, thread_id: int) -> TicketThread:
 
 def record_message(
     work: Work,
+    place: ChatPlace,
     *,
-    platform: str,
-    workspace: str,
-    channel: str,
     message_id: str,
     direction: Direction,
     ticket_id: int | None = None,
@@ -187,9 +184,9 @@ def record_message(
         work.session,
         table_of(ChatMessage),
         {
-            "platform": platform,
-            "workspace": workspace,
-            "channel": channel,
+            "platform": place.platform,
+            "workspace": place.workspace,
+            "channel": place.channel,
             "message_id": message_id,
             "direction": direction.value,
             "ticket_id": ticket_id,
@@ -200,14 +197,12 @@ def record_message(
     return inserted == 1
 
 
-def find_message(
-    session: Session, *, platform: str, workspace: str, channel: str, message_id: str
-) -> ChatMessage | None:
+def find_message(session: Session, place: ChatPlace, *, message_id: str) -> ChatMessage | None:
     return session.scalars(
         select(ChatMessage).where(
-            ChatMessage.platform == platform,
-            ChatMessage.workspace == workspace,
-            ChatMessage.channel == channel,
+            ChatMessage.platform == place.platform,
+            ChatMessage.workspace == place.workspace,
+            ChatMessage.channel == place.channel,
             ChatMessage.message_id == message_id,
         )
     ).one_or_none()
@@ -287,5 +282,62 @@ def find_exact_channel_link(
             ChannelLink.platform == chosen.value,
             ChannelLink.workspace == (workspace or "").strip(),
             ChannelLink.channel == (channel or "").strip(),
+        )
+    ).one_or_none()
+
+
+# Lark: what the bridge asks of the links --------------------------------------------------------
+
+
+def has_display_name(session: Session, *, place: ChatPlace, user_id: str) -> bool:
+    """Whether a person's name is known in the place's workspace (Lark's events name nobody)."""
+    name = session.scalar(
+        select(ChatIdentity.display_name).where(
+            ChatIdentity.platform == place.platform,
+            ChatIdentity.workspace == place.workspace,
+            ChatIdentity.user_id == user_id,
+        )
+    )
+    return bool(name)
+
+
+def posted_for_comment(session: Session, *, place: ChatPlace, thread_id: int, comment_id: int) -> str | None:
+    """The id of the message we posted to show a comment in a thread, if it was ever delivered."""
+    return session.scalars(
+        select(ChatMessage.message_id).where(
+            ChatMessage.comment_id == comment_id,
+            ChatMessage.thread_id == thread_id,
+            ChatMessage.platform == place.platform,
+            ChatMessage.workspace == place.workspace,
+            ChatMessage.channel == place.channel,
+            ChatMessage.direction == Direction.OUTBOUND.value,
+        )
+    ).first()
+
+
+# Comments from chat, and who wrote them ------------------------------------------------------------
+
+
+def attach_comment(work: Work, place: ChatPlace, *, message_id: str, comment_id: int) -> None:
+    """Mark a recorded chat message as the source of a comment (its edits and deletion follow it)."""
+    work.session.execute(
+        update(ChatMessage)
+        .where(
+            ChatMessage.platform == place.platform,
+            ChatMessage.workspace == place.workspace,
+            ChatMessage.channel == place.channel,
+            ChatMessage.message_id == message_id,
+        )
+        .values(comment_id=comment_id)
+    )
+
+
+def find_identity(session: Session, *, platform: str, workspace: str, user_id: str) -> ChatIdentity | None:
+    """What we know of a chat user (name, email, locale, contact), without asking the platform."""
+    return session.scalars(
+        select(ChatIdentity).where(
+            ChatIdentity.platform == platform,
+            ChatIdentity.workspace == workspace,
+            ChatIdentity.user_id == user_id,
         )
     ).one_or_none()

@@ -23,19 +23,20 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.logger import get_bolt_app_logger
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from assistdesk.i18n import Translator
-from assistdesk.platforms.slack import blocks, forms, payloads
+from assistdesk.platforms.slack import blocks, forms, interactions, payloads
+from assistdesk.platforms.slack.answers import OpenedView
 from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.errors import code_of
 from assistdesk.platforms.slack.manifest import COMMAND
 from assistdesk.platforms.slack.ports import (
-    Command,
     Credentials,
     FindCredentials,
-    FormButton,
     FormSubmission,
     Inbound,
     Reaction,
@@ -69,7 +70,7 @@ def build_app(
             bot_user_id=credentials.bot_user_id,
         )
 
-    app = AsyncApp(
+    app = _App(
         signing_secret=signing_secret or "",
         request_verification_enabled=signing_secret is not None,
         # Bolt's own client (Socket Mode's apps.connections.open, per-request clients) must also
@@ -100,6 +101,34 @@ def build_app(
 
 
 MALFORMED = (AttributeError, KeyError, TypeError, IndexError, ValueError)
+NO_CONTEXT_CLIENT = "the Bolt context's client makes no calls: use SlackApi with the installation's token"
+
+
+class _InertClient(AsyncWebClient):
+    """The Web API client in every request's context, shared by all requests: it calls nothing.
+
+    Since 1.15 Bolt builds a new AsyncWebClient per request so that listeners may change its token
+    (AsyncApp._init_context), a cost on every ack. Our listeners never call Slack through it (SlackApi
+    does, with the installation's token), so one client serves every request; the token Bolt's
+    authorization writes into it is never used, because it refuses every call.
+    """
+
+    async def api_call(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(NO_CONTEXT_CLIENT)
+
+
+class _App(AsyncApp):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._inert_client = _InertClient(base_url=self.client.base_url)
+        self._request_logger = get_bolt_app_logger(app_name=self.name, base_logger=self._base_logger)
+
+    def _init_context(self, req: AsyncBoltRequest) -> None:
+        """AsyncApp._init_context (slack-bolt 1.30), with the shared client instead of a new one."""
+        req.context["logger"] = self._request_logger
+        req.context["token"] = self._token
+        req.context["client"] = self._inert_client
+        req.context["listener_runner"] = self.listener_runner
 
 
 def credentials_of(context: Any) -> Credentials | None:
@@ -122,7 +151,7 @@ class _EventListeners:
 
     async def reaction_added(self, body: dict[str, Any]) -> None:
         envelope = payloads.parse(payloads.Envelope, body)
-        event = payloads.parse(payloads.ReactionAddedEvent, body.get("event"))
+        event = payloads.event_of(payloads.ReactionAddedEvent, body)
         if envelope is None or event is None or event.reaction not in payloads.TICKET_REACTIONS:
             return
         item = event.item
@@ -141,7 +170,7 @@ class _EventListeners:
 
     async def message(self, body: dict[str, Any], context: Any) -> None:
         envelope = payloads.parse(payloads.Envelope, body)
-        event = payloads.parse(payloads.MessageEvent, body.get("event"))
+        event = payloads.event_of(payloads.MessageEvent, body)
         if envelope is None or event is None:
             return
         credentials = credentials_of(context)
@@ -166,7 +195,7 @@ class _EventListeners:
 
     async def app_mention(self, body: dict[str, Any], context: Any) -> None:
         envelope = payloads.parse(payloads.Envelope, body)
-        event = payloads.parse(payloads.AppMentionEvent, body.get("event"))
+        event = payloads.event_of(payloads.AppMentionEvent, body)
         if envelope is None or event is None:
             return
         credentials = credentials_of(context)
@@ -181,14 +210,14 @@ class _EventListeners:
 
     async def tokens_revoked(self, body: dict[str, Any]) -> None:
         envelope = payloads.parse(payloads.Envelope, body)
-        bots = ((body.get("event") or {}).get("tokens") or {}).get("bot") or []
-        if envelope is not None and bots:
+        event = payloads.event_of(payloads.TokensRevokedEvent, body)
+        if envelope is not None and event is not None and event.tokens.bot:
             await self._inbound.uninstalled(
                 Uninstall(
                     envelope.workspace or None,
                     envelope.enterprise_id,
                     tokens_only=True,
-                    user_ids=tuple(str(b) for b in bots),
+                    user_ids=tuple(event.tokens.bot),
                 )
             )
 
@@ -216,13 +245,13 @@ class _InteractionListeners:
             opened = await self._api.open_view(
                 credentials.bot_token, trigger_id=trigger_id, view=forms.request_modal(reply.form, _)
             )
-            if not isinstance(opened, dict):
+            if not isinstance(opened, OpenedView):
                 log.warning("could not open the request form: %s", opened.reason)
                 return blocks.problem(code_of(opened), _)
-            view = opened.get("view") or {}
-            if not reply.form.reporter_email and view.get("id"):
+            view = opened.view
+            if not reply.form.reporter_email and view.id:
                 await self._inbound.form_opened(
-                    reply.form, user=user, view_id=str(view["id"]), view_hash=str(view.get("hash") or "")
+                    reply.form, user=user, view_id=view.id, view_hash=view.hash or ""
                 )
             return None
         if reply.refusal is not None:
@@ -236,31 +265,21 @@ class _InteractionListeners:
         return None
 
     async def command(self, ack: Any, body: dict[str, Any], context: Any) -> None:
-        command = Command(
-            workspace=str(context.team_id or body.get("team_id") or ""),
-            channel=str(body.get("channel_id") or ""),
-            user=str(body.get("user_id") or ""),
-            user_name=str(body.get("user_name") or ""),
-            text=str(body.get("text") or ""),
-            trigger_id=str(body.get("trigger_id") or ""),
-        )
+        parsed = interactions.slash_command(body)
+        if parsed is None:  # signed, but not a shape Slack sends
+            await ack()
+            return
+        command = parsed.command(context.team_id)
         reply = await self._inbound.slash_command(command)
         text = await self._answer(reply, command.trigger_id, context, command.user)
         await (ack(text=text, response_type="ephemeral") if text else ack())
 
     async def open_form(self, ack: Any, body: dict[str, Any], context: Any) -> None:
-        action = (body.get("actions") or [{}])[0]
-        user = payloads.parse(payloads.User, body.get("user")) or payloads.User(id="")
-        container = body.get("container") or {}
-        click = FormButton(
-            workspace=str(context.team_id or ""),
-            channel=str(container.get("channel_id") or (body.get("channel") or {}).get("id") or ""),
-            user=user.id,
-            user_name=user.label,
-            value=str(action.get("value") or ""),
-            trigger_id=str(body.get("trigger_id") or ""),
-        )
+        parsed = interactions.block_action(body)
         await ack()
+        if parsed is None:  # signed, but not a shape Slack sends
+            return
+        click = parsed.form_button(context.team_id)
         reply = await self._inbound.form_button(click)
         text = await self._answer(reply, click.trigger_id, context, click.user)
         credentials = credentials_of(context)

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
+from pydantic import BaseModel, ValidationError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from yarl import URL
 
-from assistdesk.outcomes import Delivered, TransientFailure
+from assistdesk.outcomes import Delivered, PermanentFailure, TransientFailure
+from assistdesk.platforms.slack.answers import Access, Identity, OpenedView, ReactedMessage, UserInfo
 from assistdesk.platforms.slack.blocks import SlackMessage
 from assistdesk.platforms.slack.errors import Failed, classify
 from assistdesk.platforms.slack.files import may_fetch
@@ -26,6 +28,8 @@ Data = dict[str, Any]
 DEFAULT_TIMEOUT = 10.0
 MAX_REDIRECTS = 3
 TRIGGER_WINDOW = 2.5  # a trigger_id expires 3 s after Slack issued it, and the ack must follow
+TRIGGER_EXPIRED = "Slack views.open: expired_trigger_id (no answer within the trigger window)"
+UNEXPECTED_ANSWER = "Slack {method}: an answer of an unexpected shape"
 
 
 DELIVERY_EVENT = "assistdesk_delivery"
@@ -178,24 +182,27 @@ class SlackApi:
 
     # Reading ---------------------------------------------------------------------------------------
 
-    async def reacted_message(self, token: str, *, channel: str, ts: str) -> Data | Failed:
+    async def reacted_message(self, token: str, *, channel: str, ts: str) -> ReactedMessage | Failed:
         """The message a reaction points at: reaction_added carries no text (slack.md §1.4)."""
-        return await self._call(
+        answer = await self._call(
             "reactions.get", channel, lambda c: c.reactions_get(channel=channel, timestamp=ts), token
         )
+        return _typed(ReactedMessage, "reactions.get", answer)
 
-    async def user_info(self, token: str, *, user: str) -> Data | Failed:
-        return await self._call(
+    async def user_info(self, token: str, *, user: str) -> UserInfo | Failed:
+        answer = await self._call(
             "users.info", user, lambda c: c.users_info(user=user, include_locale=True), token
         )
+        return _typed(UserInfo, "users.info", answer)
 
-    async def auth_test(self, token: str) -> Data | Failed:
-        return await self._call("auth.test", "the workspace", lambda c: c.auth_test(), token)
+    async def auth_test(self, token: str) -> Identity | Failed:
+        answer = await self._call("auth.test", "the workspace", lambda c: c.auth_test(), token)
+        return _typed(Identity, "auth.test", answer)
 
     async def oauth_access(
         self, *, client_id: str, client_secret: str, code: str, redirect_uri: str
-    ) -> Data | Failed:
-        return await self._call(
+    ) -> Access | Failed:
+        answer = await self._call(
             "oauth.v2.access",
             "the workspace",
             lambda c: c.oauth_v2_access(
@@ -203,32 +210,33 @@ class SlackApi:
             ),
             None,
         )
+        return _typed(Access, "oauth.v2.access", answer)
 
     # Views -----------------------------------------------------------------------------------------
 
     async def open_view(
         self, token: str, *, trigger_id: str, view: dict[str, Any], within: float = TRIGGER_WINDOW
-    ) -> Data | Failed:
+    ) -> OpenedView | Failed:
         """Called while Slack waits for the ack: bounded by the trigger's 3 seconds (slack.md §3.3)."""
         try:
-            return await asyncio.wait_for(
+            answer = await asyncio.wait_for(
                 self._call(
                     "views.open", "the form", lambda c: c.views_open(trigger_id=trigger_id, view=view), token
                 ),
                 within,
             )
         except TimeoutError:
-            return TransientFailure(
-                "Slack views.open: expired_trigger_id (no answer within the trigger window)"
-            )
+            return TransientFailure(TRIGGER_EXPIRED)
+        return _typed(OpenedView, "views.open", answer)
 
     async def update_view(
         self, token: str, *, view_id: str, view: dict[str, Any], view_hash: str | None
-    ) -> Data | Failed:
+    ) -> OpenedView | Failed:
         extra = {"hash": view_hash} if view_hash else {}
-        return await self._call(
+        answer = await self._call(
             "views.update", "the form", lambda c: c.views_update(view_id=view_id, view=view, **extra), token
         )
+        return _typed(OpenedView, "views.update", answer)
 
     # Files -----------------------------------------------------------------------------------------
 
@@ -268,8 +276,14 @@ class SlackApi:
         return None
 
 
-def scopes_of(answer: Data) -> frozenset[str] | None:
-    raw = answer.get("_scopes") or answer.get("scope")
-    if not isinstance(raw, str):
-        return None
-    return frozenset(s.strip() for s in raw.split(",") if s.strip())
+A = TypeVar("A", bound=BaseModel)
+
+
+def _typed(model: type[A], method: str, answer: Data | Failed) -> A | Failed:
+    """Slack's answer as `model`; an answer of another shape cannot get better by retrying."""
+    if not isinstance(answer, dict):
+        return answer
+    try:
+        return model.model_validate(answer)
+    except ValidationError:
+        return PermanentFailure(UNEXPECTED_ANSWER.format(method=method))

@@ -116,6 +116,16 @@ class Envelope(_Model):
         return (first and (first.team_id or first.enterprise_id)) or self.team_id or self.enterprise_id or ""
 
 
+class Tokens(_Model):
+    bot: list[str] = Field(default_factory=list)  # the bot users whose tokens were revoked
+
+
+class TokensRevokedEvent(_Model):
+    """`tokens_revoked`: the workspace took tokens back without uninstalling the app."""
+
+    tokens: Tokens = Field(default_factory=Tokens)
+
+
 def is_own(message: Message, *, app_id: str | None, bot_id: str | None, bot_user_id: str | None) -> bool:
     """Our app's own posts, recognised by identity (never by text)."""
     return bool(
@@ -309,3 +319,8 @@ def parse(model: type[M], data: Any) -> M | None:
         return model.model_validate(data)
     except ValidationError:
         return None
+
+
+def event_of(model: type[M], body: Any) -> M | None:
+    """The `event` of an Events API callback as `model`, or None when it is not one."""
+    return parse(model, body.get("event") if isinstance(body, dict) else None)

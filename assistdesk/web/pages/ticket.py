@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge.mail.models import BouncingAddress
-from assistdesk.bridge.views import thread_permalink
+from assistdesk.bridge.permalinks import thread_permalink
 from assistdesk.db.base import table_of
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import service as links

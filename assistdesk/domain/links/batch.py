@@ -1,0 +1,66 @@
+"""Thread lookups and receipt claims for many inbound events at once: the ack path's group commit.
+
+Events that arrive together are committed in one transaction (bridge.slack.intake). Claiming each
+one's receipt and looking each one's thread up with its own statement made the statements, not the
+commit, the cost of a busy batch; here a batch pays one SELECT and one INSERT. The answers are those
+of `service.find_thread` and `service.claim_receipt`, event by event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from assistdesk.db.base import table_of
+from assistdesk.domain.events import Work
+from assistdesk.domain.links.models import PLATFORM_ID, InboundReceipt, TicketThread
+from assistdesk.domain.links.places import ChatPlace
+from assistdesk.domain.links.service import claim_receipt
+
+Where = tuple[ChatPlace, str]  # a channel and the root message of a thread in it
+
+_RECEIPTS = table_of(InboundReceipt)
+# Built once: rows that conflict with a claimed key are skipped, and RETURNING names the new ones.
+_CLAIM = {
+    "postgresql": postgresql.insert(_RECEIPTS).on_conflict_do_nothing().returning(_RECEIPTS.c.receipt_key),
+    "sqlite": sqlite.insert(_RECEIPTS).on_conflict_do_nothing().returning(_RECEIPTS.c.receipt_key),
+}
+
+
+def threads_at(work: Work, wanted: Sequence[Where]) -> dict[Where, TicketThread]:
+    """The ticket thread at each (place, root) that has one, in one SELECT."""
+    if not wanted:
+        return {}
+    rows = work.session.scalars(
+        select(TicketThread).where(
+            TicketThread.platform.in_({place.platform for place, _ in wanted}),
+            TicketThread.channel.in_({place.channel for place, _ in wanted}),
+            TicketThread.thread_root.in_({root for _, root in wanted}),
+        )
+    ).all()
+    found: dict[Where, TicketThread] = {}
+    for place, root in wanted:
+        here = [
+            r for r in rows if (r.platform, r.channel, r.thread_root) == (place.platform, place.channel, root)
+        ]
+        exact = [r for r in here if r.workspace == place.workspace]  # as find_thread decides
+        thread = exact[0] if exact else (here[0] if len(here) == 1 else None)
+        if thread is not None:
+            found[(place, root)] = thread
+    return found
+
+
+def claim_receipts(work: Work, *, platform: str, keys: Sequence[str]) -> set[str]:
+    """The keys seen for the first time, now claimed; one statement on PostgreSQL and SQLite (MySQL
+    and MariaDB cannot say which rows of a multi-row INSERT IGNORE went in: one each there)."""
+    unique = sorted({key[:PLATFORM_ID] for key in keys})  # in key order: batches never cross-wait
+    if not unique:
+        return set()
+    claim = _CLAIM.get(work.session.get_bind().dialect.name)
+    if claim is None:
+        return {key for key in keys if claim_receipt(work, platform=platform, key=key)}
+    rows = [{"platform": platform, "receipt_key": key} for key in unique]
+    new = set(work.session.scalars(claim, rows))
+    return {key for key in keys if key[:PLATFORM_ID] in new}
