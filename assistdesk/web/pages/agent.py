@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from assistdesk.domain.access import service as access
 from assistdesk.domain.people import service as people
+from assistdesk.domain.people.models import Agent
 from assistdesk.web.pages.guard import (
     checked_form,
     count_failed_sign_in,
@@ -69,7 +70,7 @@ async def login(request: Request) -> Response:
             email=email,
         )
 
-    def check(session: Session) -> Any:
+    def check(session: Session) -> Agent | None:
         return people.check_agent_password(session, email=email, password=password) if email else None
 
     agent = await runtime.db.read_async(check)
