@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from assistdesk.db.base import Base
 from assistdesk.db.types import BigID, UTCDateTime, utcnow
 from assistdesk.domain.orgs.enums import Feature, FeatureState, Plan, RequestStatus
+from assistdesk.domain.orgs.feature_states import state_of
 
 
 class Organization(Base):
@@ -40,11 +41,11 @@ class Organization(Base):
 
     def feature_state(self, feature: Feature) -> FeatureState:
         grant = next((g for g in self.grants if g.feature == feature.value), None)
-        if grant is not None and grant.enabled:
-            return FeatureState.ENABLED if feature.allowed_on(self.plan_enum) else FeatureState.SUSPENDED
-        if any(r.feature == feature.value and r.status == RequestStatus.PENDING.value for r in self.requests):
-            return FeatureState.REQUESTED
-        return FeatureState.OFF
+        granted = grant is not None and grant.enabled
+        pending = not granted and any(
+            r.feature == feature.value and r.status == RequestStatus.PENDING.value for r in self.requests
+        )
+        return state_of(feature, self.plan_enum, granted=granted, pending=pending)
 
     def feature_active(self, feature: Feature) -> bool:
         return self.feature_state(feature) is FeatureState.ENABLED

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
@@ -117,7 +118,17 @@ def record_first_response(work: Work, *, ticket: Ticket, at: datetime, origin: s
     return True
 
 
-def sla_state(ticket: Ticket, now: datetime) -> SlaState:
+class SlaTimes(Protocol):
+    """What the state needs: a ticket, or a plain row of the console's reads."""
+
+    @property
+    def first_response_due_at(self) -> datetime | None: ...
+
+    @property
+    def first_response_at(self) -> datetime | None: ...
+
+
+def sla_state(ticket: SlaTimes, now: datetime) -> SlaState:
     due = ticket.first_response_due_at
     if due is None:
         return SlaState.NONE
@@ -185,9 +196,17 @@ def breaching_soon_conditions(now: datetime, within: timedelta) -> Sequence[Colu
     """Unanswered working tickets not yet breached whose due time falls within `within` (the
     console's Breaching soon). Bounded on both sides, so the index range holds only tickets due in
     that window: neither the settled history nor an old overdue backlog is read."""
+    return breaching_between(now, now + within)
+
+
+def breaching_between(
+    now: datetime | ColumnElement[datetime], horizon: datetime | ColumnElement[datetime]
+) -> Sequence[ColumnElement[bool]]:
+    """`breaching_soon_conditions` with the window's ends given: bound parameters, for a statement
+    built once."""
     return (
         Ticket.first_response_at.is_(None),
         Ticket.status.in_(WORKING),
         Ticket.first_response_due_at > now,
-        Ticket.first_response_due_at <= now + within,
+        Ticket.first_response_due_at <= horizon,
     )

@@ -1,17 +1,35 @@
-"""Shared handling of posted forms: uploads, and turning a domain error into a field message."""
+"""Every posted form of the pages, one way: `submit` runs the change in one transaction and answers
+with a redirect, or with the form again holding the domain's message next to its field; `post_comment`
+is the one handler behind the console's reply and note and the help center's reply.
+
+The order is always: who is asking (a signed-out browser is sent to sign in before anything else),
+the CSRF-checked form (`guard.checked_form`), then `submit`. A domain error changes nothing (the
+transaction rolls back); whether it is the form's business or the 404 page is the caller's `missing`
+rule (by default: a thing named by the address, with no field, is missing).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
+from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
 
+from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.events import Work
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.domain.tickets.enums import CommentSource
 from assistdesk.domain.tickets.models import Ticket
 from assistdesk.domain.tickets.service import MAX_ATTACHMENT_BYTES, Author
-from assistdesk.errors import DomainError, Invalid
+from assistdesk.errors import DomainError, Invalid, NotFound
+from assistdesk.web.pages.guard import checked_form, field, runtime_of
+
+T = TypeVar("T")
+Failed = Callable[[DomainError], Awaitable[Response]]
 
 MAX_FILES = 10
 
@@ -68,3 +86,76 @@ def write_comment(
             content=upload.content,
         )
     return comment.id
+
+
+def missing_page(exc: DomainError) -> bool:
+    """A thing named by the address (no field) does not exist: the 404 page, not the form."""
+    return isinstance(exc, NotFound) and exc.field is None
+
+
+def missing_anything(exc: DomainError) -> bool:
+    """Any missing thing is the 404 page (a ticket's key, whatever field the domain names)."""
+    return isinstance(exc, NotFound)
+
+
+def never_missing(exc: DomainError) -> bool:
+    """Every refusal is the form's (nothing in the address can be missing)."""
+    return False
+
+
+def see_other(url: str) -> Response:
+    return RedirectResponse(url, status_code=303)
+
+
+async def submit(
+    request: Request,
+    work: Callable[[UnitOfWork], T],
+    *,
+    done: Callable[[T], Response | Awaitable[Response]],
+    failed: Failed,
+    missing: Callable[[DomainError], bool] = missing_page,
+) -> Response:
+    """Run `work` in one transaction; answer `done(its result)` (a redirect, or a page showing what
+    was made), or `failed(error)` for a refusal (`missing` ones are raised: the 404 page)."""
+    try:
+        result = await runtime_of(request).db.run_async(work)
+    except DomainError as exc:
+        if missing(exc):
+            raise
+        return await failed(exc)
+    answer = done(result)
+    return answer if isinstance(answer, Response) else await answer
+
+
+async def post_comment(
+    request: Request,
+    *,
+    find: Callable[[UnitOfWork], tuple[Ticket, Author]],
+    public: bool,
+    source: CommentSource,
+    done: Callable[[int], str],
+    failed: Callable[[DomainError, str], Awaitable[Response]],
+) -> Response:
+    """A reply or note with its files: `find` names the ticket and the author inside the transaction
+    (and refuses a ticket the viewer may not see); `done(comment id)` is where to go next;
+    `failed(error, body)` shows the form again with the draft kept."""
+    form = await checked_form(request)
+    body = field(form, "body")
+    try:
+        files = await uploads(form)
+    except DomainError as exc:
+        return await failed(exc, body)
+
+    def work(uow: UnitOfWork) -> int:
+        ticket, author = find(uow)
+        return write_comment(
+            uow, ticket=ticket, author=author, body=body, public=public, source=source, files=files
+        )
+
+    return await submit(
+        request,
+        work,
+        done=lambda comment_id: see_other(done(comment_id)),
+        failed=lambda exc: failed(exc, body),
+        missing=missing_anything,
+    )

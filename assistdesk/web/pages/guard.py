@@ -160,30 +160,35 @@ def local_path(raw: str | None, *, under: str, default: str) -> str:
     return raw
 
 
-def sign_in_allowed(request: Request, kind: str, email: str) -> bool:
-    """Blocking (run it in a thread): counts this attempt against the email and the client address."""
+async def sign_in_allowed(request: Request, kind: str, email: str) -> bool:
+    """Counts this attempt against the email and the client address."""
     from assistdesk.domain.access import service as access
 
-    address = request.client.host if request.client else "unknown"
-    return runtime_of(request).db.run(
+    address = _address(request)
+    return await runtime_of(request).db.run_async(
         lambda uow: access.allow_sign_in(uow, kind=kind, email=email, address=address)
     )
 
 
-def sign_in_open(request: Request, kind: str, email: str) -> bool:
-    """Blocking (run it in a thread): whether failed attempts left room for this one (counts nothing)."""
+async def sign_in_open(request: Request, kind: str, email: str) -> bool:
+    """Whether failed attempts left room for this one (counts nothing)."""
     from assistdesk.domain.access import service as access
 
-    address = request.client.host if request.client else "unknown"
-    with runtime_of(request).db.reading() as session:
-        return access.sign_in_open(session, kind=kind, email=email, address=address)
+    address = _address(request)
+    return await runtime_of(request).db.read_async(
+        lambda session: access.sign_in_open(session, kind=kind, email=email, address=address)
+    )
 
 
-def count_failed_sign_in(request: Request, kind: str, email: str) -> None:
-    """Blocking (run it in a thread): one failure against the email and the client address."""
+async def count_failed_sign_in(request: Request, kind: str, email: str) -> None:
+    """One failure against the email and the client address."""
     from assistdesk.domain.access import service as access
 
-    address = request.client.host if request.client else "unknown"
-    runtime_of(request).db.run(
+    address = _address(request)
+    await runtime_of(request).db.run_async(
         lambda uow: access.count_failed_sign_in(uow, kind=kind, email=email, address=address)
     )
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.access import service as access
 from assistdesk.errors import DomainError
 from assistdesk.web.pages.agent import page
-from assistdesk.web.pages.forms import errors_of
+from assistdesk.web.pages.forms import errors_of, never_missing, submit
 from assistdesk.web.pages.guard import checked_form, field, runtime_of, translator
 from assistdesk.web.pages.viewers import AGENT_COOKIE, keep_session
 
@@ -32,9 +32,10 @@ def _expired(request: Request) -> Response:
 
 
 @router.get("")
-def setup_form(request: Request, token: str = "") -> Response:
-    with runtime_of(request).db.reading() as session:
-        valid = bool(token) and access.setup_link_valid(session, token)
+async def setup_form(request: Request, token: str = "") -> Response:
+    valid = bool(token) and await runtime_of(request).db.read_async(
+        lambda session: access.setup_link_valid(session, token)
+    )
     if not valid:
         return _expired(request)
     return page(request, "agent/setup.html", None, token=token, errors={}, values={})
@@ -45,7 +46,6 @@ async def create_admin(request: Request) -> Response:
     form = await checked_form(request)
     values = {name: field(form, name) for name in ("token", "email", "name")}
     password, again = field(form, "password"), field(form, "password_again")
-    runtime = runtime_of(request)
     _ = translator(request)
     if password != again:
         return page(
@@ -58,22 +58,13 @@ async def create_admin(request: Request) -> Response:
             errors={"password_again": _("The two passwords differ.")},
         )
 
-    def work() -> str:
-        def create(uow: object) -> str:
-            agent = access.create_first_admin(
-                uow,  # type: ignore[arg-type]
-                token=values["token"],
-                email=values["email"],
-                name=values["name"],
-                password=password,
-            )
-            return access.open_session(uow, agent=agent)  # type: ignore[arg-type]
+    def work(uow: UnitOfWork) -> str:
+        agent = access.create_first_admin(
+            uow, token=values["token"], email=values["email"], name=values["name"], password=password
+        )
+        return access.open_session(uow, agent=agent)
 
-        return runtime.db.run(create)
-
-    try:
-        token = await anyio.to_thread.run_sync(work)
-    except DomainError as exc:
+    async def failed(exc: DomainError) -> Response:
         return page(
             request,
             "agent/setup.html",
@@ -83,6 +74,10 @@ async def create_admin(request: Request) -> Response:
             values=values,
             errors=errors_of(exc),
         )
-    response = RedirectResponse("/agent/admin", status_code=303)
-    keep_session(request, response, AGENT_COOKIE, token)
-    return response
+
+    def signed_in(token: str) -> Response:
+        response = RedirectResponse("/agent/admin", status_code=303)
+        keep_session(request, response, AGENT_COOKIE, token)
+        return response
+
+    return await submit(request, work, done=signed_in, failed=failed, missing=never_missing)

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistdesk.errors import DomainError
 from assistdesk.runtime import Runtime
-from assistdesk.web.pages import admin, agent, help_center, help_mail, mail_admin, setup, sla_pages
+from assistdesk.web.pages import admin, agent, help_center, queues, setup, sla_pages, ticket
 from assistdesk.web.pages.guard import (
     LANG_COOKIE,
     SecurityHeaders,
@@ -53,9 +53,9 @@ def create_pages(runtime: Runtime) -> FastAPI:
     pages.state.runtime = runtime
     pages.include_router(help_center.router)
     pages.include_router(agent.router)
+    pages.include_router(queues.router)
+    pages.include_router(ticket.router)
     pages.include_router(admin.router)
-    pages.include_router(mail_admin.router)
-    pages.include_router(help_mail.router)
     pages.include_router(setup.router)
     pages.include_router(sla_pages.router)
     pages.mount("/static", StaticFiles(directory=STATIC), name="static")

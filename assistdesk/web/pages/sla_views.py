@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from assistdesk.domain.sla.clock import WARNING_SHARE, sla_state
+from assistdesk.domain.sla.clock import WARNING_SHARE, SlaTimes, sla_state
 from assistdesk.domain.sla.enums import SlaState
 from assistdesk.domain.tickets.models import Ticket
 from assistdesk.i18n import Translator
@@ -30,7 +31,14 @@ class SlaCell:
     due_at: datetime | None
 
 
-def sla_cell(ticket: Ticket, now: datetime) -> SlaCell:
+class TicketTimes(SlaTimes, Protocol):
+    """A ticket or a plain row of one: the clock's timestamps and when it was opened."""
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def sla_cell(ticket: TicketTimes, now: datetime) -> SlaCell:
     state = sla_state(ticket, now)
     due = ticket.first_response_due_at
     if state is SlaState.NONE or due is None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
 from assistdesk.domain.access import service as access
-from assistdesk.domain.people.models import Agent, Contact
+from assistdesk.domain.access import signed_in
 from assistdesk.web.pages.guard import runtime_of, set_cookie
 
 HELP_COOKIE = "adk_help"
@@ -51,41 +52,33 @@ def _login_url(request: Request, login: str) -> str:
     return f"{login}?next={quote(target, safe='')}" if request.method == "GET" else login
 
 
-def customer(request: Request) -> Customer:
-    token = request.cookies.get(HELP_COOKIE, "")
-    found: Customer | None = None
-    if token:
-        with runtime_of(request).db.reading() as session:
-            record = access.find_session(session, token)
-            contact = session.get(Contact, record.contact_id) if record and record.contact_id else None
-            if contact is not None:
-                found = Customer(
-                    contact.id,
-                    contact.email,
-                    contact.display_name,
-                    contact.organization_id,
-                    contact.organization.name,
-                    contact.is_admin,
-                )
+def customer_in(session: Session, request: Request) -> Customer:
+    """The signed-in contact, read on the caller's session (a page reads its viewer and its data in
+    one trip to the database); anyone else is sent to sign in."""
+    found = signed_in.contact_of(session, request.cookies.get(HELP_COOKIE, ""))
     if found is None:
         raise SignInRequired(_login_url(request, "/help/login"))
-    return found
+    return Customer(
+        found.id, found.email, found.name, found.organization_id, found.organization, found.is_admin
+    )
 
 
-def staff(request: Request, *, admin: bool = False) -> Staff:
-    token = request.cookies.get(AGENT_COOKIE, "")
-    found: Staff | None = None
-    if token:
-        with runtime_of(request).db.reading() as session:
-            record = access.find_session(session, token)
-            agent = session.get(Agent, record.agent_id) if record and record.agent_id else None
-            if agent is not None and agent.active:
-                found = Staff(agent.id, agent.email, agent.display_name, agent.is_admin)
-    if found is None:
+def staff_in(session: Session, request: Request, *, admin: bool = False) -> Staff:
+    """The signed-in, active agent, read on the caller's session; `admin` pages refuse the others."""
+    found = signed_in.agent_of(session, request.cookies.get(AGENT_COOKIE, ""))
+    if found is None or not found.active:
         raise SignInRequired(_login_url(request, "/agent/login"))
     if admin and not found.is_admin:
         raise AdminOnly()
-    return found
+    return Staff(found.id, found.email, found.name, found.is_admin)
+
+
+async def customer(request: Request) -> Customer:
+    return await runtime_of(request).db.read_async(lambda session: customer_in(session, request))
+
+
+async def staff(request: Request, *, admin: bool = False) -> Staff:
+    return await runtime_of(request).db.read_async(lambda session: staff_in(session, request, admin=admin))
 
 
 def keep_session(request: Request, response: Response, cookie: str, token: str) -> None:
@@ -94,8 +87,8 @@ def keep_session(request: Request, response: Response, cookie: str, token: str) 
     )
 
 
-def end_session(request: Request, response: Response, cookie: str) -> None:
+async def end_session(request: Request, response: Response, cookie: str) -> None:
     token = request.cookies.get(cookie, "")
     if token:
-        runtime_of(request).db.run(lambda uow: access.close_session(uow, token=token))
+        await runtime_of(request).db.run_async(lambda uow: access.close_session(uow, token=token))
     response.delete_cookie(cookie, path=_PATHS[cookie])

@@ -3,26 +3,29 @@ a mail too large to keep), each to accept (contact + ticket) or discard, and the
 bounced from.
 
 Like the other admin pages: `staff(request, admin=True)` first; every change a CSRF-checked POST that
-runs one transaction and redirects (303); bad input re-renders the page with its message and status.
+runs one transaction (`forms.submit`) and redirects (303); bad input re-renders the page with its
+message and status. Its notice travels in the address (`?done=`), not in a cookie.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import anyio.to_thread
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from assistdesk.bridge.mail import held as held_mail
 from assistdesk.bridge.mail import store
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.orgs import service as orgs
-from assistdesk.errors import DomainError, NotFound
+from assistdesk.errors import DomainError
 from assistdesk.i18n.words import N_
 from assistdesk.web.pages.agent import page
+from assistdesk.web.pages.forms import missing_anything, see_other, submit
 from assistdesk.web.pages.guard import checked_form, field, runtime_of, translator
 from assistdesk.web.pages.viewers import Staff, staff
 
@@ -53,10 +56,10 @@ class HeldRow:
     acceptable: bool
 
 
-def _page(request: Request, viewer: Staff, status: int = 200, **extra: Any) -> Response:
-    runtime = runtime_of(request)
+async def _page(request: Request, viewer: Staff, status: int = 200, **extra: Any) -> Response:
     _ = translator(request)
-    with runtime.db.reading() as session:
+
+    def read(session: Session) -> tuple[list[HeldRow], list[tuple[str, str, datetime]], list[str]]:
         rows = [
             HeldRow(
                 h.id,
@@ -71,7 +74,9 @@ def _page(request: Request, viewer: Staff, status: int = 200, **extra: Any) -> R
             for h in store.held(session)
         ]
         bounces = [(b.email, b.reason, b.bounced_at) for b in held_mail.bouncing(session)]
-        org_names = [o.name for o in orgs.list_orgs(session)]
+        return rows, bounces, [o.name for o in orgs.list_orgs(session)]
+
+    rows, bounces, org_names = await runtime_of(request).db.read_async(read)
     done = request.query_params.get("done", "")
     notice = _(DONE[done]) if done in DONE else ""
     extra.setdefault("errors", {})
@@ -89,41 +94,42 @@ def _page(request: Request, viewer: Staff, status: int = 200, **extra: Any) -> R
 
 
 @router.get("")
-def mail_page(request: Request) -> Response:
-    return _page(request, staff(request, admin=True))
+async def mail_page(request: Request) -> Response:
+    return await _page(request, await staff(request, admin=True))
 
 
 @router.post("/{held_id}/accept")
 async def accept(request: Request, held_id: int) -> Response:
-    viewer = staff(request, admin=True)
+    viewer = await staff(request, admin=True)
     form = await checked_form(request)
     org_name = field(form, "org")
-    runtime = runtime_of(request)
+    prefix = runtime_of(request).settings.ticket_prefix
 
     def work(uow: UnitOfWork) -> None:
-        held_mail.accept(uow, held_id=held_id, org_name=org_name, prefix=runtime.settings.ticket_prefix)
+        held_mail.accept(uow, held_id=held_id, org_name=org_name, prefix=prefix)
 
-    return await _run(request, viewer, work, held_id, "accepted")
+    return await _submit(request, viewer, work, held_id, "accepted")
 
 
 @router.post("/{held_id}/discard")
 async def discard(request: Request, held_id: int) -> Response:
-    viewer = staff(request, admin=True)
+    viewer = await staff(request, admin=True)
     await checked_form(request)
-    return await _run(
+    return await _submit(
         request, viewer, lambda uow: held_mail.discard(uow, held_id=held_id), held_id, "discarded"
     )
 
 
-async def _run(request: Request, viewer: Staff, work: Any, held_id: int, done: str) -> Response:
-    runtime = runtime_of(request)
-    try:
-        await anyio.to_thread.run_sync(lambda: runtime.db.run(work))
-    except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        error = exc
-        return await anyio.to_thread.run_sync(
-            lambda: _page(request, viewer, error.status, errors={held_id: error.message})
-        )
-    return RedirectResponse(f"{BASE}?done={done}", status_code=303)
+async def _submit(
+    request: Request, viewer: Staff, work: Callable[[UnitOfWork], None], held_id: int, done: str
+) -> Response:
+    async def failed(exc: DomainError) -> Response:
+        return await _page(request, viewer, exc.status, errors={held_id: exc.message})
+
+    return await submit(
+        request,
+        work,
+        done=lambda _: see_other(f"{BASE}?done={done}"),
+        failed=failed,
+        missing=missing_anything,
+    )

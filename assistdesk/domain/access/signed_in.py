@@ -1,0 +1,88 @@
+"""Who a session cookie belongs to, as plain values in one statement built once: every console and
+help-center page asks this first, so it is read without ORM objects (`service.find_session` is the
+same rule: a known digest whose session has not expired)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from assistdesk.db.base import table_of
+from assistdesk.db.types import UTCDateTime, utcnow
+from assistdesk.domain.access.models import WebSession
+from assistdesk.domain.orgs.models import Organization
+from assistdesk.domain.people.models import Agent, Contact
+from assistdesk.security.tokens import digest
+
+MAX_TOKEN = 100
+
+_SESSIONS = table_of(WebSession)
+_AGENTS = table_of(Agent)
+_CONTACTS = table_of(Contact)
+_ORGS = table_of(Organization)
+_LIVE = (
+    _SESSIONS.c.token_digest == bindparam("digest"),
+    _SESSIONS.c.expires_at > bindparam("now", type_=UTCDateTime),
+)
+_AGENT = (
+    select(_AGENTS.c.id, _AGENTS.c.email, _AGENTS.c.name, _AGENTS.c.is_admin, _AGENTS.c.active)
+    .select_from(_SESSIONS.join(_AGENTS, _AGENTS.c.id == _SESSIONS.c.agent_id))
+    .where(*_LIVE)
+)
+_CONTACT = (
+    select(
+        _CONTACTS.c.id,
+        _CONTACTS.c.email,
+        _CONTACTS.c.name,
+        _CONTACTS.c.organization_id,
+        _ORGS.c.name,
+        _CONTACTS.c.is_admin,
+    )
+    .select_from(
+        _SESSIONS.join(_CONTACTS, _CONTACTS.c.id == _SESSIONS.c.contact_id).join(
+            _ORGS, _ORGS.c.id == _CONTACTS.c.organization_id
+        )
+    )
+    .where(*_LIVE)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedInAgent:
+    id: int
+    email: str
+    name: str  # as shown: the name, else the email
+    is_admin: bool
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SignedInContact:
+    id: int
+    email: str
+    name: str  # as shown: the name, else the email
+    organization_id: int
+    organization: str
+    is_admin: bool
+
+
+def agent_of(session: Session, token: str) -> SignedInAgent | None:
+    if not token or len(token) > MAX_TOKEN:
+        return None
+    row = session.execute(_AGENT, {"digest": digest(token), "now": utcnow()}).first()
+    if row is None:
+        return None
+    id_, email, name, is_admin, active = row
+    return SignedInAgent(id_, email, name or email, is_admin, active)
+
+
+def contact_of(session: Session, token: str) -> SignedInContact | None:
+    if not token or len(token) > MAX_TOKEN:
+        return None
+    row = session.execute(_CONTACT, {"digest": digest(token), "now": utcnow()}).first()
+    if row is None:
+        return None
+    id_, email, name, organization_id, organization, is_admin = row
+    return SignedInContact(id_, email, name or email, organization_id, organization, is_admin)

@@ -1,0 +1,132 @@
+"""The console's queues and search: fifty tickets a page, with the count of each queue in its tab.
+
+A queue is read as plain rows (`domain/tickets/queues.py`) and presented once (`presenters`): the
+viewer, the page and the counts in one trip to a database thread.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from assistdesk.domain.tickets import queues
+from assistdesk.domain.tickets import service as tickets
+from assistdesk.domain.tickets.enums import Status
+from assistdesk.domain.tickets.queues import QueueFilter, TicketLine
+from assistdesk.errors import NotFound
+from assistdesk.web.pages.agent import page
+from assistdesk.web.pages.guard import runtime_of, translator
+from assistdesk.web.pages.presenters import Words, queue_rows
+from assistdesk.web.pages.viewers import Staff, staff_in
+
+router = APIRouter(prefix="/agent")
+
+PAGE_SIZE = 50
+COUNT_CAP = 1000
+QUEUES = ("new", "mine", "waiting", "all", "breaching")
+# Queues ordered by first-response due time (offset-paged); the others are newest first.
+DUE_ORDERED = ("new", "breaching")
+BREACHING_WITHIN = timedelta(hours=1)
+WORKING = (Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER)
+
+
+QUEUE_FILTERS = {
+    "new": QueueFilter(statuses=(Status.OPEN,), unassigned=True),
+    "mine": QueueFilter(statuses=WORKING, mine=True),
+    "waiting": QueueFilter(statuses=(Status.WAITING_ON_CUSTOMER,)),
+    "all": QueueFilter(),
+    queues.BREACHING: QueueFilter(),  # and due within the hour: `queues.by_due`, `count_queues`
+}
+COUNTED = {name: QUEUE_FILTERS[name] for name in QUEUES if name != queues.BREACHING}
+
+
+def _counts(session: Session, agent_id: int) -> dict[str, str]:
+    counts = queues.count_queues(
+        session, COUNTED, agent_id=agent_id, cap=COUNT_CAP, breaching_within=BREACHING_WITHIN
+    )
+    return {q: f"{COUNT_CAP}+" if n > COUNT_CAP else str(n) for q, n in counts.items()}
+
+
+def _queue(session: Session, queue: str, agent_id: int, before: int | None, offset: int) -> list[TicketLine]:
+    chosen = QUEUE_FILTERS[queue]
+    if queue in DUE_ORDERED:
+        return queues.by_due(
+            session,
+            chosen,
+            agent_id=agent_id,
+            breaching_within=BREACHING_WITHIN if queue == "breaching" else None,
+            offset=offset,
+            limit=PAGE_SIZE + 1,
+        )
+    return queues.newest(session, chosen, agent_id=agent_id, before_id=before, limit=PAGE_SIZE + 1)
+
+
+@router.get("/queue/{queue}")
+async def queue_page(
+    request: Request, queue: str, before: int | None = None, page_number: int = 0
+) -> Response:
+    offset = max(0, min(page_number, 1000)) * PAGE_SIZE
+
+    def read(session: Session) -> tuple[Staff, list[TicketLine], dict[str, str]]:
+        viewer = staff_in(session, request)
+        if queue not in QUEUES:
+            raise NotFound(f"no queue {queue!r}")
+        return (
+            viewer,
+            _queue(session, queue, viewer.agent_id, before, offset),
+            _counts(session, viewer.agent_id),
+        )
+
+    viewer, found, counts = await runtime_of(request).db.read_async(read)
+    rows = queue_rows(found[:PAGE_SIZE], Words(translator(request)))
+    next_url = None
+    if len(found) > PAGE_SIZE:
+        next_url = (
+            f"/agent/queue/{queue}?page_number={offset // PAGE_SIZE + 1}"
+            if queue in DUE_ORDERED
+            else f"/agent/queue/{queue}?before={rows[-1].id}"
+        )
+    return page(
+        request,
+        "agent/queue.html",
+        viewer,
+        queue=queue,
+        rows=rows,
+        counts=counts,
+        next_url=next_url,
+        first_url=f"/agent/queue/{queue}",
+        q="",
+    )
+
+
+@router.get("/search")
+async def search(request: Request, q: str = "", before: int | None = None) -> Response:
+    words = q.strip()[:200]
+
+    def read(session: Session) -> tuple[Staff, list[TicketLine], dict[str, str]]:
+        viewer = staff_in(session, request)
+        found = (
+            tickets.list_tickets(session, text=words, before_id=before, limit=PAGE_SIZE + 1) if words else []
+        )
+        return viewer, queues.lines_of(found), _counts(session, viewer.agent_id)
+
+    viewer, found, counts = await runtime_of(request).db.read_async(read)
+    rows = queue_rows(found[:PAGE_SIZE], Words(translator(request)))
+    next_url = (
+        f"/agent/search?{urlencode({'q': words, 'before': rows[-1].id})}" if len(found) > PAGE_SIZE else None
+    )
+    return page(
+        request,
+        "agent/queue.html",
+        viewer,
+        queue="search",
+        rows=rows,
+        counts=counts,
+        next_url=next_url,
+        first_url=f"/agent/search?{urlencode({'q': words})}",
+        q=words,
+    )
