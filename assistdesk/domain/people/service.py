@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from assistdesk.db.cache import invalidate
 from assistdesk.db.types import utcnow
 from assistdesk.domain.events import Work
 from assistdesk.domain.orgs.models import Organization
@@ -21,6 +22,9 @@ from assistdesk.security import passwords, tokens
 MAX_NAME = 200
 # Refreshing last_used_at on every request would turn each read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
+# The process cache of authenticated tokens (assistdesk.db.cache): a revoked one is refused by this
+# process at once and by every other within a second.
+TOKEN_CACHE = "api_tokens"  # noqa: S105 (a cache name, not a secret)
 
 
 class Scope(StrEnum):
@@ -203,6 +207,7 @@ def revoke_token(work: Work, *, token_id: int) -> None:
     if record.revoked_at is None:
         record.revoked_at = utcnow()
         work.session.flush()
+        invalidate(work.session, TOKEN_CACHE)
 
 
 def list_tokens(session: Session) -> Sequence[ApiToken]:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-
 from assistdesk.db.base import table_of
-from assistdesk.db.sql import insert_ignore
+from assistdesk.db.numbers import take_number
 from assistdesk.db.types import utcnow
 from assistdesk.domain.events import Work
 from assistdesk.domain.orgs.models import Organization
@@ -18,22 +15,6 @@ from assistdesk.domain.tickets.events import TicketCreated
 from assistdesk.domain.tickets.models import KeyCounter, Ticket
 from assistdesk.domain.tickets.parsing import MAX_BODY, MAX_TITLE, parse_severity
 from assistdesk.errors import Invalid
-
-
-def _next_number(session: Session, prefix: str) -> int:
-    """Take the next number; the row lock taken by the UPDATE serialises concurrent takers."""
-    table = table_of(KeyCounter)
-    bump = update(table).where(table.c.name == prefix).values(value=table.c.value + 1)
-    if session.get_bind().dialect.name in ("postgresql", "sqlite"):
-        value = session.execute(bump.returning(table.c.value)).scalar_one_or_none()
-        if value is None:
-            insert_ignore(session, table, {"name": prefix, "value": 0})
-            value = session.execute(bump.returning(table.c.value)).scalar_one()
-        return int(value)
-    if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
-        insert_ignore(session, table, {"name": prefix, "value": 0})
-        session.execute(bump)
-    return int(session.execute(select(table.c.value).where(table.c.name == prefix)).scalar_one())
 
 
 def create_ticket(
@@ -54,8 +35,9 @@ def create_ticket(
     clean_description = clean_text(description, field="description", max_length=MAX_BODY)
     chosen = parse_severity(severity)
     session = work.session
-    number = _next_number(session, prefix)
     now = utcnow()
+    # Last, after every check: a create refused above does not spend a number (see db/numbers).
+    number = take_number(session, table_of(KeyCounter), prefix)
     ticket = Ticket(
         key=f"{prefix}-{number}",
         organization_id=org.id,

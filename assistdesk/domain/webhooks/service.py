@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistdesk.db.cache import invalidate
 from assistdesk.domain.events import Work
 from assistdesk.domain.webhooks.models import WebhookSubscription
 from assistdesk.errors import Invalid, NotFound
@@ -21,6 +23,19 @@ EVENT_NAMES = (
     "ticket.sla_warning",
     "ticket.sla_breached",
 )
+# The process cache of active subscribers (assistdesk.db.cache): every event asks who wants it.
+CACHE = "webhook_subscribers"
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """An active subscription as plain values, safe to keep between transactions."""
+
+    id: int
+    events: frozenset[str]
+
+    def wants(self, event_name: str) -> bool:
+        return not self.events or event_name in self.events
 
 
 def _check_url(url: str) -> str:
@@ -41,6 +56,7 @@ def add_webhook(
     hook = WebhookSubscription(url=_check_url(url), secret_ciphertext=secret_ciphertext, events=wanted)
     work.session.add(hook)
     work.session.flush()
+    invalidate(work.session, CACHE)
     return hook
 
 
@@ -49,6 +65,12 @@ def list_webhooks(session: Session, *, active_only: bool = False) -> Sequence[We
     if active_only:
         stmt = stmt.where(WebhookSubscription.active.is_(True))
     return session.scalars(stmt).all()
+
+
+def active_subscribers(session: Session) -> tuple[Subscriber, ...]:
+    return tuple(
+        Subscriber(hook.id, frozenset(hook.events or ())) for hook in list_webhooks(session, active_only=True)
+    )
 
 
 def get_webhook(session: Session, webhook_id: int) -> WebhookSubscription:
@@ -61,3 +83,4 @@ def get_webhook(session: Session, webhook_id: int) -> WebhookSubscription:
 def remove_webhook(work: Work, *, webhook_id: int) -> None:
     work.session.delete(get_webhook(work.session, webhook_id))
     work.session.flush()
+    invalidate(work.session, CACHE)

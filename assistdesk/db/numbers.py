@@ -1,0 +1,75 @@
+"""Ticket numbers (and any other named counter) taken in their own short transaction.
+
+Taken inside the ticket's transaction, the counter row stayed locked until that transaction
+committed, so every create in every process waited for the one before it (~110 creates/s at most on
+PostgreSQL). Here the number is taken and committed on a connection of a small side pool, holding the
+row lock for one UPDATE and its COMMIT. The price: a create that fails after taking its number leaves
+a gap (the number is never given again). SQLite allows one writer at a time anyway, so there the
+number is taken inside the transaction, as before, and stays dense.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, create_engine, select, update
+from sqlalchemy.orm import Session
+
+from assistdesk.db.sql import insert_ignore_on
+
+_SIDE_POOL = "assistdesk_numbers"
+
+
+class NumberSource:
+    """Opens its side pool on first use: most processes (CLI commands, workers) never take one."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._side: Engine | None = None
+        self._lock = threading.Lock()
+
+    def _side_engine(self) -> Engine:
+        with self._lock:
+            if self._side is None:
+                kwargs: dict[str, Any] = {"pool_size": 4, "max_overflow": 16, "pool_recycle": 1800}
+                if self._engine.dialect.name in ("mysql", "mariadb"):
+                    kwargs["isolation_level"] = "READ COMMITTED"
+                self._side = create_engine(self._engine.url, **kwargs)
+            return self._side
+
+    def take(self, session: Session, table: Table, name: str) -> int:
+        if self._engine.dialect.name == "sqlite":
+            return _bump(session.connection(), table, name)
+        with self._side_engine().begin() as connection:
+            return _bump(connection, table, name)
+
+    def dispose(self) -> None:
+        if self._side is not None:
+            self._side.dispose()
+
+
+def attach(session: Session, source: NumberSource) -> None:
+    session.info[_SIDE_POOL] = source
+
+
+def take_number(session: Session, table: Table, name: str) -> int:
+    """The next value of counter `name` in `table` (columns `name`, `value`); never given twice."""
+    source: NumberSource | None = session.info.get(_SIDE_POOL)
+    if source is None:
+        return _bump(session.connection(), table, name)
+    return source.take(session, table, name)
+
+
+def _bump(connection: Connection, table: Table, name: str) -> int:
+    bump = update(table).where(table.c.name == name).values(value=table.c.value + 1)
+    if connection.dialect.name in ("postgresql", "sqlite"):
+        value = connection.execute(bump.returning(table.c.value)).scalar_one_or_none()
+        if value is None:
+            insert_ignore_on(connection, table, {"name": name, "value": 0})
+            value = connection.execute(bump.returning(table.c.value)).scalar_one()
+        return int(value)
+    if connection.execute(bump).rowcount == 0:
+        insert_ignore_on(connection, table, {"name": name, "value": 0})
+        connection.execute(bump)
+    return int(connection.execute(select(table.c.value).where(table.c.name == name)).scalar_one())
