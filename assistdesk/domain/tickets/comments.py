@@ -52,6 +52,8 @@ def add_comment(
         author_name=author.name[:200],
         author_email=author.email,
         created_at=now,
+        # Known empty: set now, the collection is not loaded again by whoever shows the comment.
+        attachments=[],
     )
     work.session.add(comment)
     ticket.updated_at = now
