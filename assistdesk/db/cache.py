@@ -14,9 +14,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -78,3 +79,54 @@ def invalidate(session: Session, name: str) -> None:
 def touched(session: Session) -> set[str]:
     names: set[str] = session.info.get(_TOUCHED, set())
     return names
+
+
+# Rows as cached ORM objects --------------------------------------------------------------------
+
+_REGISTRY = "assistdesk_caches"
+CACHE_ATTRIBUTE = "process_cache"
+"""A model class naming a cache here (`process_cache = "..."`) empties it whenever one of its rows is
+added, changed or removed through the ORM in this process (Database watches every flush)."""
+
+M = TypeVar("M")
+
+
+def attach_registry(session: Session, caches: Callable[[str], TtlCache[Any, Any]]) -> None:
+    session.info[_REGISTRY] = caches
+
+
+def note_flushed(session: Session, _context: object) -> None:
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        name = getattr(instance, CACHE_ATTRIBUTE, None)
+        if name:
+            invalidate(session, name)
+
+
+def cached_row(session: Session, cls: type[M], key: Hashable, find: Callable[[], M | None]) -> M | None:
+    """`find()`'s result, or, when the same row was found within the last second in this process, an
+    instance made from its cached column values and attached to `session` without a SELECT.
+
+    Each use gets its own instance (ORM objects belong to one session, requests run in threads);
+    only values are shared. Nothing found is not cached: a row added elsewhere is seen at once.
+    """
+    caches: Callable[[str], TtlCache[Any, Any]] | None = session.info.get(_REGISTRY)
+    if caches is None:
+        return find()
+    cache = caches(getattr(cls, CACHE_ATTRIBUTE))
+    values: dict[str, Any] | None = cache.peek(key)
+    if values is None:
+        generation = cache.generation
+        found = find()
+        if found is not None:
+            mapper = inspect(cls)
+            cache.put(key, {a.key: getattr(found, a.key) for a in mapper.column_attrs}, loaded_in=generation)
+        return found
+    mapper = inspect(cls)
+    identity = mapper.identity_key_from_primary_key([values[c.key] for c in mapper.primary_key])
+    present = session.identity_map.get(identity)
+    if present is not None:
+        return present  # type: ignore[no-any-return]
+    instance = cls(**values)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistdesk.db import numbers
-from assistdesk.db.cache import TtlCache, touched
+from assistdesk.db.cache import TtlCache, attach_registry, note_flushed, touched
 from assistdesk.db.engine import READ_ONLY, backend_name
 
 log = logging.getLogger(__name__)
@@ -70,14 +70,16 @@ class Database:
         )
         event.listen(self._sessions, "loaded_as_persistent", _hold)
         event.listen(self._sessions, "pending_to_persistent", _hold)
+        event.listen(self._sessions, "detached_to_persistent", _hold)
+        event.listen(self._sessions, "after_flush", note_flushed)
         self._publishers: list[Publisher] = []
         self._commit_hooks: list[CommitHook] = []
         self._numbers = numbers.NumberSource(engine)
         self._caches: dict[str, TtlCache[Any, Any]] = {}
 
     def cache(self, name: str) -> TtlCache[Any, Any]:
-        """The process's cache `name` (see assistdesk.db.cache): entries live one second at most,
-        and a committed write that calls `cache.invalidate(session, name)` empties it at once."""
+        """The process's cache `name` (see assistdesk.db.cache): entries live one second at most, and
+        a committed write that touched its rows (or called `cache.invalidate`) empties it at once."""
         found = self._caches.get(name)
         if found is None:
             found = self._caches.setdefault(name, TtlCache())
@@ -93,6 +95,7 @@ class Database:
     def transaction(self) -> Iterator[UnitOfWork]:
         session = self._sessions()
         numbers.attach(session, self._numbers)
+        attach_registry(session, self.cache)
         uow = UnitOfWork(session, self.backend)
         try:
             yield uow

@@ -15,6 +15,7 @@ from assistdesk.db.cache import MAX_AGE_SECONDS
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.orgs import service as orgs
 from assistdesk.domain.people import service as people
+from assistdesk.domain.tickets import service as tickets
 from assistdesk.outbox.models import OutboxJob
 from assistdesk.runtime import Runtime, build_runtime
 from assistdesk.settings import Settings
@@ -93,3 +94,29 @@ def test_a_removed_webhook_gets_nothing_from_any_process_a_second_later(
     time.sleep(max(0.0, removed_at + MAX_AGE_SECONDS - time.monotonic()))
     assert httpx.post(f"{there}/api/v1/tickets", json=TICKET, headers=bearer(token)).status_code == 201
     assert jobs_for(second, hook["id"]) == 2
+
+
+def plan_of_ticket(runtime: Runtime, key: str) -> str | None:
+    with runtime.db.reading() as session:
+        return tickets.get_ticket(session, key).sla_plan
+
+
+def test_a_new_plan_applies_to_tickets_opened_anywhere_a_second_later(
+    two: tuple[Runtime, Runtime, str, str],
+) -> None:
+    first, _, here, there = two
+    token, _ = first.db.run(seed)
+    opened = [
+        httpx.post(f"{base}/api/v1/tickets", json=TICKET, headers=bearer(token)).json()["key"]
+        for base in (here, there)
+    ]
+    assert [plan_of_ticket(first, key) for key in opened] == ["premium", "premium"]
+
+    first.db.run(lambda uow: orgs.set_plan(uow, org=orgs.get_org(uow.session, "Acme"), plan="basic"))
+    changed_at = time.monotonic()
+    key = httpx.post(f"{here}/api/v1/tickets", json=TICKET, headers=bearer(token)).json()["key"]
+    assert plan_of_ticket(first, key) == "basic"
+
+    time.sleep(max(0.0, changed_at + MAX_AGE_SECONDS - time.monotonic()))
+    key = httpx.post(f"{there}/api/v1/tickets", json=TICKET, headers=bearer(token)).json()["key"]
+    assert plan_of_ticket(first, key) == "basic"

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistdesk.db.cache import invalidate
 from assistdesk.domain.events import Work
 from assistdesk.domain.webhooks.models import WebhookSubscription
 from assistdesk.errors import Invalid, NotFound
@@ -24,7 +23,7 @@ EVENT_NAMES = (
     "ticket.sla_breached",
 )
 # The process cache of active subscribers (assistdesk.db.cache): every event asks who wants it.
-CACHE = "webhook_subscribers"
+CACHE = WebhookSubscription.process_cache
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,6 @@ def add_webhook(
     hook = WebhookSubscription(url=_check_url(url), secret_ciphertext=secret_ciphertext, events=wanted)
     work.session.add(hook)
     work.session.flush()
-    invalidate(work.session, CACHE)
     return hook
 
 
@@ -83,4 +81,3 @@ def get_webhook(session: Session, webhook_id: int) -> WebhookSubscription:
 def remove_webhook(work: Work, *, webhook_id: int) -> None:
     work.session.delete(get_webhook(work.session, webhook_id))
     work.session.flush()
-    invalidate(work.session, CACHE)

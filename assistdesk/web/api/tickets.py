@@ -109,7 +109,7 @@ def list_tickets(
 )
 def create_ticket(body: TicketCreate, principal: Agent, runtime: RuntimeDep, response: Response) -> TicketOut:
     def create(uow):  # type: ignore[no-untyped-def]
-        org = orgs.get_org(uow.session, body.org)
+        org = orgs.get_org_cached(uow.session, body.org)
         reporter = people.resolve_reporter(uow, org=org, email=body.reporter_email)
         ticket = tickets.create_ticket(
             uow,
