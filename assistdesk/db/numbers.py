@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, select, update
 from sqlalchemy.orm import Session
 
 from assistdesk.db.sql import insert_ignore_on
@@ -28,6 +28,13 @@ class NumberSource:
         self._engine = engine
         self._side: Engine | None = None
         self._lock = threading.Lock()
+        self._statements: dict[str, _Statements] = {}
+
+    def statements(self, table: Table) -> _Statements:
+        found = self._statements.get(table.name)
+        if found is None:
+            found = self._statements.setdefault(table.name, _Statements(table))
+        return found
 
     def _side_engine(self) -> Engine:
         with self._lock:
@@ -44,10 +51,11 @@ class NumberSource:
             return self._side
 
     def take(self, session: Session, table: Table, name: str) -> int:
+        statements = self.statements(table)
         if self._engine.dialect.name == "sqlite":
-            return _bump(session.connection(), table, name)
+            return _bump(session.connection(), statements, name)
         with self._side_engine().begin() as connection:
-            return _bump(connection, table, name)
+            return _bump(connection, statements, name)
 
     def dispose(self) -> None:
         if self._side is not None:
@@ -62,19 +70,30 @@ def take_number(session: Session, table: Table, name: str) -> int:
     """The next value of counter `name` in `table` (columns `name`, `value`); never given twice."""
     source: NumberSource | None = session.info.get(_SIDE_POOL)
     if source is None:
-        return _bump(session.connection(), table, name)
+        return _bump(session.connection(), _Statements(table), name)
     return source.take(session, table, name)
 
 
-def _bump(connection: Connection, table: Table, name: str) -> int:
-    bump = update(table).where(table.c.name == name).values(value=table.c.value + 1)
+class _Statements:
+    """The counter's statements for one table, built once per process (building them cost more
+    than running them)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.bump = update(table).where(table.c.name == bindparam("counter")).values(value=table.c.value + 1)
+        self.bump_returning = self.bump.returning(table.c.value)
+        self.read = select(table.c.value).where(table.c.name == bindparam("counter"))
+
+
+def _bump(connection: Connection, statements: _Statements, name: str) -> int:
+    given = {"counter": name}
     if connection.dialect.name in ("postgresql", "sqlite"):
-        value = connection.execute(bump.returning(table.c.value)).scalar_one_or_none()
+        value = connection.execute(statements.bump_returning, given).scalar_one_or_none()
         if value is None:
-            insert_ignore_on(connection, table, {"name": name, "value": 0})
-            value = connection.execute(bump.returning(table.c.value)).scalar_one()
+            insert_ignore_on(connection, statements.table, {"name": name, "value": 0})
+            value = connection.execute(statements.bump_returning, given).scalar_one()
         return int(value)
-    if connection.execute(bump).rowcount == 0:
-        insert_ignore_on(connection, table, {"name": name, "value": 0})
-        connection.execute(bump)
-    return int(connection.execute(select(table.c.value).where(table.c.name == name)).scalar_one())
+    if connection.execute(statements.bump, given).rowcount == 0:
+        insert_ignore_on(connection, statements.table, {"name": name, "value": 0})
+        connection.execute(statements.bump, given)
+    return int(connection.execute(statements.read, given).scalar_one())

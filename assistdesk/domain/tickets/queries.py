@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from assistdesk.db.types import utcnow
@@ -17,9 +17,13 @@ from assistdesk.domain.tickets.enums import Status
 from assistdesk.domain.tickets.models import Ticket
 from assistdesk.errors import NotFound
 
+# Built once: every write to a ticket starts here, and building the statement cost more than its cache
+# lookup. An immutable value, not state.
+_BY_KEY = select(Ticket).where(Ticket.key == bindparam("key"))
+
 
 def find_ticket(session: Session, key: str) -> Ticket | None:
-    return session.scalars(select(Ticket).where(Ticket.key == key.strip().upper())).one_or_none()
+    return session.scalars(_BY_KEY, {"key": key.strip().upper()}).one_or_none()
 
 
 def get_ticket(session: Session, key: str) -> Ticket:
