@@ -14,6 +14,8 @@ from assistdesk.domain.tickets.comments import (
     get_comment,
 )
 from assistdesk.domain.tickets.creation import create_ticket
+from assistdesk.domain.tickets.enums import AuthorKind, CommentSource, Severity, Status, TicketSource
+from assistdesk.domain.tickets.models import Attachment, Comment, Ticket
 from assistdesk.domain.tickets.parsing import (
     MAX_ATTACHMENT_BYTES,
     MAX_BODY,
@@ -37,7 +39,15 @@ __all__ = [
     "MAX_ATTACHMENT_BYTES",
     "MAX_BODY",
     "MAX_TITLE",
+    "Attachment",
     "Author",
+    "AuthorKind",
+    "Comment",
+    "CommentSource",
+    "Severity",
+    "Status",
+    "Ticket",
+    "TicketSource",
     "add_attachment",
     "add_comment",
     "assign",
