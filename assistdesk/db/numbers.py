@@ -1,11 +1,13 @@
-"""Ticket numbers (and any other named counter) taken in their own short transaction.
+"""Ticket numbers (and any other named counter) taken in a transaction of their own.
 
 Taken inside the ticket's transaction, the counter row stayed locked until that transaction
 committed, so every create in every process waited for the one before it (~110 creates/s at most on
-PostgreSQL). Here the number is taken and committed on a connection of a small side pool, holding the
-row lock for one UPDATE and its COMMIT. The price: a create that fails after taking its number leaves
-a gap (the number is never given again). SQLite allows one writer at a time anyway, so there the
-number is taken inside the transaction, as before, and stays dense.
+PostgreSQL). Here the number is taken by one autocommitted statement on a connection of a small side
+pool (PostgreSQL: `UPDATE … RETURNING`; MySQL: `UPDATE … SET value = LAST_INSERT_ID(value + 1)`, whose
+value the server returns with the statement's result), so the row lock lasts one statement and one
+round trip. The price: a create that fails after taking its number leaves a gap (the number is never
+given again). SQLite allows one writer at a time anyway, so there the number is taken inside the
+transaction, as before, and stays dense.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, func, select, update
 from sqlalchemy.orm import Session
 
 from assistdesk.db.sql import insert_ignore_on
@@ -39,9 +41,12 @@ class NumberSource:
     def _side_engine(self) -> Engine:
         with self._lock:
             if self._side is None:
-                kwargs: dict[str, Any] = {"pool_size": 4, "max_overflow": 16, "pool_recycle": 1800}
-                if self._engine.dialect.name in ("mysql", "mariadb"):
-                    kwargs["isolation_level"] = "READ COMMITTED"
+                kwargs: dict[str, Any] = {
+                    "pool_size": 4,
+                    "max_overflow": 16,
+                    "pool_recycle": 1800,
+                    "isolation_level": "AUTOCOMMIT",
+                }
                 if self._engine.dialect.name == "postgresql":
                     # No WAL flush of its own: the ticket's COMMIT, later in the same WAL, flushes
                     # the counter's too. A crash can lose only a counter update no committed ticket
@@ -54,8 +59,8 @@ class NumberSource:
         statements = self.statements(table)
         if self._engine.dialect.name == "sqlite":
             return _bump(session.connection(), statements, name)
-        with self._side_engine().begin() as connection:
-            return _bump(connection, statements, name)
+        with self._side_engine().connect() as connection:
+            return _bump_alone(connection, statements, name)
 
     def dispose(self) -> None:
         if self._side is not None:
@@ -83,6 +88,26 @@ class _Statements:
         self.bump = update(table).where(table.c.name == bindparam("counter")).values(value=table.c.value + 1)
         self.bump_returning = self.bump.returning(table.c.value)
         self.read = select(table.c.value).where(table.c.name == bindparam("counter"))
+        self.bump_remembered = (
+            update(table)
+            .where(table.c.name == bindparam("counter"))
+            .values(value=func.last_insert_id(table.c.value + 1))
+        )
+
+
+def _bump_alone(connection: Connection, statements: _Statements, name: str) -> int:
+    """On an autocommit connection: each statement is its own transaction."""
+    given = {"counter": name}
+    for _ in range(2):
+        if connection.dialect.name == "postgresql":
+            value = connection.execute(statements.bump_returning, given).scalar_one_or_none()
+        else:
+            result = connection.execute(statements.bump_remembered, given)
+            value = result.lastrowid if result.rowcount else None
+        if value is not None:
+            return int(value)
+        insert_ignore_on(connection, statements.table, {"name": name, "value": 0})
+    raise RuntimeError(f"counter {name!r} could not be created")  # pragma: no cover
 
 
 def _bump(connection: Connection, statements: _Statements, name: str) -> int:
