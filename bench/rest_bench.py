@@ -30,6 +30,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -134,12 +135,15 @@ def cpu_seconds(pid: int) -> float:
 def serve_tree(env: dict[str, str], tree: Path) -> Iterator[tuple[str, int]]:
     """`assistdesk serve` from `tree`'s sources; yields its base URL and process id."""
     port = free_port()
+    # stderr to a file, not a pipe nobody reads: a server that logs more than the pipe holds (64 KB)
+    # would block in its logging call and stall every request behind it.
+    log = tempfile.NamedTemporaryFile(prefix="rest-bench-serve-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "assistdesk", "serve", "--port", str(port)],
         env=env,
         cwd=tree,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -151,6 +155,10 @@ def serve_tree(env: dict[str, str], tree: Path) -> Iterator[tuple[str, int]]:
             process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
+        print(
+            f"serve's log ({tree.name}): {log.name}, {Path(log.name).stat().st_size:,} bytes", file=sys.stderr
+        )
 
 
 def measure(backend: str, duration: float, rate: float, tree: Path, label: str, paced: bool) -> list[Figure]:
