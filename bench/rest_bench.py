@@ -1,7 +1,14 @@
-"""REST API figures (issue 2): create-ticket and add-comment latency and throughput at 50 concurrent
-clients, on SQLite and PostgreSQL (and MariaDB for reference).
+"""REST API figures (issues 2 and 14): create-ticket and add-comment throughput, latency and the
+server's CPU per request at 50 concurrent clients, on SQLite and PostgreSQL (and MariaDB for reference).
 
     uv run python bench/rest_bench.py [--backends sqlite,postgresql,mariadb] [--duration 20] [--rate 100]
+        [--trees /path/to/before,/path/to/after] [--rounds 2] [--no-paced]
+
+`--trees` serves each source tree in turn (its `assistdesk` package first on PYTHONPATH, this tree's
+interpreter and dependencies), alternating them `--rounds` times in one run, each on a fresh database,
+so that a before/after comparison shares the machine's state. CPU ms/request is the server process's
+user+system time (all its threads, the in-process worker included) over a closed-loop phase, divided
+by the requests answered in it.
 
 Two loads, each with 50 concurrent clients (aiohttp, whose client costs a fifth of httpx's CPU: the
 load generator shares the machine's two cores with the server and the database):
@@ -17,17 +24,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
+import os
+import signal
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Figure, at_most, base_env, cli, database, percentile, report, served
+from bench.common import Figure, at_most, base_env, cli, database, free_port, percentile, report, wait_ready
 from bench.outbox_bench import sink
 
 CLIENTS = 50
@@ -113,19 +125,58 @@ async def fixed_rate(base: str, token: str, op, rate: float, duration: float) ->
     return latencies
 
 
-def measure(backend: str, duration: float, rate: float) -> list[Figure]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process, all its threads (proc(5): fields 14 and 15, in clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def serve_tree(env: dict[str, str], tree: Path) -> Iterator[tuple[str, int]]:
+    """`assistdesk serve` from `tree`'s sources; yields its base URL and process id."""
+    port = free_port()
+    # stderr to a file, not a pipe nobody reads: a server that logs more than the pipe holds (64 KB)
+    # would block in its logging call and stall every request behind it.
+    log = tempfile.NamedTemporaryFile(prefix="rest-bench-serve-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistdesk", "serve", "--port", str(port)],
+        env=env,
+        cwd=tree,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(process, base, "serve", timeout=60)
+        yield base, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        print(
+            f"serve's log ({tree.name}): {log.name}, {Path(log.name).stat().st_size:,} bytes", file=sys.stderr
+        )
+
+
+def measure(backend: str, duration: float, rate: float, tree: Path, label: str, paced: bool) -> list[Figure]:
     figures: list[Figure] = []
+    os.chdir(tree)  # `python -m assistdesk` (the CLI calls too) finds the current directory first
     with database(backend) as url, sink() as sink_url:
-        env = base_env(url)
-        with served(env) as base:
+        env = base_env(url, PYTHONPATH=str(tree))
+        with serve_tree(env, tree) as (base, pid):
             token = setup(env, base, sink_url)
             asyncio.run(closed_loop(base, token, create_ticket, 3))  # warm-up, and tickets to comment on
             for name, op in (("create ticket", create_ticket), ("add comment", add_comment)):
+                cpu_before = cpu_seconds(pid)
                 lat, throughput = asyncio.run(closed_loop(base, token, op, duration))
+                cpu_ms = (cpu_seconds(pid) - cpu_before) * 1000 / max(1, len(lat))
                 ms = [x * 1000 for x in lat]
-                figures.append(
-                    Figure(f"{backend} {name}, 50 clients closed loop: throughput", throughput, "req/s")
-                )
+                head = f"{label}{backend} {name}, 50 clients closed loop"
+                figures.append(Figure(f"{head}: throughput", throughput, "req/s"))
+                figures.append(Figure(f"{head}: server CPU per request", cpu_ms, "ms"))
                 figures.append(
                     Figure(
                         "  p50 / p99 (saturated)",
@@ -134,14 +185,16 @@ def measure(backend: str, duration: float, rate: float) -> list[Figure]:
                         f"p99 {percentile(ms, 99):,.1f} ms",
                     )
                 )
-                paced = [x * 1000 for x in asyncio.run(fixed_rate(base, token, op, rate, duration))]
+                if not paced:
+                    continue
+                paced_ms = [x * 1000 for x in asyncio.run(fixed_rate(base, token, op, rate, duration))]
                 target = 25.0 if (backend == "postgresql" and name == "create ticket") else None
-                label = f"{backend} {name}, 50 clients at {rate:g} req/s"
-                figures.append(Figure(f"{label}: p50", percentile(paced, 50), "ms"))
+                at_rate = f"{label}{backend} {name}, 50 clients at {rate:g} req/s"
+                figures.append(Figure(f"{at_rate}: p50", percentile(paced_ms, 50), "ms"))
                 figures.append(
-                    at_most(f"{label}: p99", percentile(paced, 99), "ms", target)
+                    at_most(f"{at_rate}: p99", percentile(paced_ms, 99), "ms", target)
                     if target
-                    else Figure(f"{label}: p99", percentile(paced, 99), "ms")
+                    else Figure(f"{at_rate}: p99", percentile(paced_ms, 99), "ms")
                 )
     return figures
 
@@ -153,10 +206,17 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql,mariadb")
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--rate", type=float, default=100.0, help="offered load for the fixed-rate run")
+    parser.add_argument("--trees", default=str(Path(__file__).resolve().parent.parent))
+    parser.add_argument("--rounds", type=int, default=1, help="times each tree is measured, alternating")
+    parser.add_argument("--no-paced", action="store_true", help="closed loop only")
     args = parser.parse_args()
+    trees = [Path(t).resolve() for t in args.trees.split(",")]
     figures: list[Figure] = []
     for backend in args.backends.split(","):
-        figures.extend(measure(backend, args.duration, args.rate))
+        for round_ in range(1, args.rounds + 1):
+            for tree in trees:
+                label = f"[{tree.name} #{round_}] " if len(trees) > 1 or args.rounds > 1 else ""
+                figures.extend(measure(backend, args.duration, args.rate, tree, label, not args.no_paced))
     report("REST API at 50 concurrent clients", figures)
 
 

@@ -9,6 +9,7 @@ import anyio.to_thread
 
 from assistdesk.bridge.dispatch import EventRouter
 from assistdesk.bridge.representations import comment_out, ticket_out
+from assistdesk.db.cache import MAX_AGE_SECONDS
 from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.domain.sla.events import SlaBreached, SlaWarning
 from assistdesk.domain.tickets import service as tickets
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 CHANNEL = "webhook"
 KIND = "webhook.event"
-_TARGET_TTL_SECONDS = 5.0
+_TARGET_TTL_SECONDS = MAX_AGE_SECONDS
 _EVENTS: tuple[type[TicketEvent], ...] = (
     TicketCreated,
     TicketStatusChanged,
@@ -67,9 +68,10 @@ class WebhookBridge:
     # Outbound: event -> jobs ---------------------------------------------------------------------
 
     def on_ticket_event(self, uow: UnitOfWork, event: TicketEvent) -> None:
-        subscribers = [
-            h for h in webhooks.list_webhooks(uow.session, active_only=True) if h.wants(event.name)
-        ]
+        everyone = self._db.cache(webhooks.CACHE).get(
+            "active", lambda: webhooks.active_subscribers(uow.session)
+        )
+        subscribers = [s for s in everyone if s.wants(event.name)]
         if not subscribers:
             return
         body = self._body(uow, event)

@@ -16,10 +16,12 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import anyio.to_thread
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from assistdesk.db import numbers
+from assistdesk.db.cache import TtlCache, attach_registry, note_flushed, touched
 from assistdesk.db.engine import READ_ONLY, backend_name
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,17 @@ Publisher = Callable[["UnitOfWork", Sequence[Any]], None]
 CommitHook = Callable[["UnitOfWork"], None]
 
 _MAX_PUBLISH_ROUNDS = 8
+_HELD = "assistdesk_held"
+
+
+def _hold(session: Session, instance: object) -> None:
+    """Keep every object a writing transaction loaded or added until the transaction ends.
+
+    The session's identity map holds objects weakly: a comment created in a use case was collected
+    once the use case returned, and each event subscriber's `session.get()` read it again (19
+    statements for one REST comment). Held here, those gets are answered from memory.
+    """
+    session.info.setdefault(_HELD, []).append(instance)
 
 
 class UnitOfWork:
@@ -55,8 +68,22 @@ class Database:
         self._read_sessions = sessionmaker(
             engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
+        event.listen(self._sessions, "loaded_as_persistent", _hold)
+        event.listen(self._sessions, "pending_to_persistent", _hold)
+        event.listen(self._sessions, "detached_to_persistent", _hold)
+        event.listen(self._sessions, "after_flush", note_flushed)
         self._publishers: list[Publisher] = []
         self._commit_hooks: list[CommitHook] = []
+        self._numbers = numbers.NumberSource(engine)
+        self._caches: dict[str, TtlCache[Any, Any]] = {}
+
+    def cache(self, name: str) -> TtlCache[Any, Any]:
+        """The process's cache `name` (see assistdesk.db.cache): entries live one second at most, and
+        a committed write that touched its rows (or called `cache.invalidate`) empties it at once."""
+        found = self._caches.get(name)
+        if found is None:
+            found = self._caches.setdefault(name, TtlCache())
+        return found
 
     def add_publisher(self, publisher: Publisher) -> None:
         self._publishers.append(publisher)
@@ -67,16 +94,23 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:
         session = self._sessions()
+        numbers.attach(session, self._numbers)
+        attach_registry(session, self.cache)
         uow = UnitOfWork(session, self.backend)
         try:
             yield uow
             self._publish(uow)
             session.commit()
+            stale = touched(session)
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+            session.info.clear()
+        for name in stale:
+            if name in self._caches:
+                self._caches[name].clear()
         for hook in self._commit_hooks:
             try:
                 hook(uow)
@@ -136,6 +170,7 @@ class Database:
         raise RuntimeError("domain events kept raising new events; a subscriber loops")
 
     def dispose(self) -> None:
+        self._numbers.dispose()
         self.engine.dispose()
 
 

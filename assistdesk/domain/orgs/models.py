@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,8 @@ from assistdesk.domain.orgs.feature_states import state_of
 
 class Organization(Base):
     __tablename__ = "organizations"
+    # Found by name on every REST create (assistdesk.db.cache).
+    process_cache: ClassVar[str] = "organizations"
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +15,8 @@ class Contact(Base):
     """A customer person. Belongs to exactly one organization."""
 
     __tablename__ = "contacts"
+    # Found by email on every REST create (assistdesk.db.cache).
+    process_cache: ClassVar[str] = "contacts"
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
     organization_id: Mapped[int] = mapped_column(
@@ -35,6 +38,8 @@ class Agent(Base):
     """A support engineer of the vendor. Admins also manage organizations and integrations."""
 
     __tablename__ = "agents"
+    # A token's principal is its agent: a changed agent forgets the cached tokens.
+    process_cache: ClassVar[str] = "api_tokens"
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -51,6 +56,8 @@ class Agent(Base):
 
 class ApiToken(Base):
     __tablename__ = "api_tokens"
+    # Authenticated tokens are cached per process (assistdesk.db.cache).
+    process_cache: ClassVar[str] = "api_tokens"
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import JSON, Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -11,6 +12,8 @@ from assistdesk.db.types import BigID, UTCDateTime, utcnow
 
 class WebhookSubscription(Base):
     __tablename__ = "webhook_subscriptions"
+    # Every event asks who subscribes (assistdesk.db.cache).
+    process_cache: ClassVar[str] = "webhook_subscribers"
     # SQLite: ids only grow, so a replayed dead letter never reaches a later subscriber (0008).
     __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
 

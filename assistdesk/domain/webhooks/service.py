@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -21,6 +22,19 @@ EVENT_NAMES = (
     "ticket.sla_warning",
     "ticket.sla_breached",
 )
+# The process cache of active subscribers (assistdesk.db.cache): every event asks who wants it.
+CACHE = WebhookSubscription.process_cache
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """An active subscription as plain values, safe to keep between transactions."""
+
+    id: int
+    events: frozenset[str]
+
+    def wants(self, event_name: str) -> bool:
+        return not self.events or event_name in self.events
 
 
 def _check_url(url: str) -> str:
@@ -49,6 +63,12 @@ def list_webhooks(session: Session, *, active_only: bool = False) -> Sequence[We
     if active_only:
         stmt = stmt.where(WebhookSubscription.active.is_(True))
     return session.scalars(stmt).all()
+
+
+def active_subscribers(session: Session) -> tuple[Subscriber, ...]:
+    return tuple(
+        Subscriber(hook.id, frozenset(hook.events or ())) for hook in list_webhooks(session, active_only=True)
+    )
 
 
 def get_webhook(session: Session, webhook_id: int) -> WebhookSubscription:

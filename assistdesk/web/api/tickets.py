@@ -18,7 +18,7 @@ from assistdesk.domain.orgs import service as orgs
 from assistdesk.domain.people import service as people
 from assistdesk.domain.text import normalise_email
 from assistdesk.domain.tickets import service as tickets
-from assistdesk.domain.tickets.enums import CommentSource, Severity, Status, TicketSource
+from assistdesk.domain.tickets.enums import AuthorKind, CommentSource, Severity, Status, TicketSource
 from assistdesk.domain.tickets.service import Author
 from assistdesk.errors import Invalid
 from assistdesk.web.api.auth import Agent, RuntimeDep
@@ -109,7 +109,7 @@ def list_tickets(
 )
 def create_ticket(body: TicketCreate, principal: Agent, runtime: RuntimeDep, response: Response) -> TicketOut:
     def create(uow):  # type: ignore[no-untyped-def]
-        org = orgs.get_org(uow.session, body.org)
+        org = orgs.get_org_cached(uow.session, body.org)
         reporter = people.resolve_reporter(uow, org=org, email=body.reporter_email)
         ticket = tickets.create_ticket(
             uow,
@@ -170,9 +170,11 @@ def patch_ticket(key: TicketKey, body: TicketPatch, principal: Agent, runtime: R
     summary="Reply publicly or add an internal note",
 )
 def add_comment(key: TicketKey, body: CommentCreate, principal: Agent, runtime: RuntimeDep) -> CommentOut:
+    # The token's principal is the agent (authentication refuses a deactivated one): no re-read.
+    author = Author(AuthorKind.AGENT, principal.name, principal.email, agent_id=principal.agent_id)
+
     def add(uow):  # type: ignore[no-untyped-def]
         ticket = tickets.get_ticket(uow.session, key)
-        author = Author.of_agent(people.get_agent(uow.session, principal.email))
         comment = tickets.add_comment(
             uow, ticket=ticket, author=author, body=body.body, public=body.public, source=CommentSource.API
         )
