@@ -6,8 +6,10 @@ PostgreSQL). Here the number is taken by one autocommitted statement on a connec
 pool (PostgreSQL: `UPDATE … RETURNING`; MySQL: `UPDATE … SET value = LAST_INSERT_ID(value + 1)`, whose
 value the server returns with the statement's result), so the row lock lasts one statement and one
 round trip. The price: a create that fails after taking its number leaves a gap (the number is never
-given again). SQLite allows one writer at a time anyway, so there the number is taken inside the
-transaction, as before, and stays dense.
+given again) — except when `Database.run` retries it after a deadlock or a lock timeout: the retry
+takes again the numbers its rolled-back attempts took (`Held`), so contention leaves no gap.
+SQLite allows one writer at a time anyway, so there the number is taken inside the transaction, as
+before, and stays dense.
 """
 
 from __future__ import annotations
@@ -21,6 +23,35 @@ from sqlalchemy.orm import Session
 from assistdesk.db.sql import insert_ignore_on
 
 _SIDE_POOL = "assistdesk_numbers"
+_HELD = "assistdesk_numbers_held"
+_USED = "assistdesk_numbers_used"
+
+
+class Held:
+    """Numbers the attempts of one `Database.run` took from the side pool, per counter.
+
+    A retried attempt takes them again, in the same order, before any new one. Never a number
+    given twice: the attempt that took it rolled back (a deadlock or lock timeout is raised before
+    COMMIT), and were a COMMIT ever to succeed unseen, the ticket key's unique index would refuse
+    the second use rather than store it."""
+
+    def __init__(self) -> None:
+        self._taken: dict[tuple[str, str], list[int]] = {}
+
+    def again(self, session: Session, counter: tuple[str, str]) -> int | None:
+        """The next number an earlier attempt took for `counter`, if this attempt has not used it."""
+        used: dict[tuple[str, str], int] = session.info.setdefault(_USED, {})
+        index = used.get(counter, 0)
+        taken = self._taken.get(counter, [])
+        if index >= len(taken):
+            return None
+        used[counter] = index + 1
+        return taken[index]
+
+    def keep(self, session: Session, counter: tuple[str, str], number: int) -> None:
+        self._taken.setdefault(counter, []).append(number)
+        used: dict[tuple[str, str], int] = session.info.setdefault(_USED, {})
+        used[counter] = used.get(counter, 0) + 1
 
 
 class NumberSource:
@@ -58,17 +89,27 @@ class NumberSource:
     def take(self, session: Session, table: Table, name: str) -> int:
         statements = self.statements(table)
         if self._engine.dialect.name == "sqlite":
-            return _bump(session.connection(), statements, name)
+            return _bump(session.connection(), statements, name)  # rolled back with its transaction
+        held: Held | None = session.info.get(_HELD)
+        counter = (table.name, name)
+        again = held.again(session, counter) if held is not None else None
+        if again is not None:
+            return again
         with self._side_engine().connect() as connection:
-            return _bump_alone(connection, statements, name)
+            number = _bump_alone(connection, statements, name)
+        if held is not None:
+            held.keep(session, counter, number)
+        return number
 
     def dispose(self) -> None:
         if self._side is not None:
             self._side.dispose()
 
 
-def attach(session: Session, source: NumberSource) -> None:
+def attach(session: Session, source: NumberSource, held: Held | None = None) -> None:
     session.info[_SIDE_POOL] = source
+    if held is not None:
+        session.info[_HELD] = held
 
 
 def take_number(session: Session, table: Table, name: str) -> int:

@@ -92,9 +92,10 @@ class Database:
         self._commit_hooks.append(hook)
 
     @contextmanager
-    def transaction(self) -> Iterator[UnitOfWork]:
+    def transaction(self, *, held: numbers.Held | None = None) -> Iterator[UnitOfWork]:
+        """One unit of work; `held` carries the numbers earlier attempts of the same `run` took."""
         session = self._sessions()
-        numbers.attach(session, self._numbers)
+        numbers.attach(session, self._numbers, held)
         attach_registry(session, self.cache)
         uow = UnitOfWork(session, self.backend)
         try:
@@ -148,9 +149,10 @@ class Database:
 
         MySQL and PostgreSQL resolve deadlocks by killing one transaction; the loser must retry.
         """
+        held = numbers.Held()  # a retry takes again the ticket numbers a rolled-back attempt took
         for attempt in range(1, attempts + 1):
             try:
-                with self.transaction() as uow:
+                with self.transaction(held=held) as uow:
                     return work(uow)
             except (OperationalError, DBAPIError) as exc:
                 if attempt == attempts or not is_retryable(exc):

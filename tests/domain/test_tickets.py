@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy import select
 
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.orgs import service as orgs
 from assistdesk.domain.people import service as people
+from assistdesk.domain.people.models import Agent
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.domain.tickets.enums import CommentSource, TicketSource
 from assistdesk.domain.tickets.events import CommentAdded, TicketCreated, TicketStatusChanged
@@ -74,6 +76,31 @@ def test_concurrent_creations_get_distinct_keys(runtime: Runtime) -> None:
         t.join()
     assert errors == []
     assert sorted(keys, key=lambda k: int(k.split("-")[1])) == [f"SUP-{n}" for n in range(1, 21)]
+
+
+def test_a_create_retried_after_a_lock_conflict_keeps_its_number(runtime: Runtime) -> None:
+    """The number is taken outside the ticket's transaction (PostgreSQL, MySQL); a retry after a
+    deadlock or lock timeout takes the same one again, so contention leaves no gap in the keys."""
+    if runtime.db.backend == "sqlite":
+        pytest.skip("SQLite takes the number inside the transaction: it rolls back with it")
+    with runtime.db.transaction() as uow:
+        seed(uow)
+    attempts: list[int] = []
+    locked = select(Agent).where(Agent.email == "eve@vendor.example")
+    with runtime.db.engine.connect() as blocker, blocker.begin():
+        blocker.execute(locked.with_for_update())  # another transaction holds this row
+
+        def create(uow: UnitOfWork) -> str:
+            attempts.append(1)
+            ticket = new_ticket(uow)
+            if len(attempts) == 1:  # the first attempt meets the lock: a retryable refusal
+                uow.session.execute(locked.with_for_update(nowait=True))
+            return ticket.key
+
+        first = runtime.db.run(create)
+    second = runtime.db.run(lambda uow: new_ticket(uow).key)
+    assert len(attempts) == 2
+    assert (first, second) == ("SUP-1", "SUP-2")
 
 
 def test_bad_titles_and_severities_are_refused(runtime: Runtime) -> None:
