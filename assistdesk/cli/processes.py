@@ -20,12 +20,17 @@ from assistdesk.settings import Settings
 
 # Never imported: each child builds its app in `ServedConfig.load`.
 _BUILT_IN_CHILD = "assistdesk.app:create_app"
+# How long a child may take to answer the supervisor's ping before it is killed and replaced. A
+# spawned child answers only once it has imported the web stack and built its runtime: seconds on a
+# busy machine, past uvicorn's default of 5 s, which made the supervisor kill every new child in turn.
+HEALTHCHECK_SECONDS = 60
 
 
 class ServedConfig(uvicorn.Config):
     """A uvicorn configuration that builds the assistdesk app in the process that serves it."""
 
     def __init__(self, *, settings: Settings, run_worker: bool, **options: Any) -> None:
+        options.setdefault("timeout_worker_healthcheck", HEALTHCHECK_SECONDS)
         super().__init__(_BUILT_IN_CHILD, **options)
         self.settings = settings
         self.run_worker = run_worker
