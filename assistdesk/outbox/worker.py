@@ -155,7 +155,9 @@ class Worker:
         for task in (*tasks, *helpers):
             task.cancel()
         for task in (*tasks, *helpers):
-            with contextlib.suppress(BaseException):
+            # Not BaseException: a GeneratorExit (the loop closing this coroutine while it stops)
+            # must go through, or the coroutine would await again and Python reports it ignored.
+            with contextlib.suppress(Exception, asyncio.CancelledError):
                 await task
         assert self._recorder is not None
         await self._recorder.stop()
