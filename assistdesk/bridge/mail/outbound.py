@@ -51,7 +51,9 @@ class MailOutbound:
         ticket = tickets.get_ticket_by_id(uow.session, event.ticket_id)
         if ticket.source not in MAILED_SOURCES:
             return
-        thread = store.thread(uow.session, ticket.id)
+        # The event is raised in the transaction that opened the ticket: only mail in starts a thread
+        # with it. Elsewhere `_enqueue` starts one, and reads it after all if it was there.
+        thread = store.thread(uow.session, ticket.id) if ticket.source == TicketSource.EMAIL.value else None
         view = compose.TicketMailView(
             kind=compose.ACKNOWLEDGEMENT,
             key=ticket.key,
@@ -110,17 +112,16 @@ class MailOutbound:
         event_id: str,
         author_name: str = "",
     ) -> None:
-        """`thread` is the ticket's mail thread as the caller read it (one read per event: the
-        acknowledgement rides on every create)."""
+        """`thread` is the ticket's mail thread as the caller read it, None when it has none (or, on
+        a create, when none was read): at most one read per event, as the acknowledgement rides on
+        every create."""
         key = idempotency_key(event_id, CHANNEL)
         message_id = f"<{key}@{self._domain()}>"
+        # The first mail of a ticket opened elsewhere: every later one refers to it.
+        if thread is None and not store.open_thread(uow.session, ticket_id=ticket.id, root=message_id):
+            thread = store.thread(uow.session, ticket.id)
         locale = thread.locale if thread is not None else None
-        if thread is None:
-            # The first mail of a ticket opened elsewhere: every later one refers to it.
-            store.new_thread(uow.session, ticket_id=ticket.id, root=message_id, locale=None)
-            root = None
-        else:
-            root = _root_for(thread, message_id)
+        root = _root_for(thread, message_id) if thread is not None else None
         _ = self._catalogs.translator(locale, "web")
         label = words.status(self._catalogs.translator(locale, "common"), view.status) if view.status else ""
         payload = jobs.TicketMailJob(
