@@ -81,6 +81,16 @@ def touched(session: Session) -> set[str]:
     return names
 
 
+# Values and rows through the process caches -------------------------------------------------------
+
+_REGISTRY = "assistdesk_caches"
+CACHE_ATTRIBUTE = "process_cache"
+"""A model class naming a cache here (`process_cache = "..."`) empties it whenever one of its rows is
+added, changed or removed through the ORM in this process (Database watches every flush)."""
+
+M = TypeVar("M")
+
+
 def cached_value(session: Session, name: str, key: Hashable, load: Callable[[], V]) -> V:
     """`load()`'s result through the process cache `name`, for values that are not one ORM row (a
     small table read whole, say). Without a cache registry (a read-only session), or once this
@@ -91,16 +101,6 @@ def cached_value(session: Session, name: str, key: Hashable, load: Callable[[], 
         return load()
     found: V = caches(name).get(key, load)
     return found
-
-
-# Rows as cached ORM objects --------------------------------------------------------------------
-
-_REGISTRY = "assistdesk_caches"
-CACHE_ATTRIBUTE = "process_cache"
-"""A model class naming a cache here (`process_cache = "..."`) empties it whenever one of its rows is
-added, changed or removed through the ORM in this process (Database watches every flush)."""
-
-M = TypeVar("M")
 
 
 def attach_registry(session: Session, caches: Callable[[str], TtlCache[Any, Any]]) -> None:
