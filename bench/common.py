@@ -14,10 +14,12 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -114,40 +116,70 @@ def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     return result.stdout
 
 
-def wait_ready(process: subprocess.Popen[bytes], base: str, what: str, *, timeout: float) -> None:
-    """Until `base`/readyz answers 200; raises with the process's stderr if it dies or takes too long."""
+def log_file(what: str) -> IO[bytes]:
+    """A file for a child process's stderr, kept after the run (its path is printed when the child
+    stops). Never a pipe nobody reads: a server that logs more than the pipe holds (64 KB; `serve`
+    prints every acknowledgement mail when no SMTP server is configured) blocks in its logging call
+    and stalls every request behind it."""
+    return tempfile.NamedTemporaryFile(prefix=f"bench-{what}-", suffix=".log", delete=False)
+
+
+def close_log(log: IO[bytes], what: str) -> None:
+    log.close()
+    print(f"{what}'s log: {log.name}, {Path(log.name).stat().st_size:,} bytes", file=sys.stderr)
+
+
+def wait_ready(
+    process: subprocess.Popen[bytes], base: str, what: str, *, timeout: float, log: IO[bytes] | None = None
+) -> None:
+    """Until `base`/readyz answers 200; raises with the end of the process's log (or stderr pipe) if it
+    dies or takes too long."""
     deadline = time.monotonic() + timeout
     while True:
         with contextlib.suppress(httpx.TransportError):
             if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                 return
         if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(
-                f"{what} did not start: " + (process.stderr.read().decode() if process.stderr else "")
-            )
+            if log is not None:
+                log.flush()
+                said = Path(log.name).read_text(errors="replace")[-4000:]
+            else:
+                said = process.stderr.read().decode() if process.stderr else ""
+            raise RuntimeError(f"{what} did not start: {said}")
         time.sleep(0.1)
 
 
 @contextlib.contextmanager
-def served(env: dict[str, str], *args: str) -> Iterator[str]:
-    """`assistdesk serve` as a subprocess; yields its base URL once /readyz answers."""
+def serving(env: dict[str, str], *args: str, cwd: Path | None = None) -> Iterator[tuple[str, int]]:
+    """`assistdesk serve` as a subprocess (from `cwd`'s sources when given); yields its base URL and
+    process id once /readyz answers. Its stderr goes to a log file (see `log_file`)."""
     port = free_port()
+    log = log_file("serve")
     process = subprocess.Popen(
         [sys.executable, "-m", "assistdesk", "serve", "--port", str(port), *args],
         env=env,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(process, base, "serve", timeout=60)
-        yield base
+        wait_ready(process, base, "serve", timeout=60, log=log)
+        yield base, process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
+        close_log(log, f"serve{f' ({cwd.name})' if cwd else ''}")
+
+
+@contextlib.contextmanager
+def served(env: dict[str, str], *args: str) -> Iterator[str]:
+    """`assistdesk serve` as a subprocess; yields its base URL once /readyz answers."""
+    with serving(env, *args) as (base, _):
+        yield base
 
 
 async def open_loop(rate: float, duration: float, fire: Callable[[], Awaitable[object]]) -> list[float]:

@@ -41,7 +41,19 @@ from assistdesk.domain.people import service as people
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.domain.tickets.enums import CommentSource, TicketSource
 from assistdesk.domain.tickets.service import Author
-from bench.common import ROOT, Figure, at_most, base_env, database, free_port, percentile, report, wait_ready
+from bench.common import (
+    ROOT,
+    Figure,
+    at_most,
+    base_env,
+    close_log,
+    database,
+    free_port,
+    log_file,
+    percentile,
+    report,
+    wait_ready,
+)
 
 TARGET_CPU_MS = 3.0
 AGENT_EMAIL = "bench-agent@vendor.example"
@@ -149,16 +161,17 @@ def serve(app_dir: Path, url: str) -> Iterator[tuple[int, str]]:
     """`assistdesk serve --no-worker` from `app_dir`; yields (pid, base URL)."""
     port = free_port()
     env = base_env(url, ASSISTDESK_PUBLIC_URL="http://127.0.0.1", PYTHONPATH=str(app_dir))
+    log = log_file("serve")
     process = subprocess.Popen(
         [sys.executable, "-m", "assistdesk", "serve", "--no-worker", "--port", str(port)],
         cwd=app_dir,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(process, base, f"serve ({app_dir})", timeout=60)
+        wait_ready(process, base, f"serve ({app_dir})", timeout=60, log=log)
         yield process.pid, base
     finally:
         process.send_signal(signal.SIGTERM)
@@ -166,6 +179,7 @@ def serve(app_dir: Path, url: str) -> Iterator[tuple[int, str]]:
             process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
+        close_log(log, f"serve ({app_dir.name})")
 
 
 def sign_in(client: httpx.Client) -> None:

@@ -41,8 +41,10 @@ from bench.common import (
     at_most,
     base_env,
     cli,
+    close_log,
     database,
     free_port,
+    log_file,
     percentile,
     report,
     wait_ready,
@@ -80,10 +82,11 @@ def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
 
 @contextlib.contextmanager
 def server(command: list[str], env: dict[str, str], port: int, what: str) -> Iterator[tuple[str, int]]:
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = log_file(what)
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(process, base, what, timeout=90)
+        wait_ready(process, base, what, timeout=90, log=log)
         time.sleep(1.0)  # every process of `--workers 2` up, not only the first
         yield base, process.pid
     finally:
@@ -92,6 +95,7 @@ def server(command: list[str], env: dict[str, str], port: int, what: str) -> Ite
             process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
+        close_log(log, what)
 
 
 def product(env: dict[str, str], *args: str) -> contextlib.AbstractContextManager[tuple[str, int]]:

@@ -51,7 +51,18 @@ from assistdesk.db.uow import Database
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.domain.tickets.enums import Status
 from bench import help_seed
-from bench.common import Figure, at_most, base_env, cli, free_port, percentile, report, served
+from bench.common import (
+    Figure,
+    at_most,
+    base_env,
+    cli,
+    close_log,
+    free_port,
+    log_file,
+    percentile,
+    report,
+    served,
+)
 
 PAGE_TARGET_MS = 50.0
 SEARCH_TARGET_MS = 300.0
@@ -358,11 +369,12 @@ def smtp_sink() -> Iterator[tuple[str, MailSink]]:
 @contextlib.contextmanager
 def worker(env: dict[str, str]) -> Iterator[None]:
     """`assistdesk worker`: delivers the sign-in mail (serve runs with --no-worker, as in production)."""
+    log = log_file("worker")
     process = subprocess.Popen(
         [sys.executable, "-m", "assistdesk", "worker"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     try:
         yield
@@ -372,6 +384,7 @@ def worker(env: dict[str, str]) -> Iterator[None]:
             process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
+        close_log(log, "worker")
 
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

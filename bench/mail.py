@@ -31,7 +31,18 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiosmtpd.controller import Controller
 
-from bench.common import Figure, at_least, at_most, base_env, database, free_port, percentile, report
+from bench.common import (
+    Figure,
+    at_least,
+    at_most,
+    base_env,
+    close_log,
+    database,
+    free_port,
+    log_file,
+    percentile,
+    report,
+)
 from tests.fakes.dovecot import Dovecot
 from tests.mail.shapes import mail
 
@@ -128,11 +139,12 @@ def run(backend: str, count: int) -> list[Figure]:
                 ASSISTDESK_MAIL_FLOOD_LIMIT="1000000",
                 ASSISTDESK_MAIL_IDLE_SECONDS="1",
             )
+            log = log_file("worker")
             worker = subprocess.Popen(
                 [sys.executable, "-m", "assistdesk", "worker"],
                 env=env,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
+                stderr=log,
             )
             try:
                 wait_for(lambda: len(tickets_created(runtime, "imap ")) >= count, 600, "IMAP tickets")
@@ -165,6 +177,7 @@ def run(backend: str, count: int) -> list[Figure]:
             finally:
                 worker.terminate()
                 worker.wait(30)
+                close_log(log, "worker")
             runtime.db.dispose()
     finally:
         sink.close()

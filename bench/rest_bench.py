@@ -27,19 +27,16 @@ import asyncio
 import contextlib
 import itertools
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Figure, at_most, base_env, cli, database, free_port, percentile, report, wait_ready
+from bench.common import Figure, at_most, base_env, cli, database, percentile, report, serving
 from bench.outbox_bench import sink
 
 CLIENTS = 50
@@ -131,34 +128,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-@contextlib.contextmanager
-def serve_tree(env: dict[str, str], tree: Path) -> Iterator[tuple[str, int]]:
+def serve_tree(env: dict[str, str], tree: Path) -> contextlib.AbstractContextManager[tuple[str, int]]:
     """`assistdesk serve` from `tree`'s sources; yields its base URL and process id."""
-    port = free_port()
-    # stderr to a file, not a pipe nobody reads: a server that logs more than the pipe holds (64 KB)
-    # would block in its logging call and stall every request behind it.
-    log = tempfile.NamedTemporaryFile(prefix="rest-bench-serve-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "assistdesk", "serve", "--port", str(port)],
-        env=env,
-        cwd=tree,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(process, base, "serve", timeout=60)
-        yield base, process.pid
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        print(
-            f"serve's log ({tree.name}): {log.name}, {Path(log.name).stat().st_size:,} bytes", file=sys.stderr
-        )
+    return serving(env, cwd=tree)
 
 
 def measure(backend: str, duration: float, rate: float, tree: Path, label: str, paced: bool) -> list[Figure]:

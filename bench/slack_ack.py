@@ -37,8 +37,10 @@ from bench.common import (
     at_most,
     base_env,
     cli,
+    close_log,
     database,
     free_port,
+    log_file,
     open_loop,
     percentile,
     report,
@@ -161,6 +163,7 @@ def seed(env: dict[str, str], db_url: str) -> None:
 @contextlib.contextmanager
 def baseline(env: dict[str, str]) -> Iterator[str]:
     port = free_port()
+    log = log_file("baseline")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -180,15 +183,16 @@ def baseline(env: dict[str, str]) -> Iterator[str]:
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(process, base, "baseline", timeout=30)
+        wait_ready(process, base, "baseline", timeout=30, log=log)
         yield base
     finally:
         process.terminate()
         process.wait(30)
+        close_log(log, "baseline")
 
 
 def ms(values: list[float], p: float) -> float:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
-import anyio.to_thread
+from sqlalchemy.orm import Session
 
 from assistdesk.bridge.dispatch import EventRouter
 from assistdesk.bridge.representations import comment_out, ticket_out
-from assistdesk.db.cache import MAX_AGE_SECONDS
 from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.domain.sla.events import SlaBreached, SlaWarning
 from assistdesk.domain.tickets import service as tickets
@@ -36,7 +34,6 @@ if TYPE_CHECKING:
 
 CHANNEL = "webhook"
 KIND = "webhook.event"
-_TARGET_TTL_SECONDS = MAX_AGE_SECONDS
 _EVENTS: tuple[type[TicketEvent], ...] = (
     TicketCreated,
     TicketStatusChanged,
@@ -59,7 +56,6 @@ class WebhookBridge:
         self._secrets = secrets
         self._public_url = public_url
         self._session: aiohttp.ClientSession | None = None
-        self._targets: dict[int, tuple[float, tuple[str, str] | None]] = {}
 
     def install(self, router: EventRouter) -> None:
         for event_type in _EVENTS:
@@ -133,21 +129,24 @@ class WebhookBridge:
 
     async def _target(self, webhook_id: int) -> tuple[str, str] | None:
         """URL and secret, read at delivery time (a changed URL applies to queued deliveries and
-        secrets stay out of job rows), cached for a few seconds."""
-        now = time.monotonic()
-        cached = self._targets.get(webhook_id)
-        if cached is not None and now - cached[0] < _TARGET_TTL_SECONDS:
-            return cached[1]
-        target = await anyio.to_thread.run_sync(self._read_target, webhook_id)
-        self._targets[webhook_id] = (now, target)
+        secrets stay out of job rows), kept in the subscriptions' process cache: a change made in
+        this process applies at once, one made elsewhere within a second."""
+        cache = self._db.cache(webhooks.CACHE)
+        key = ("target", webhook_id)
+        found: tuple[str, str] | None = cache.peek(key)
+        if found is not None:
+            return found
+        generation = cache.generation
+        target = await self._db.read_async(lambda session: self._read_target(session, webhook_id))
+        if target is not None:  # a removed webhook is asked about again, never remembered
+            cache.put(key, target, loaded_in=generation)
         return target
 
-    def _read_target(self, webhook_id: int) -> tuple[str, str] | None:
-        with self._db.reading() as session:
-            hook = session.get(WebhookSubscription, webhook_id)
-            if hook is None or not hook.active:
-                return None
-            return hook.url, self._secrets.decrypt(hook.secret_ciphertext)
+    def _read_target(self, session: Session, webhook_id: int) -> tuple[str, str] | None:
+        hook = session.get(WebhookSubscription, webhook_id)
+        if hook is None or not hook.active:
+            return None
+        return hook.url, self._secrets.decrypt(hook.secret_ciphertext)
 
     def after_delivery(self, uow: UnitOfWork, job: Job, outcome: Delivered) -> None:
         return None

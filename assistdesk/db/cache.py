@@ -81,7 +81,7 @@ def touched(session: Session) -> set[str]:
     return names
 
 
-# Rows as cached ORM objects --------------------------------------------------------------------
+# Values and rows through the process caches -------------------------------------------------------
 
 _REGISTRY = "assistdesk_caches"
 CACHE_ATTRIBUTE = "process_cache"
@@ -89,6 +89,18 @@ CACHE_ATTRIBUTE = "process_cache"
 added, changed or removed through the ORM in this process (Database watches every flush)."""
 
 M = TypeVar("M")
+
+
+def cached_value(session: Session, name: str, key: Hashable, load: Callable[[], V]) -> V:
+    """`load()`'s result through the process cache `name`, for values that are not one ORM row (a
+    small table read whole, say). Without a cache registry (a read-only session), or once this
+    transaction has itself written to the cache's rows, `load()` runs: the cache never hides a
+    change from the transaction that made it."""
+    caches: Callable[[str], TtlCache[Any, Any]] | None = session.info.get(_REGISTRY)
+    if caches is None or name in touched(session):
+        return load()
+    found: V = caches(name).get(key, load)
+    return found
 
 
 def attach_registry(session: Session, caches: Callable[[str], TtlCache[Any, Any]]) -> None:

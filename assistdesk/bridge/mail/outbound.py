@@ -51,7 +51,9 @@ class MailOutbound:
         ticket = tickets.get_ticket_by_id(uow.session, event.ticket_id)
         if ticket.source not in MAILED_SOURCES:
             return
-        thread = store.thread(uow.session, ticket.id)
+        # The event is raised in the transaction that opened the ticket: only mail in starts a thread
+        # with it. Elsewhere `_enqueue` starts one, and reads it after all if it was there.
+        thread = store.thread(uow.session, ticket.id) if ticket.source == TicketSource.EMAIL.value else None
         view = compose.TicketMailView(
             kind=compose.ACKNOWLEDGEMENT,
             key=ticket.key,
@@ -65,13 +67,14 @@ class MailOutbound:
                 thread.locale if thread is not None else None,
             ),
         )
-        self._enqueue(uow, ticket, view, event.event_id)
+        self._enqueue(uow, ticket, thread, view, event.event_id)
 
     def on_comment_added(self, uow: UnitOfWork, event: CommentAdded) -> None:
         if not event.public or event.author_kind != AuthorKind.AGENT.value:
             return
         ticket = tickets.get_ticket_by_id(uow.session, event.ticket_id)
-        if not self._mailed(uow, ticket):
+        thread = store.thread(uow.session, ticket.id)
+        if not _mailed(ticket, thread):
             return
         comment = tickets.get_comment(uow.session, event.comment_id)
         view = compose.TicketMailView(
@@ -82,13 +85,14 @@ class MailOutbound:
             body=comment.body,
             author_name=comment.author_name,
         )
-        self._enqueue(uow, ticket, view, event.event_id, author_name=comment.author_name)
+        self._enqueue(uow, ticket, thread, view, event.event_id, author_name=comment.author_name)
 
     def on_status_changed(self, uow: UnitOfWork, event: TicketStatusChanged) -> None:
         if event.actor_kind != AuthorKind.AGENT.value:
             return
         ticket = tickets.get_ticket_by_id(uow.session, event.ticket_id)
-        if not self._mailed(uow, ticket):
+        thread = store.thread(uow.session, ticket.id)
+        if not _mailed(ticket, thread):
             return
         view = compose.TicketMailView(
             kind=compose.STATUS,
@@ -97,30 +101,27 @@ class MailOutbound:
             link=self._settings.ticket_url(ticket.key),
             status=event.new_status,
         )
-        self._enqueue(uow, ticket, view, event.event_id)
-
-    def _mailed(self, uow: UnitOfWork, ticket: Ticket) -> bool:
-        if ticket.source in MAILED_SOURCES:
-            return True
-        found = store.thread(uow.session, ticket.id)
-        return found is not None and found.follow
+        self._enqueue(uow, ticket, thread, view, event.event_id)
 
     def _enqueue(
         self,
         uow: UnitOfWork,
         ticket: Ticket,
+        thread: MailThread | None,
         view: compose.TicketMailView,
         event_id: str,
         author_name: str = "",
     ) -> None:
+        """`thread` is the ticket's mail thread as the caller read it, None when it has none (or, on
+        a create, when none was read): at most one read per event, as the acknowledgement rides on
+        every create."""
         key = idempotency_key(event_id, CHANNEL)
         message_id = f"<{key}@{self._domain()}>"
-        thread = store.thread(uow.session, ticket.id)
+        # The first mail of a ticket opened elsewhere: every later one refers to it.
+        if thread is None and not store.open_thread(uow.session, ticket_id=ticket.id, root=message_id):
+            thread = store.thread(uow.session, ticket.id)
         locale = thread.locale if thread is not None else None
-        if thread is None:
-            # The first mail of a ticket opened elsewhere: every later one refers to it.
-            thread = store.start_thread(uow.session, ticket_id=ticket.id, root=message_id, locale=None)
-        root = _root_for(thread, message_id)
+        root = _root_for(thread, message_id) if thread is not None else None
         _ = self._catalogs.translator(locale, "web")
         label = words.status(self._catalogs.translator(locale, "common"), view.status) if view.status else ""
         payload = jobs.TicketMailJob(
@@ -166,6 +167,10 @@ def promise(facts: TicketFacts, locale: str | None) -> str | None:
         zone, facts = ZoneInfo("UTC"), TicketFacts(facts.first_response_due_at, "UTC")
     when = format_datetime(facts.first_response_due_at, "medium", tzinfo=zone, locale=locale or "en")
     return f"{when} ({facts.timezone})"
+
+
+def _mailed(ticket: Ticket, thread: MailThread | None) -> bool:
+    return ticket.source in MAILED_SOURCES or (thread is not None and thread.follow)
 
 
 def _root_for(thread: MailThread, message_id: str) -> str | None:

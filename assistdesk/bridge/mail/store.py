@@ -17,6 +17,7 @@ from assistdesk.db.types import utcnow
 
 _messages = table_of(MailMessage)
 _held = table_of(HeldMail)
+_threads = table_of(MailThread)
 
 
 def claim(
@@ -93,10 +94,23 @@ def start_thread(session: Session, *, ticket_id: int, root: str, locale: str | N
 def new_thread(session: Session, *, ticket_id: int, root: str, locale: str | None) -> None:
     """The thread of a ticket just opened by mail (it cannot have one yet)."""
     session.execute(
-        insert(table_of(MailThread)).values(
+        insert(_threads).values(
             ticket_id=ticket_id, root_message_id=root[:191], locale=locale, follow=False, created_at=utcnow()
         )
     )
+
+
+def open_thread(session: Session, *, ticket_id: int, root: str) -> bool:
+    """Start the thread of a ticket that was not opened by mail, its root our first mail; False (and
+    nothing written) when the ticket already has one."""
+    values = {
+        "ticket_id": ticket_id,
+        "root_message_id": root[:191],
+        "locale": None,
+        "follow": False,
+        "created_at": utcnow(),
+    }
+    return insert_ignore(session, _threads, values) == 1
 
 
 def set_follow(session: Session, *, ticket_id: int, follow: bool, root: str, locale: str | None) -> None:

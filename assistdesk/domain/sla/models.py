@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import Boolean, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -15,6 +16,8 @@ class SlaTarget(Base):
 
     __tablename__ = "sla_targets"
     __table_args__ = (UniqueConstraint("plan", "severity"),)
+    # Every ticket created or rescheduled reads the targets; a write here empties the process cache.
+    process_cache: ClassVar[str] = "sla_targets"
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
     plan: Mapped[str] = mapped_column(String(20))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistdesk.db.cache import cached_value
 from assistdesk.db.types import utcnow
 from assistdesk.domain.orgs.enums import Plan
 from assistdesk.domain.sla.models import SlaTarget
@@ -79,12 +80,25 @@ def format_duration(seconds: int, *, business_hours: bool = False) -> str:
     return f"{seconds}s"
 
 
+Overrides = dict[tuple[str, str], Target | None]
+CACHE = SlaTarget.process_cache
+
+
+def _overrides(session: Session) -> Overrides:
+    return {
+        (r.plan, r.severity): None if r.seconds is None else Target(r.seconds, r.business_hours)
+        for r in session.execute(
+            select(SlaTarget.plan, SlaTarget.severity, SlaTarget.seconds, SlaTarget.business_hours)
+        )
+    }
+
+
 def target_for(session: Session, plan: str, severity: str) -> Target | None:
-    row = session.scalars(
-        select(SlaTarget).where(SlaTarget.plan == plan, SlaTarget.severity == severity)
-    ).one_or_none()
-    if row is not None:
-        return None if row.seconds is None else Target(row.seconds, row.business_hours)
+    """Every create asks; the overrides (at most plans × severities rows) are read whole through
+    the process cache, so a change made elsewhere applies here within a second."""
+    overrides: Overrides = cached_value(session, CACHE, CACHE, lambda: _overrides(session))
+    if (plan, severity) in overrides:
+        return overrides[(plan, severity)]
     try:
         return DEFAULTS.get((Plan(plan), Severity(severity)))
     except ValueError:
