@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 
 from assistdesk.app import create_app
 from assistdesk.bridge import chat
@@ -244,6 +244,10 @@ class SlackWorld:
         """Until no delivery is pending; with `backoffs=False`, none due within a second (a job a
         previous test left retrying in a long backoff is not waited for: `reset` deletes it)."""
         horizon = timedelta(days=365) if backoffs else timedelta(seconds=1)
+        # Only what this desk's worker delivers: a job another suite left for a channel this desk
+        # has off (a Lark group, on the database the suites share) would never go, and is deleted
+        # by `reset` with everything else.
+        ours = or_(*(OutboxJob.destination.startswith(f"{channel}:") for channel in self.runtime.handlers))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.runtime.db.reading() as session:
@@ -252,6 +256,7 @@ class SlackWorld:
                     .where(
                         OutboxJob.status == JobStatus.PENDING.value,
                         OutboxJob.available_at <= utcnow() + horizon,
+                        ours,
                     )
                     .limit(1)
                 )
