@@ -8,14 +8,14 @@ page's time.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from assistdesk.bridge.views import author_label
 from assistdesk.db.types import utcnow
 from assistdesk.domain.tickets.enums import Severity, Status
 from assistdesk.domain.tickets.models import Comment, Ticket
-from assistdesk.domain.tickets.queues import AttachmentLine, CommentLine, TicketLine
+from assistdesk.domain.tickets.queues import AttachmentLine, CommentLine, TicketLine, lines_of
 from assistdesk.i18n import Translator, words
 from assistdesk.web.pages.sla_views import SlaCell, cell_text, sla_cell
 
@@ -113,19 +113,10 @@ class CommentItem:
     created: str = ""
 
 
-@dataclass(frozen=True)
-class TicketRow:
-    id: int
-    key: str
-    title: str
-    status: str
-    severity: str
-    source: str
-    organization: str
-    reporter: str
-    assignee: str
-    updated_at: datetime
-    created_at: datetime
+@dataclass(frozen=True, slots=True)
+class TicketRow(TicketLine):
+    """A ticket as the help center lists it: its queue line, and where it stands against its targets."""
+
     sla: SlaCell | None = None
 
 
@@ -253,19 +244,6 @@ def queue_rows(lines: Sequence[TicketLine], shown: Words) -> list[QueueRow]:
 def ticket_rows(tickets: Sequence[Ticket]) -> list[TicketRow]:
     now = utcnow()
     return [
-        TicketRow(
-            id=t.id,
-            key=t.key,
-            title=t.title,
-            status=t.status,
-            severity=t.severity,
-            source=t.source,
-            organization=t.organization.name,
-            reporter=t.reporter.display_name,
-            assignee=t.assignee.display_name if t.assignee else "",
-            updated_at=t.updated_at,
-            created_at=t.created_at,
-            sla=sla_cell(t, now),
-        )
-        for t in tickets
+        TicketRow(**{f.name: getattr(line, f.name) for f in fields(TicketLine)}, sla=sla_cell(line, now))
+        for line in lines_of(tickets)
     ]
