@@ -65,8 +65,7 @@ class LarkOutbound(follow.ChatOutbound):
             comment_id=comment_id,
             confirmation=confirmation,
         )
-        place = jobs.place_of(thread.workspace, thread.channel)
-        return jobs.job(jobs.destination(place), jobs.REPLY, payload, event.event_id, thread.id)
+        return jobs.for_thread(jobs.REPLY, thread, payload, cause=event.event_id)
 
     def on_created(self, uow: UnitOfWork, event: TicketCreated) -> None:
         """The confirmation, in the thread of the mention the form was asked for (a ticket opened
@@ -144,6 +143,5 @@ class LarkOutbound(follow.ChatOutbound):
             payload = jobs.CardReplacementJob(
                 comment_id=comment.id, thread_id=thread.id, locale=thread.locale, news=news
             )
-            place = jobs.place_of(thread.workspace, thread.channel)
-            told.append(jobs.job(jobs.destination(place), jobs.PATCH, payload, event.event_id, thread.id))
+            told.append(jobs.for_thread(jobs.PATCH, thread, payload, cause=event.event_id))
         enqueue(uow, told)
