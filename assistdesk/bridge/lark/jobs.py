@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from assistdesk.bridge.chat import ChatPlace, TicketRef
 from assistdesk.bridge.views import CommentView, TicketCard
 from assistdesk.db.uow import UnitOfWork
-from assistdesk.domain.links.models import ChatPlatform
+from assistdesk.domain.links.models import ChatPlatform, TicketThread
 from assistdesk.outbox.enqueue import enqueue
 from assistdesk.outbox.jobs import NewJob, destination_key, idempotency_key
 from assistdesk.platforms.lark.cards import Card
@@ -238,6 +238,12 @@ def job(destination: str, kind: str, payload: BaseModel, *key: object) -> NewJob
     """`key` identifies the cause (an event id, …): the same on every retry, it is Lark's `uuid`."""
     data: dict[str, Any] = payload.model_dump(mode="json", exclude_none=True)
     return NewJob(destination, kind, data, idempotency_key(CHANNEL, kind, *key))
+
+
+def for_thread(kind: str, thread: TicketThread, payload: BaseModel, *, cause: str) -> NewJob:
+    """A job about a ticket's thread, as Slack's `for_thread`; `cause` (a domain event id) makes
+    retries of the same transaction enqueue nothing new."""
+    return job(destination(place_of(thread.workspace, thread.channel)), kind, payload, cause, thread.id)
 
 
 def tell(uow: UnitOfWork, place: ChatPlace, open_id: str, answer: Answer, *key: object, locale: str) -> None:

@@ -15,9 +15,7 @@ from __future__ import annotations
 from assistdesk.bridge import follow, views
 from assistdesk.bridge.dispatch import EventRouter
 from assistdesk.bridge.lark import jobs
-from assistdesk.bridge.views import TicketCard
 from assistdesk.db.uow import UnitOfWork
-from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import TicketThread
 from assistdesk.domain.orgs.enums import ChatMode
 from assistdesk.domain.tickets import service as tickets
@@ -33,9 +31,8 @@ from assistdesk.outbox.enqueue import enqueue
 from assistdesk.outbox.jobs import NewJob
 
 
-class LarkOutbound:
-    def __init__(self, *, public_url: str) -> None:
-        self._public_url = public_url
+class LarkOutbound(follow.ChatOutbound):
+    platform = jobs.PLATFORM
 
     def install(self, router: EventRouter) -> None:
         router.subscribe(TicketCreated, self.on_created)
@@ -44,24 +41,11 @@ class LarkOutbound:
         router.subscribe(CommentEdited, self.on_comment_edited)
         router.subscribe(CommentDeleted, self.on_comment_deleted)
 
-    def _card(self, uow: UnitOfWork, event: TicketEvent) -> TicketCard:
-        ticket = tickets.get_ticket_by_id(uow.session, event.ticket_id)
-        return views.ticket_card(ticket, public_url=self._public_url)
-
-    @staticmethod
-    def _threads(uow: UnitOfWork, event: TicketEvent, *, all_of_them: bool = False) -> list[TicketThread]:
-        if all_of_them:
-            found = links.threads_of(uow.session, ticket_id=event.ticket_id, platform=jobs.PLATFORM)
-        else:
-            found = views.threads_to_tell(
-                uow.session, ticket_id=event.ticket_id, platform=jobs.PLATFORM, origin=event.origin
-            )
-        return [t for t in found if t.thread_root]
-
-    @staticmethod
-    def _mode(uow: UnitOfWork, event: TicketEvent) -> ChatMode:
-        """What the ticket's organization's groups may do now (a plan change applies at once)."""
-        return follow.mode_for_ticket(uow.session, ticket_id=event.ticket_id, platform=jobs.PLATFORM)
+    def _threads(
+        self, uow: UnitOfWork, event: TicketEvent, *, all_of_them: bool = False
+    ) -> list[TicketThread]:
+        """Only threads with a root message: a Lark reply needs one to go under."""
+        return [t for t in super()._threads(uow, event, all_of_them=all_of_them) if t.thread_root]
 
     @staticmethod
     def _post(
@@ -81,8 +65,7 @@ class LarkOutbound:
             comment_id=comment_id,
             confirmation=confirmation,
         )
-        place = jobs.place_of(thread.workspace, thread.channel)
-        return jobs.job(jobs.destination(place), jobs.REPLY, payload, event.event_id, thread.id)
+        return jobs.for_thread(jobs.REPLY, thread, payload, cause=event.event_id)
 
     def on_created(self, uow: UnitOfWork, event: TicketCreated) -> None:
         """The confirmation, in the thread of the mention the form was asked for (a ticket opened
@@ -160,6 +143,5 @@ class LarkOutbound:
             payload = jobs.CardReplacementJob(
                 comment_id=comment.id, thread_id=thread.id, locale=thread.locale, news=news
             )
-            place = jobs.place_of(thread.workspace, thread.channel)
-            told.append(jobs.job(jobs.destination(place), jobs.PATCH, payload, event.event_id, thread.id))
+            told.append(jobs.for_thread(jobs.PATCH, thread, payload, cause=event.event_id))
         enqueue(uow, told)

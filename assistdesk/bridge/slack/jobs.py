@@ -226,30 +226,26 @@ def reaction(event: Reaction) -> NewJob:
 
 def mention(event: Mention, *, ticket_id: int | None = None) -> NewJob:
     """`ticket_id`: the mention was written in that ticket's thread (no second ticket opens there)."""
-    payload = PrivateAnswer(
-        workspace=event.workspace,
-        channel=event.channel,
-        ts=event.ts,
-        thread_ts=event.thread_ts,
-        user=event.user,
-        text=event.text,
-        ticket_id=ticket_id,
-    )
-    key = ("slack", event.workspace, event.channel, event.ts, MENTION)
-    return _job(MENTION, destination(event.workspace, event.channel), payload, *key)
+    return _private(MENTION, event, text=event.text, ticket_id=ticket_id)
 
 
 def hint(event: ThreadReply, *, ticket_id: int) -> NewJob:
+    return _private(HINT, event, text="", ticket_id=ticket_id)
+
+
+def _private(kind: str, event: Mention | ThreadReply, *, text: str, ticket_id: int | None) -> NewJob:
+    """An answer to the author of `event` only; one per message and kind, however often it arrives."""
     payload = PrivateAnswer(
         workspace=event.workspace,
         channel=event.channel,
         ts=event.ts,
         thread_ts=event.thread_ts,
         user=event.user,
+        text=text,
         ticket_id=ticket_id,
     )
-    key = ("slack", event.workspace, event.channel, event.ts, HINT)
-    return _job(HINT, destination(event.workspace, event.channel), payload, *key)
+    key = ("slack", event.workspace, event.channel, event.ts, kind)
+    return _job(kind, destination(event.workspace, event.channel), payload, *key)
 
 
 def for_thread(kind: str, thread: TicketThread, payload: ThreadJob, *, cause: str) -> NewJob:

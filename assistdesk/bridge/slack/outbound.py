@@ -11,14 +11,12 @@ What each thread is told:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from assistdesk.bridge import follow, views
 from assistdesk.bridge.dispatch import EventRouter
 from assistdesk.bridge.slack import jobs
 from assistdesk.db.uow import UnitOfWork
-from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import ChatPlatform, TicketThread
 from assistdesk.domain.orgs.enums import ChatMode
 from assistdesk.domain.tickets import service as tickets
@@ -37,9 +35,8 @@ from assistdesk.outbox.jobs import NewJob
 SLACK = ChatPlatform.SLACK.value
 
 
-class SlackOutbound:
-    def __init__(self, *, public_url: str) -> None:
-        self._public_url = public_url
+class SlackOutbound(follow.ChatOutbound):
+    platform = SLACK
 
     def install(self, router: EventRouter) -> None:
         router.subscribe(TicketCreated, self.on_created)
@@ -49,26 +46,9 @@ class SlackOutbound:
         router.subscribe(CommentEdited, self.on_comment_edited)
         router.subscribe(CommentDeleted, self.on_comment_deleted)
 
-    def _card(self, uow: UnitOfWork, event: TicketEvent) -> views.TicketCard:
-        ticket = tickets.get_ticket_by_id(uow.session, event.ticket_id)
-        return views.ticket_card(ticket, public_url=self._public_url)
-
     @staticmethod
     def _job(thread: TicketThread, kind: str, event: TicketEvent, payload: jobs.ThreadJob) -> NewJob:
         return jobs.for_thread(kind, thread, payload, cause=event.event_id)
-
-    @staticmethod
-    def _threads(uow: UnitOfWork, event: TicketEvent, *, all_of_them: bool = False) -> Sequence[TicketThread]:
-        if all_of_them:
-            return links.threads_of(uow.session, ticket_id=event.ticket_id, platform=SLACK)
-        return views.threads_to_tell(
-            uow.session, ticket_id=event.ticket_id, platform=SLACK, origin=event.origin
-        )
-
-    @staticmethod
-    def _mode(uow: UnitOfWork, event: TicketEvent) -> ChatMode:
-        """Decided at each change, from the plan as it is now (an upgrade applies at once)."""
-        return follow.mode_for_ticket(uow.session, ticket_id=event.ticket_id, platform=SLACK)
 
     def on_created(self, uow: UnitOfWork, event: TicketCreated) -> None:
         threads = self._threads(uow, event, all_of_them=True)

@@ -4,9 +4,11 @@ same rule: a known digest whose session has not expired)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
@@ -68,10 +70,16 @@ class SignedInContact:
     is_admin: bool
 
 
-def agent_of(session: Session, token: str) -> SignedInAgent | None:
+def _live_row(session: Session, statement: Select[Any], token: str) -> Sequence[Any] | None:
+    """The row of `statement` for the session `token`, if it is live; a token no issued one could
+    be (empty, or longer than any) is not looked up."""
     if not token or len(token) > MAX_TOKEN:
         return None
-    row = session.execute(_AGENT, {"digest": digest(token), "now": utcnow()}).first()
+    return session.execute(statement, {"digest": digest(token), "now": utcnow()}).first()
+
+
+def agent_of(session: Session, token: str) -> SignedInAgent | None:
+    row = _live_row(session, _AGENT, token)
     if row is None:
         return None
     id_, email, name, is_admin, active = row
@@ -79,9 +87,7 @@ def agent_of(session: Session, token: str) -> SignedInAgent | None:
 
 
 def contact_of(session: Session, token: str) -> SignedInContact | None:
-    if not token or len(token) > MAX_TOKEN:
-        return None
-    row = session.execute(_CONTACT, {"digest": digest(token), "now": utcnow()}).first()
+    row = _live_row(session, _CONTACT, token)
     if row is None:
         return None
     id_, email, name, organization_id, organization, is_admin = row

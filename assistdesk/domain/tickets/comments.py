@@ -88,13 +88,7 @@ def edit_comment(work: Work, *, comment: Comment, body: str, origin: str | None 
         return False
     comment.body = text
     comment.edited_at = utcnow()
-    work.session.flush()
-    work.emit(
-        CommentEdited(
-            ticket_id=comment.ticket_id, origin=origin, comment_id=comment.id, public=comment.public
-        )
-    )
-    return True
+    return _changed(work, comment, CommentEdited, origin)
 
 
 def delete_comment(work: Work, *, comment: Comment, origin: str | None = None) -> bool:
@@ -102,12 +96,15 @@ def delete_comment(work: Work, *, comment: Comment, origin: str | None = None) -
     if comment.deleted_at is not None:
         return False
     comment.deleted_at = utcnow()
+    return _changed(work, comment, CommentDeleted, origin)
+
+
+def _changed(
+    work: Work, comment: Comment, event: type[CommentEdited | CommentDeleted], origin: str | None
+) -> bool:
+    """Write the change, then tell of it (channels replace what showed the comment): True, changed."""
     work.session.flush()
-    work.emit(
-        CommentDeleted(
-            ticket_id=comment.ticket_id, origin=origin, comment_id=comment.id, public=comment.public
-        )
-    )
+    work.emit(event(ticket_id=comment.ticket_id, origin=origin, comment_id=comment.id, public=comment.public))
     return True
 
 

@@ -16,18 +16,15 @@ from assistdesk.web.pages.guard import (
     checked_form,
     count_failed_sign_in,
     field,
-    local_path,
     runtime_of,
-    set_cookie,
     sign_in_open,
     translator,
 )
 from assistdesk.web.pages.rendering import render
-from assistdesk.web.pages.viewers import AGENT_COOKIE, Staff, end_session, keep_session
+from assistdesk.web.pages.viewers import AGENT_COOKIE, Staff, after_sign_in, end_session, remember_next
 
 router = APIRouter(prefix="/agent")
 
-NEXT_COOKIE = "adk_agent_next"
 HOME = "/agent/queue/new"
 
 
@@ -46,9 +43,7 @@ def page(
 @router.get("/login")
 def login_form(request: Request, next: str | None = None) -> Response:
     response = page(request, "agent/login.html", None, errors={}, email="")
-    target = local_path(next, under="/agent/", default="")
-    if target:
-        set_cookie(request, response, NEXT_COOKIE, target, path="/agent", max_age=3600)
+    remember_next(request, response, AGENT_COOKIE, next)
     return response
 
 
@@ -85,11 +80,7 @@ async def login(request: Request) -> Response:
             email=email,
         )
     token = await runtime.db.run_async(lambda uow: access.open_session(uow, agent=uow.session.merge(agent)))
-    target = local_path(request.cookies.get(NEXT_COOKIE), under="/agent/", default=HOME)
-    response = RedirectResponse(target, status_code=303)
-    keep_session(request, response, AGENT_COOKIE, token)
-    response.delete_cookie(NEXT_COOKIE, path="/agent")
-    return response
+    return after_sign_in(request, AGENT_COOKIE, token, home=HOME)
 
 
 @router.post("/logout")

@@ -8,14 +8,14 @@ page's time.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from assistdesk.bridge.views import author_label
 from assistdesk.db.types import utcnow
 from assistdesk.domain.tickets.enums import Severity, Status
-from assistdesk.domain.tickets.models import Attachment, Comment, Ticket
-from assistdesk.domain.tickets.queues import AttachmentLine, CommentLine, TicketLine
+from assistdesk.domain.tickets.models import Comment, Ticket
+from assistdesk.domain.tickets.queues import AttachmentLine, CommentLine, TicketLine, lines_of
 from assistdesk.i18n import Translator, words
 from assistdesk.web.pages.sla_views import SlaCell, cell_text, sla_cell
 
@@ -113,19 +113,10 @@ class CommentItem:
     created: str = ""
 
 
-@dataclass(frozen=True)
-class TicketRow:
-    id: int
-    key: str
-    title: str
-    status: str
-    severity: str
-    source: str
-    organization: str
-    reporter: str
-    assignee: str
-    updated_at: datetime
-    created_at: datetime
+@dataclass(frozen=True, slots=True)
+class TicketRow(TicketLine):
+    """A ticket as the help center lists it: its queue line, and where it stands against its targets."""
+
     sla: SlaCell | None = None
 
 
@@ -161,7 +152,7 @@ def _is_web_link(url: str | None) -> bool:
     return bool(url) and str(url).lower().startswith(("https://", "http://"))
 
 
-def _attachment_item(a: Attachment | AttachmentLine, url: Callable[[int], str]) -> AttachmentItem:
+def _attachment_item(a: AttachmentLine, url: Callable[[int], str]) -> AttachmentItem:
     return AttachmentItem(
         filename=a.filename,
         url=url(a.id) if a.external_url is None else str(a.external_url),
@@ -170,33 +161,34 @@ def _attachment_item(a: Attachment | AttachmentLine, url: Callable[[int], str]) 
     )
 
 
-def _shown(attachments: Sequence[Attachment | AttachmentLine]) -> list[Attachment | AttachmentLine]:
+def _shown(attachments: Sequence[AttachmentLine]) -> list[AttachmentLine]:
     """Stored files, and links only when they are web links (never `javascript:` or the like)."""
     return [a for a in attachments if a.external_url is None or _is_web_link(a.external_url)]
 
 
 def comment_items(comments: Sequence[Comment], url: Callable[[int], str], shown: Words) -> list[CommentItem]:
-    """Comments loaded as objects (the help center's page)."""
-    items = []
-    for c in comments:
-        deleted = c.deleted_at is not None
-        items.append(
-            CommentItem(
-                id=c.id,
-                author=author_label(c.author_name, c.author_kind, c.source),
-                author_kind=c.author_kind,
-                public=c.public,
-                source=c.source,
-                created_at=c.created_at,
-                body="" if deleted else c.body,
-                deleted=deleted,
-                edited=c.edited_at is not None,
-                attachments=[] if deleted else [_attachment_item(a, url) for a in _shown(c.attachments)],
-                via=shown.via(c.source),
-                created=shown.when(c.created_at),
-            )
+    """Comments loaded as objects (the help center's page): taken as the console's plain rows, so
+    both pages show a comment by the same rule (`conversation_items`)."""
+    lines = [
+        CommentLine(
+            c.id,
+            c.author_name,
+            c.author_kind,
+            c.public,
+            c.source,
+            c.created_at,
+            c.body,
+            c.deleted_at is not None,
+            c.edited_at is not None,
         )
-    return items
+        for c in comments
+    ]
+    files = [
+        AttachmentLine(a.id, c.id, a.filename, a.size, a.external_url)
+        for c in comments
+        for a in c.attachments
+    ]
+    return conversation_items(lines, files, url, shown)
 
 
 def conversation_items(
@@ -252,19 +244,6 @@ def queue_rows(lines: Sequence[TicketLine], shown: Words) -> list[QueueRow]:
 def ticket_rows(tickets: Sequence[Ticket]) -> list[TicketRow]:
     now = utcnow()
     return [
-        TicketRow(
-            id=t.id,
-            key=t.key,
-            title=t.title,
-            status=t.status,
-            severity=t.severity,
-            source=t.source,
-            organization=t.organization.name,
-            reporter=t.reporter.display_name,
-            assignee=t.assignee.display_name if t.assignee else "",
-            updated_at=t.updated_at,
-            created_at=t.created_at,
-            sla=sla_cell(t, now),
-        )
-        for t in tickets
+        TicketRow(**{f.name: getattr(line, f.name) for f in fields(TicketLine)}, sla=sla_cell(line, now))
+        for line in lines_of(tickets)
     ]

@@ -8,15 +8,18 @@ from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from assistdesk.domain.access import service as access
 from assistdesk.domain.access import signed_in
-from assistdesk.web.pages.guard import runtime_of, set_cookie
+from assistdesk.web.pages.guard import local_path, runtime_of, set_cookie
 
 HELP_COOKIE = "adk_help"
 AGENT_COOKIE = "adk_agent"
 _PATHS = {HELP_COOKIE: "/help", AGENT_COOKIE: "/agent"}
+# Where the sign-in page was asked from, kept so that signing in returns there.
+_NEXT = {HELP_COOKIE: "adk_next", AGENT_COOKIE: "adk_agent_next"}
+_NEXT_TTL = 3600
 
 
 @dataclass(frozen=True)
@@ -92,3 +95,22 @@ async def end_session(request: Request, response: Response, cookie: str) -> None
     if token:
         await runtime_of(request).db.run_async(lambda uow: access.close_session(uow, token=token))
     response.delete_cookie(cookie, path=_PATHS[cookie])
+
+
+def remember_next(request: Request, response: Response, cookie: str, wanted: str | None) -> None:
+    """Keep the page a sign-in page was asked from (`?next=`), if it is one of this area's: signing
+    in with `cookie` then returns there (`after_sign_in`)."""
+    area = _PATHS[cookie]
+    target = local_path(wanted, under=f"{area}/", default="")
+    if target:
+        set_cookie(request, response, _NEXT[cookie], target, path=area, max_age=_NEXT_TTL)
+
+
+def after_sign_in(request: Request, cookie: str, token: str, *, home: str) -> Response:
+    """The browser just signed in with session `token`: back to the remembered page, else `home`."""
+    area = _PATHS[cookie]
+    target = local_path(request.cookies.get(_NEXT[cookie]), under=f"{area}/", default=home)
+    response = RedirectResponse(target, status_code=303)
+    keep_session(request, response, cookie, token)
+    response.delete_cookie(_NEXT[cookie], path=area)
+    return response

@@ -14,19 +14,15 @@ from assistdesk.errors import DomainError
 from assistdesk.web.pages.guard import (
     checked_form,
     field,
-    local_path,
     locale_of,
     runtime_of,
-    set_cookie,
     sign_in_allowed,
     translator,
 )
 from assistdesk.web.pages.help_center.frame import HOME, page
-from assistdesk.web.pages.viewers import HELP_COOKIE, end_session, keep_session
+from assistdesk.web.pages.viewers import HELP_COOKIE, after_sign_in, end_session, remember_next
 
 router = APIRouter(prefix="/help")
-
-NEXT_COOKIE = "adk_next"
 
 
 def _t(request: Request, message: str, **params: Any) -> str:
@@ -37,11 +33,7 @@ async def _signed_in(request: Request, contact: Contact) -> Response:
     token = await runtime_of(request).db.run_async(
         lambda uow: access.open_session(uow, contact=uow.session.merge(contact))
     )
-    target = local_path(request.cookies.get(NEXT_COOKIE), under="/help/", default=HOME)
-    response = RedirectResponse(target, status_code=303)
-    keep_session(request, response, HELP_COOKIE, token)
-    response.delete_cookie(NEXT_COOKIE, path="/help")
-    return response
+    return after_sign_in(request, HELP_COOKIE, token, home=HOME)
 
 
 def _expired_link(request: Request) -> Response:
@@ -63,9 +55,7 @@ def home() -> Response:
 @router.get("/login")
 def login_form(request: Request, next: str | None = None) -> Response:
     response = page(request, "help/login.html", None, errors={}, email="")
-    target = local_path(next, under="/help/", default="")
-    if target:
-        set_cookie(request, response, NEXT_COOKIE, target, path="/help", max_age=3600)
+    remember_next(request, response, HELP_COOKIE, next)
     return response
 
 
