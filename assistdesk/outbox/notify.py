@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import logging
 import threading
+from collections.abc import AsyncGenerator
+from typing import Any
 
 from sqlalchemy.engine import URL
 
@@ -72,6 +74,17 @@ class Wakeup:
         return True
 
 
+async def _end_reading(reading: asyncio.Future[Any] | None, gen: AsyncGenerator[Any, None]) -> None:
+    """Stop the pending read of the next notification, and the generator, before the connection
+    closes: the read holds the connection's lock, so closing under it waited forever, and a
+    cancelled worker then never finished stopping (its loop closed with the tasks pending)."""
+    if reading is not None:
+        reading.cancel()
+        await asyncio.wait({reading}, timeout=2.0)  # never raises the read's own cancellation
+    with contextlib.suppress(Exception):
+        await gen.aclose()
+
+
 def libpq_url(url: URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -90,6 +103,7 @@ async def listen_postgres(url: URL, wakeup: Wakeup, stop: asyncio.Event) -> None
                 wakeup.wake()  # anything committed while we were not listening
                 gen = conn.notifies()
                 stopper = asyncio.ensure_future(stop.wait())
+                nxt: asyncio.Future[Any] | None = None
                 try:
                     while not stop.is_set():
                         nxt = asyncio.ensure_future(anext(gen))
@@ -97,10 +111,10 @@ async def listen_postgres(url: URL, wakeup: Wakeup, stop: asyncio.Event) -> None
                         if nxt in done:
                             nxt.result()
                             wakeup.wake()
-                        else:
-                            nxt.cancel()
+                            nxt = None
                 finally:
                     stopper.cancel()
+                    await _end_reading(nxt, gen)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from datetime import timedelta
@@ -11,6 +12,7 @@ from sqlalchemy import select, update
 
 from assistdesk.db.types import utcnow
 from assistdesk.outbox.models import OutboxDestination, OutboxJob
+from assistdesk.outbox.notify import Wakeup, listen_postgres
 from assistdesk.runtime import Runtime, build_runtime
 from assistdesk.settings import Settings
 from tests.fakes.sink import Answer, Sink
@@ -113,3 +115,21 @@ def test_postgres_notify_wakes_a_worker_in_another_process(
     finally:
         worker_side.db.dispose()
         web_side.db.dispose()
+
+
+def test_a_cancelled_postgres_listener_stops_at_once(runtime: Runtime, backend: str) -> None:
+    """A worker stopping cancels its LISTEN task while it waits for a notification; the task must
+    end (closing its connection) rather than hang on the connection its pending read holds."""
+    if backend != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+
+    async def listen_then_cancel() -> bool:
+        wakeup = Wakeup()
+        wakeup.bind(asyncio.get_running_loop())
+        task = asyncio.create_task(listen_postgres(runtime.db.engine.url, wakeup, asyncio.Event()))
+        await asyncio.sleep(1.0)  # connected and waiting for a notification
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=5)
+        return task in done
+
+    assert asyncio.run(listen_then_cancel())
