@@ -51,6 +51,19 @@ class UnitOfWork:
         self.flags: set[str] = set()
         self._events: list[Any] = []
         self.published: list[Any] = []
+        self._before_commit: list[CommitHook] = []
+
+    def before_commit(self, hook: CommitHook) -> None:
+        """Run `hook` once, after every event is published and just before COMMIT.
+
+        For writes that lock rows other transactions share (the outbox's destinations): done last,
+        their locks are held for the commit alone, not for the rest of the transaction's work."""
+        self._before_commit.append(hook)
+
+    def prepare_commit(self) -> None:
+        hooks, self._before_commit = self._before_commit, []
+        for hook in hooks:
+            hook(self)
 
     def emit(self, event: object) -> None:
         self._events.append(event)
@@ -101,6 +114,7 @@ class Database:
         try:
             yield uow
             self._publish(uow)
+            uow.prepare_commit()
             session.commit()
             stale = touched(session)
         except BaseException:

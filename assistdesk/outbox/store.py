@@ -62,6 +62,9 @@ _CANDIDATES = (
 )
 # Row locks only spare the other workers the compare-and-set they would lose (see the module's doc).
 _CANDIDATES_LOCKED = _CANDIDATES.with_for_update(skip_locked=True)
+# PostgreSQL: `FOR NO KEY UPDATE`, which the writers' `FOR KEY SHARE` does not block (see
+# assistdesk.outbox.enqueue): a destination written to all the time is still claimed.
+_CANDIDATES_LOCKED_PG = _CANDIDATES.with_for_update(skip_locked=True, key_share=True)
 _LEASE = (
     update(_dest)
     .where(_dest.c.key.in_(_KEYS), _DUE)
@@ -72,7 +75,7 @@ _LEASED = select(_dest.c.key, _dest.c.not_before, _dest.c.enqueue_seq).where(
 )
 # PostgreSQL: pick (locking, skipping rows other workers hold) and lease in one statement, still a
 # compare-and-set: the outer condition is checked again on the row it updates.
-_PICKED = _CANDIDATES_LOCKED.subquery("picked")
+_PICKED = _CANDIDATES_LOCKED_PG.subquery("picked")
 _LEASE_PICKED = (
     update(_dest)
     .where(_dest.c.key == _PICKED.c.key, _DUE)
@@ -255,6 +258,11 @@ _RELEASE_IDLE = (
 )
 
 
+# PostgreSQL: the writers in flight hold the destination `FOR KEY SHARE` with their jobs uncommitted;
+# this lock waits for them, and the release that follows, a statement of its own, sees their jobs.
+_WAIT_FOR_WRITERS = select(_dest.c.key).where(_dest.c.key == bindparam("dest_key")).with_for_update()
+
+
 def release_idle(session: Session, lease: Lease) -> bool:
     """Give back a destination whose jobs are all done, in one statement; False when that cannot be
     shown (a job arrived since the claim, one is still pending, or the lease was lost): then
@@ -263,7 +271,10 @@ def release_idle(session: Session, lease: Lease) -> bool:
     Run after the outcomes are marked, in the same transaction. The `enqueue_seq` comparison catches
     an enqueue that committed after the pending-jobs check's snapshot (PostgreSQL re-checks the row,
     not the subquery, after waiting for the enqueuer's lock)."""
-    result = session.connection().execute(
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_WAIT_FOR_WRITERS, {"dest_key": lease.key})
+    result = connection.execute(
         _RELEASE_IDLE, {"dest_key": lease.key, "token": lease.token, "seq": lease.seq}
     )
     return result.rowcount == 1
@@ -278,10 +289,12 @@ def release(db_run: Any, lease: Lease) -> None:
 
     def attempt(uow: UnitOfWork) -> bool:
         session = uow.session
+        # FOR UPDATE: waits for the writers in flight (PostgreSQL's share writers; elsewhere a no-op
+        # beside the `enqueue_seq` check), so the head job read next is the true one.
         row = session.execute(
-            select(_dest.c.enqueue_seq, _dest.c.not_before, _dest.c.lease_owner).where(
-                _dest.c.key == lease.key
-            )
+            select(_dest.c.enqueue_seq, _dest.c.not_before, _dest.c.lease_owner)
+            .where(_dest.c.key == lease.key)
+            .with_for_update()
         ).one_or_none()
         if row is None or row.lease_owner != lease.token:
             return True  # lost the lease; the new owner schedules
