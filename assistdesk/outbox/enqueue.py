@@ -70,7 +70,10 @@ _NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
 
 
 def enqueue(uow: UnitOfWork, jobs: Sequence[NewJob]) -> None:
-    """Add jobs to the caller's transaction. They exist if and only if it commits."""
+    """Add jobs to the caller's transaction. They exist if and only if it commits.
+
+    Staged until the commit: a savepoint rolled back after this call does not take them back
+    (enqueue from event subscribers, which run after the work and its savepoints)."""
     if not jobs:
         return
     staged: list[NewJob] | None = uow.session.info.get(_STAGED)
