@@ -3,7 +3,11 @@ domain (no HTTP, no publishers): what the ticket-number counter lets through whe
 parallel (issue 14, item 2).
 
     uv run python bench/create_scaling.py [--trees /path/to/before,/path/to/after] [--processes 1,2,3]
-        [--threads 4] [--seconds 10] [--rounds 2]
+        [--threads 4] [--seconds 10] [--rounds 2] [--enqueue]
+
+`--enqueue`: each create also enqueues two outbox jobs, as a create with one webhook subscribed does:
+one to the webhook's destination and one to the reporter's mail destination, both shared by every
+create (what the outbox's destination rows let through).
 
 Each process has its own engine and `--threads` threads creating tickets in a closed loop. With the
 number taken inside the create, its row lock is held until COMMIT and every create waits for the one
@@ -27,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import Figure, database, percentile, report
 
 
-def _creator(tree: str, url: str, threads: int, seconds: float, start: Any) -> list[float]:
+def _creator(tree: str, url: str, threads: int, seconds: float, start: Any, enqueue: bool) -> list[float]:
     """In a child process: `threads` threads creating tickets until `seconds` have passed."""
     sys.path.insert(0, tree)
     if any(name == "assistdesk" or name.startswith("assistdesk.") for name in sys.modules):
@@ -38,6 +42,8 @@ def _creator(tree: str, url: str, threads: int, seconds: float, start: Any) -> l
     from assistdesk.domain.people import service as people
     from assistdesk.domain.tickets import service as tickets
     from assistdesk.domain.tickets.enums import TicketSource
+    from assistdesk.outbox.enqueue import enqueue as enqueue_jobs
+    from assistdesk.outbox.jobs import NewJob
 
     db = Database(build_engine(url, pool_size=threads))
     latencies: list[float] = []
@@ -51,6 +57,14 @@ def _creator(tree: str, url: str, threads: int, seconds: float, start: Any) -> l
             source=TicketSource.API,
             prefix="SUP",
         )
+        if enqueue:
+            enqueue_jobs(
+                uow,
+                [
+                    NewJob("webhook:1", "webhook.event", {"ticket": ticket.id}, f"w-{ticket.id}"),
+                    NewJob("mail:ann", "mail.ack", {"ticket": ticket.id}, f"m-{ticket.id}"),
+                ],
+            )
         return ticket.id
 
     start.wait(60)
@@ -90,14 +104,16 @@ def _seed(tree: Path, url: str) -> None:
     subprocess.run([sys.executable, "-c", code], cwd=tree, check=True, env=env)
 
 
-def measure(tree: Path, processes: int, threads: int, seconds: float, label: str) -> list[Figure]:
+def measure(
+    tree: Path, processes: int, threads: int, seconds: float, label: str, enqueue: bool = False
+) -> list[Figure]:
     with database("postgresql") as url:
         _seed(tree, url)
         context = multiprocessing.get_context("spawn")
         start = context.Manager().Event()
         with context.Pool(processes) as pool:
             pending = [
-                pool.apply_async(_creator, (str(tree), url, threads, seconds, start))
+                pool.apply_async(_creator, (str(tree), url, threads, seconds, start, enqueue))
                 for _ in range(processes)
             ]
             time.sleep(2)  # let every process import and connect before the clock starts
@@ -119,6 +135,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--enqueue", action="store_true", help="two outbox jobs per create")
     args = parser.parse_args()
     trees = [Path(t).resolve() for t in args.trees.split(",")]
     figures: list[Figure] = []
@@ -126,7 +143,7 @@ def main() -> None:
         for round_ in range(1, args.rounds + 1):
             for tree in trees:
                 label = f"[{tree.name} #{round_}] "
-                figures.extend(measure(tree, processes, args.threads, args.seconds, label))
+                figures.extend(measure(tree, processes, args.threads, args.seconds, label, args.enqueue))
     report("Ticket creates from several processes, PostgreSQL", figures)
 
 
