@@ -2,15 +2,17 @@
 two checkouts of the code on the same seeded database, in the same run.
 
     uv run python bench/console_cpu.py [--app-dir .] [--compare /work/main] [--backend sqlite]
-                                       [--tickets 600] [--requests 400] [--rounds 3]
+                                       [--tickets 600] [--requests 100] [--rounds 10]
 
 Each checkout is served as `python -m assistdesk serve --no-worker` with its own directory first on
 `PYTHONPATH` (this script seeds the database once, with this checkout's code; the schema is the
-same). One signed-in agent asks for one page at a time (no concurrency: what is measured is a page's
-own cost, not queueing). The server's CPU time (user + system, all its threads, from
-/proc/<pid>/stat) over a batch of requests, divided by their number, is the page's CPU ms; the
-latency is the whole request seen by the client. Rounds alternate the checkouts so a busy moment of
-the machine weighs on both alike; the figure kept for each is its median round.
+same). Both servers run at once, each with one signed-in agent asking for one page at a time (no
+concurrency: what is measured is a page's own cost, not queueing). The server's CPU time (user +
+system, all its threads, from /proc/<pid>/stat) over a batch of `--requests` requests, divided by
+their number, is the page's CPU ms; the latency is the whole request seen by the client. For each
+page the batches alternate between the checkouts (A B B A A B ...), `--rounds` batches each, so
+that a busy moment of a shared machine weighs on both alike; the CPU figure kept is the median
+batch, the latencies are over all batches.
 """
 
 from __future__ import annotations
@@ -195,13 +197,16 @@ def sign_in(client: httpx.Client) -> None:
 @dataclass
 class Sample:
     cpu_ms: float
-    p50_ms: float
-    p99_ms: float
+    latencies: list[float]
+
+
+def warm(client: httpx.Client, path: str, requests: int) -> None:
+    """Templates compiled, statement caches filled, the process caches loaded."""
+    for _ in range(requests):
+        client.get(path)
 
 
 def measure(pid: int, client: httpx.Client, path: str, requests: int) -> Sample:
-    for _ in range(max(20, requests // 10)):  # warm: templates compiled, statement cache filled
-        client.get(path)
     latencies = []
     before = _cpu_seconds(pid)
     for _ in range(requests):
@@ -211,16 +216,30 @@ def measure(pid: int, client: httpx.Client, path: str, requests: int) -> Sample:
         if answer.status_code != 200:
             raise RuntimeError(f"GET {path}: HTTP {answer.status_code}")
     cpu = _cpu_seconds(pid) - before
-    return Sample(cpu * 1000 / requests, percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000)
+    return Sample(cpu * 1000 / requests, latencies)
 
 
-def run(app_dir: Path, url: str, key: str, requests: int) -> dict[str, Sample]:
-    with serve(app_dir, url) as (pid, base), httpx.Client(base_url=base, timeout=30) as client:
-        sign_in(client)
-        return {
-            name: measure(pid, client, path or f"/agent/tickets/{key}", requests)
-            for name, path in PAGES.items()
+def run(
+    dirs: list[Path], url: str, key: str, requests: int, rounds: int
+) -> dict[Path, dict[str, list[Sample]]]:
+    """Every checkout served at once; for each page, batches alternate between them."""
+    samples: dict[Path, dict[str, list[Sample]]] = {d: {name: [] for name in PAGES} for d in dirs}
+    with contextlib.ExitStack() as stack:
+        servers = {d: stack.enter_context(serve(d, url)) for d in dirs}
+        clients = {
+            d: stack.enter_context(httpx.Client(base_url=base, timeout=30))
+            for d, (_, base) in servers.items()
         }
+        for client in clients.values():
+            sign_in(client)
+        for name, path in PAGES.items():
+            target = path or f"/agent/tickets/{key}"
+            for d in dirs:
+                warm(clients[d], target, max(20, requests // 2))
+            for batch in range(rounds):
+                for d in dirs if batch % 2 == 0 else dirs[::-1]:
+                    samples[d][name].append(measure(servers[d][0], clients[d], target, requests))
+    return samples
 
 
 def main() -> None:
@@ -229,32 +248,30 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, help="a second checkout, measured alternately")
     parser.add_argument("--backend", default="sqlite", choices=("sqlite", "postgresql", "mariadb"))
     parser.add_argument("--tickets", type=int, default=600)
-    parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=100, help="requests per batch")
+    parser.add_argument("--rounds", type=int, default=10, help="batches per page and checkout")
     args = parser.parse_args()
     dirs = [args.app_dir.resolve()] + ([args.compare.resolve()] if args.compare else [])
     with database(args.backend) as url:
         key = seed(url, args.tickets)
         print(f"seeded {args.tickets + 1} tickets on {args.backend}; ticket page: {key}")
-        samples: dict[Path, list[dict[str, Sample]]] = {d: [] for d in dirs}
-        for round_number in range(args.rounds):
-            for app_dir in dirs if round_number % 2 == 0 else dirs[::-1]:
-                samples[app_dir].append(run(app_dir, url, key, args.requests))
+        samples = run(dirs, url, key, args.requests, args.rounds)
     for app_dir in dirs:
         figures: list[Figure] = []
         for name in PAGES:
-            rounds = [r[name] for r in samples[app_dir]]
-            cpu = statistics.median(s.cpu_ms for s in rounds)
+            batches = samples[app_dir][name]
+            cpu = statistics.median(s.cpu_ms for s in batches)
+            latencies = [t for s in batches for t in s.latencies]
             figures.append(at_most(f"{name}: server CPU per page", cpu, "ms", TARGET_CPU_MS))
-            figures.append(Figure(f"{name}: p50", statistics.median(s.p50_ms for s in rounds), "ms"))
-            figures.append(Figure(f"{name}: p99", statistics.median(s.p99_ms for s in rounds), "ms"))
-        report(f"{app_dir} ({args.backend}, {args.requests} requests x {args.rounds} rounds)", figures)
+            figures.append(Figure(f"{name}: p50", percentile(latencies, 50) * 1000, "ms"))
+            figures.append(Figure(f"{name}: p99", percentile(latencies, 99) * 1000, "ms"))
+        report(f"{app_dir} ({args.backend}, {args.rounds} batches of {args.requests} requests)", figures)
     if len(dirs) == 2:
         first, second = (samples[d] for d in dirs)
         print(f"\n## CPU per page, {dirs[0].name} / {dirs[1].name}")
         for name in PAGES:
-            a = statistics.median(r[name].cpu_ms for r in first)
-            b = statistics.median(r[name].cpu_ms for r in second)
+            a = statistics.median(s.cpu_ms for s in first[name])
+            b = statistics.median(s.cpu_ms for s in second[name])
             print(f"{name:<12}  {a:6.2f} ms / {b:6.2f} ms = {a / b:.2f}")
 
 

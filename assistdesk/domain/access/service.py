@@ -16,7 +16,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from assistdesk.db import cache
 from assistdesk.db.types import utcnow
+from assistdesk.domain.access import signed_in
 from assistdesk.domain.access.events import LoginRequested
 from assistdesk.domain.access.models import LoginToken, RateEvent, WebSession
 from assistdesk.domain.events import Work
@@ -168,6 +170,8 @@ def find_session(session: Session, token: str) -> WebSession | None:
 
 def close_session(work: Work, *, token: str) -> None:
     work.session.execute(delete(WebSession).where(WebSession.token_digest == digest(token)))
+    # A bulk delete is no ORM change: tell the signed-in agents' cache (`signed_in.AGENT_CACHE`).
+    cache.invalidate(work.session, signed_in.AGENT_CACHE)
 
 
 # Rate limits -------------------------------------------------------------------------------------

@@ -1,6 +1,13 @@
 """Who a session cookie belongs to, as plain values in one statement built once: every console and
 help-center page asks this first, so it is read without ORM objects (`service.find_session` is the
-same rule: a known digest whose session has not expired)."""
+same rule: a known digest whose session has not expired).
+
+A console page finds its agent in the process cache `AGENT_CACHE` (assistdesk.db.cache) when the same
+session was read within the last second, and reads nothing then. The cache is the API tokens' one,
+because an agent's row names it (`Agent.process_cache`): deactivating an agent, or any change to
+it, empties it in this process at once, and signing out does so explicitly (`service.close_session`);
+other processes forget within a second, as they forget a revoked token.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
+from assistdesk.db.cache import TtlCache
 from assistdesk.db.types import UTCDateTime, utcnow
 from assistdesk.domain.access.models import WebSession
 from assistdesk.domain.orgs.models import Organization
@@ -19,6 +27,7 @@ from assistdesk.domain.people.models import Agent, Contact
 from assistdesk.security.tokens import digest
 
 MAX_TOKEN = 100
+AGENT_CACHE = Agent.process_cache
 
 _SESSIONS = table_of(WebSession)
 _AGENTS = table_of(Agent)
@@ -84,6 +93,21 @@ def agent_of(session: Session, token: str) -> SignedInAgent | None:
         return None
     id_, email, name, is_admin, active = row
     return SignedInAgent(id_, email, name or email, is_admin, active)
+
+
+def cached_agent_of(session: Session, token: str, cache: TtlCache[Any, Any]) -> SignedInAgent | None:
+    """`agent_of`, through `cache` (the process's `AGENT_CACHE`). A session not found is not kept,
+    so a guessed cookie costs a statement every time, as before."""
+    if not token or len(token) > MAX_TOKEN:
+        return None
+    key = ("web_session", digest(token))  # beside the API tokens' digests, never mistaken for one
+    found: SignedInAgent | None = cache.peek(key)
+    if found is None:
+        generation = cache.generation
+        found = agent_of(session, token)
+        if found is not None:
+            cache.put(key, found, loaded_in=generation)
+    return found
 
 
 def contact_of(session: Session, token: str) -> SignedInContact | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
@@ -68,6 +68,7 @@ class TicketSheet:
     assignee_email: str
     organization_id: int
     plan: str
+    features: dict[str, str]  # each chat feature's state (`Organization.feature_state`'s rule)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,38 +287,52 @@ def lines_of(tickets: Sequence[Ticket]) -> list[TicketLine]:
 _SHEET = _LINES.add_columns(_TICKETS.c.description, _TICKETS.c.organization_id, _ORGS.c.plan).where(
     _TICKETS.c.key == bindparam("key")
 )
+_SHEET_COLUMNS = 18
 
 
-def sheet(session: Session, key: str) -> TicketSheet | None:
-    """The ticket `key` (any case, spaces around ignored, as `service.find_ticket`)."""
-    row = session.execute(_SHEET, {"key": key.strip().upper()}).one_or_none()
+def _granted(feature: Feature) -> ColumnElement[bool]:
+    return exists().where(
+        _GRANTS.c.organization_id == _TICKETS.c.organization_id,
+        _GRANTS.c.feature == feature.value,
+        _GRANTS.c.enabled.is_(True),
+    )
+
+
+def _pending(feature: Feature) -> ColumnElement[bool]:
+    return exists().where(
+        _REQUESTS.c.organization_id == _TICKETS.c.organization_id,
+        _REQUESTS.c.feature == feature.value,
+        _REQUESTS.c.status == RequestStatus.PENDING.value,
+    )
+
+
+# Each chat feature's grant and pending request, as two columns of the sheet's own row: the side
+# panel's feature states cost no statement of their own.
+_FEATURE_COLUMNS = [column for f in Feature for column in (_granted(f), _pending(f))]
+
+
+def sheet(
+    session: Session, key: str, *, also: tuple[ColumnElement[Any], ...] = ()
+) -> tuple[TicketSheet, tuple[Any, ...]] | None:
+    """The ticket `key` (any case, spaces around ignored, as `service.find_ticket`), with its
+    organization's feature states, and the values of the columns `also` (the page's own questions
+    about this ticket, such as whether mail to its reporter bounces) read in the same statement.
+    `also` must be the same objects on every call (module constants): each shape is built once."""
+    shape = ("sheet", also)
+    statement = _BUILT.get(shape)
+    if statement is None:
+        statement = _BUILT[shape] = _SHEET.add_columns(*_FEATURE_COLUMNS, *also)
+    row = session.execute(statement, {"key": key.strip().upper()}).one_or_none()
     if row is None:
         return None
-    return TicketSheet(_line(row), row[15], row[8], row[10] or "", row[16], row[17])
-
-
-# A feature is granted (an enabled grant) or pending (an undecided request): one statement for both.
-_FEATURE_FACTS = union_all(
-    select(_GRANTS.c.feature, literal("granted")).where(
-        _GRANTS.c.organization_id == bindparam("org"), _GRANTS.c.enabled.is_(True)
-    ),
-    select(_REQUESTS.c.feature, literal("pending")).where(
-        _REQUESTS.c.organization_id == bindparam("org"),
-        _REQUESTS.c.status == RequestStatus.PENDING.value,
-    ),
-)
-
-
-def feature_states(session: Session, *, organization_id: int, plan: str) -> dict[str, str]:
-    """Each chat feature's state for the organization (`Organization.feature_state`'s rule)."""
-    facts = {(feature, fact) for feature, fact in session.execute(_FEATURE_FACTS, {"org": organization_id})}
-    chosen = Plan(plan)
-    return {
-        f.value: state_of(
-            f, chosen, granted=(f.value, "granted") in facts, pending=(f.value, "pending") in facts
-        ).value
+    plan = row[17]
+    facts = iter(row[_SHEET_COLUMNS : _SHEET_COLUMNS + len(_FEATURE_COLUMNS)])
+    features = {
+        f.value: state_of(f, Plan(plan), granted=bool(next(facts)), pending=bool(next(facts))).value
         for f in Feature
     }
+    found = TicketSheet(_line(row), row[15], row[8], row[10] or "", row[16], plan, features)
+    return found, tuple(row[_SHEET_COLUMNS + len(_FEATURE_COLUMNS) :])
 
 
 _C = _COMMENTS.c

@@ -144,9 +144,18 @@ def locale_of(request: Request) -> str:
     return found if found in ("en", "ja") else "en"
 
 
+_TRANSLATOR = "assistdesk.translator"
+
+
 def translator(request: Request) -> Translator:
-    """The page's words in the reader's language (the `web` catalog, then `common`)."""
-    return runtime_of(request).catalogs.translator(locale_of(request), "web")
+    """The page's words in the reader's language (the `web` catalog, then `common`); found once per
+    request (a page asks for it three times, and each time parsed the cookie and Accept-Language)."""
+    found: Translator | None = request.scope.get(_TRANSLATOR)
+    if found is None:
+        found = request.scope[_TRANSLATOR] = runtime_of(request).catalogs.translator(
+            locale_of(request), "web"
+        )
+    return found
 
 
 def local_path(raw: str | None, *, under: str, default: str) -> str:

@@ -24,12 +24,14 @@ _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 
 def when(value: datetime | None, locale: str) -> str:
     """UTC, spelled the way each language writes dates. Plain formatting rather than Babel's
-    pattern engine: a queue page shows a hundred of these, and Babel costs ~50 µs each."""
+    pattern engine: a queue page shows a hundred of these, and Babel costs ~50 µs each; the time as
+    integers, not `%H:%M`, whose strftime was still a twentieth of a queue page."""
     if value is None:
         return ""
+    clock = f"{value.hour:02d}:{value.minute:02d}"
     if locale == "ja":
-        return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M} UTC"
-    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}, {value:%H:%M} UTC"
+        return f"{value.year}年{value.month}月{value.day}日 {clock} UTC"
+    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}, {clock} UTC"
 
 
 class Words:

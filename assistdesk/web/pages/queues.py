@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from assistdesk.domain.tickets import queues
@@ -20,7 +21,8 @@ from assistdesk.domain.tickets.queues import QueueFilter, TicketLine
 from assistdesk.errors import NotFound
 from assistdesk.web.pages.agent import page
 from assistdesk.web.pages.guard import runtime_of, translator
-from assistdesk.web.pages.presenters import Words, queue_rows
+from assistdesk.web.pages.presenters import QueueRow, Words, queue_rows
+from assistdesk.web.pages.rendering import fragment
 from assistdesk.web.pages.viewers import Staff, staff_in
 
 router = APIRouter(prefix="/agent")
@@ -42,6 +44,11 @@ QUEUE_FILTERS = {
     queues.BREACHING: QueueFilter(),  # and due within the hour: `queues.by_due`, `count_queues`
 }
 COUNTED = {name: QUEUE_FILTERS[name] for name in QUEUES if name != queues.BREACHING}
+
+
+def queue_row(row: QueueRow) -> Markup:
+    """A row of the queue table (agent/queue_row.html), rendered once per distinct row."""
+    return fragment("agent/queue_row.html", row)
 
 
 def _counts(session: Session, agent_id: int) -> dict[str, str]:
@@ -100,6 +107,7 @@ async def queue_page(
         next_url=next_url,
         first_url=f"/agent/queue/{queue}",
         q="",
+        queue_row=queue_row,
     )
 
 
@@ -129,4 +137,5 @@ async def search(request: Request, q: str = "", before: int | None = None) -> Re
         next_url=next_url,
         first_url=f"/agent/search?{urlencode({'q': words})}",
         q=words,
+        queue_row=queue_row,
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import bindparam, select
+from sqlalchemy import exists
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge.mail.models import BouncingAddress
@@ -21,7 +21,7 @@ from assistdesk.db.base import table_of
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import service as links
 from assistdesk.domain.people import service as people
-from assistdesk.domain.people.models import Agent
+from assistdesk.domain.people.models import Agent, Contact
 from assistdesk.domain.tickets import queues
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.domain.tickets.enums import CommentSource
@@ -39,11 +39,19 @@ from assistdesk.web.pages.viewers import Staff, staff, staff_in
 router = APIRouter(prefix="/agent")
 
 
-# `mail.store.bouncing` for one address, built once: its expanding IN is re-rendered per execution,
-# which cost a sixth of this page.
-_BOUNCES = select(table_of(BouncingAddress).c.email).where(
-    table_of(BouncingAddress).c.email == bindparam("email")
-)
+# Whether mail to the reporter bounces (`mail.store.bouncing`), a column of the sheet's statement.
+_BOUNCES = table_of(BouncingAddress)
+_REPORTER_BOUNCES = exists().where(_BOUNCES.c.email == table_of(Contact).c.email)
+
+
+def _assignable(request: Request, session: Session) -> tuple[tuple[str, str], ...]:
+    """The assignee menu, from the process cache for a second: an agent's row names the cache
+    (`Agent.process_cache`), so adding or deactivating one empties it here at once."""
+    cache = runtime_of(request).db.cache(Agent.process_cache)
+    found: tuple[tuple[str, str], ...] = cache.get(
+        ("assignable_agents",), lambda: tuple(queues.active_agents(session))
+    )
+    return found
 
 
 def _attachment_url(attachment_id: int) -> str:
@@ -55,9 +63,10 @@ def _no_ticket(key: str) -> NotFound:
 
 
 def _context(session: Session, request: Request, key: str, shown: Words) -> dict[str, Any]:
-    found = queues.sheet(session, key[:40])
-    if found is None:
+    read = queues.sheet(session, key[:40], also=(_REPORTER_BOUNCES,))
+    if read is None:
         raise _no_ticket(key[:40])
+    found, (reporter_bounces,) = read
     line = found.line
     comments, attachments = queues.conversation(session, line.id, public_only=False)
     lark_domain = runtime_of(request).settings.lark_domain
@@ -70,14 +79,12 @@ def _context(session: Session, request: Request, key: str, shown: Words) -> dict
         "description": found.description,
         "assignee_email": found.assignee_email,
         "reporter_email": found.reporter_email,
-        "reporter_bounces": session.execute(_BOUNCES, {"email": found.reporter_email}).first() is not None,
+        "reporter_bounces": bool(reporter_bounces),
         "comments": conversation_items(comments, attachments, _attachment_url, shown),
         "org": {
             "name": line.organization,
             "plan": shown.plan(found.plan),
-            "features": queues.feature_states(
-                session, organization_id=found.organization_id, plan=found.plan
-            ),
+            "features": found.features,
         },
         "threads": [
             {
@@ -89,7 +96,7 @@ def _context(session: Session, request: Request, key: str, shown: Words) -> dict
             }
             for t in links.threads_of(session, ticket_id=line.id)
         ],
-        "agents": queues.active_agents(session),
+        "agents": _assignable(request, session),
         "statuses": statuses,
         "severities": severities,
         "errors": {},

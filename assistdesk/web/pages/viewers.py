@@ -67,8 +67,10 @@ def customer_in(session: Session, request: Request) -> Customer:
 
 
 def staff_in(session: Session, request: Request, *, admin: bool = False) -> Staff:
-    """The signed-in, active agent, read on the caller's session; `admin` pages refuse the others."""
-    found = signed_in.agent_of(session, request.cookies.get(AGENT_COOKIE, ""))
+    """The signed-in, active agent, read on the caller's session unless this process read it within
+    the last second (`signed_in.cached_agent_of`); `admin` pages refuse the others."""
+    cache = runtime_of(request).db.cache(signed_in.AGENT_CACHE)
+    found = signed_in.cached_agent_of(session, request.cookies.get(AGENT_COOKIE, ""), cache)
     if found is None or not found.active:
         raise SignInRequired(_login_url(request, "/agent/login"))
     if admin and not found.is_admin:
