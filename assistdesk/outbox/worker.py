@@ -90,6 +90,7 @@ class Worker:
     ) -> None:
         self._db = db
         self._handlers = dict(handlers)
+        self._claims = store.Claims.of(self.channels)
         self._config = config
         self._wakeup = wakeup or Wakeup()
         self._metrics = metrics
@@ -227,9 +228,10 @@ class Worker:
 
     def _claim(self, uow: UnitOfWork, *, free: int) -> list[store.Lease]:
         return store.claim(
-            uow,
+            uow.session.connection(),
+            self._claims,
+            backend=uow.backend,
             owner=self._owner,
-            channels=self.channels,
             now=self._clock(),
             lease_seconds=self._config.lease_seconds,
             limit=free,
@@ -238,7 +240,7 @@ class Worker:
 
     def _next_due(self) -> datetime | None:
         with self._db.reading() as session:
-            return store.next_due(session, channels=self.channels, now=self._clock())
+            return store.next_due(session.connection(), self._claims, now=self._clock())
 
     async def _run_periodic(self, periodic: Periodic, stop: asyncio.Event) -> None:
         while not stop.is_set():
