@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge.dispatch import EventRouter
 from assistdesk.bridge.representations import comment_out, ticket_out
+from assistdesk.db.base import table_of
 from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.domain.sla.events import SlaBreached, SlaWarning
 from assistdesk.domain.tickets import service as tickets
@@ -45,6 +47,17 @@ _EVENTS: tuple[type[TicketEvent], ...] = (
     SlaWarning,
     SlaBreached,
 )
+_TARGETS = "targets"
+_MAX_PLAINTEXTS = 10_000
+_hooks = table_of(WebhookSubscription)
+_ACTIVE_TARGETS = select(_hooks.c.id, _hooks.c.url, _hooks.c.secret_ciphertext).where(
+    _hooks.c.active.is_(True)
+)
+
+
+def _read_targets(session: Session) -> dict[int, tuple[str, str]]:
+    """Every active webhook's URL and encrypted secret, by id."""
+    return {row.id: (row.url, row.secret_ciphertext) for row in session.connection().execute(_ACTIVE_TARGETS)}
 
 
 class WebhookBridge:
@@ -56,6 +69,7 @@ class WebhookBridge:
         self._secrets = secrets
         self._public_url = public_url
         self._session: aiohttp.ClientSession | None = None
+        self._plaintexts: dict[str, str] = {}
 
     def install(self, router: EventRouter) -> None:
         for event_type in _EVENTS:
@@ -130,23 +144,31 @@ class WebhookBridge:
     async def _target(self, webhook_id: int) -> tuple[str, str] | None:
         """URL and secret, read at delivery time (a changed URL applies to queued deliveries and
         secrets stay out of job rows), kept in the subscriptions' process cache: a change made in
-        this process applies at once, one made elsewhere within a second."""
-        cache = self._db.cache(webhooks.CACHE)
-        key = ("target", webhook_id)
-        found: tuple[str, str] | None = cache.peek(key)
-        if found is not None:
-            return found
-        generation = cache.generation
-        target = await self._db.read_async(lambda session: self._read_target(session, webhook_id))
-        if target is not None:  # a removed webhook is asked about again, never remembered
-            cache.put(key, target, loaded_in=generation)
-        return target
+        this process applies at once, one made elsewhere within a second.
 
-    def _read_target(self, session: Session, webhook_id: int) -> tuple[str, str] | None:
-        hook = session.get(WebhookSubscription, webhook_id)
-        if hook is None or not hook.active:
+        A miss reads every active webhook's target in one statement, so a second of deliveries to
+        many webhooks costs one read, not one per webhook. A webhook not among them (removed, or
+        added elsewhere since the read) is looked for again, never remembered missing."""
+        cache = self._db.cache(webhooks.CACHE)
+        targets: dict[int, tuple[str, str]] | None = cache.peek(_TARGETS)
+        if targets is None or webhook_id not in targets:
+            generation = cache.generation
+            targets = await self._db.read_async(_read_targets)
+            cache.put(_TARGETS, targets, loaded_in=generation)
+        found = targets.get(webhook_id)
+        if found is None:
             return None
-        return hook.url, self._secrets.decrypt(hook.secret_ciphertext)
+        url, ciphertext = found
+        return url, self._secret(ciphertext)
+
+    def _secret(self, ciphertext: str) -> str:
+        """Decrypted once per stored secret: a changed secret is a new ciphertext."""
+        secret = self._plaintexts.get(ciphertext)
+        if secret is None:
+            if len(self._plaintexts) >= _MAX_PLAINTEXTS:
+                self._plaintexts.clear()
+            secret = self._plaintexts[ciphertext] = self._secrets.decrypt(ciphertext)
+        return secret
 
     def after_delivery(self, uow: UnitOfWork, job: Job, outcome: Delivered) -> None:
         return None

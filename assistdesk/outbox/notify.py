@@ -11,13 +11,15 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncGenerator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import URL
 
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.outbox.enqueue import ENQUEUED_FLAG, NOTIFY_CHANNEL
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -74,17 +76,6 @@ class Wakeup:
         return True
 
 
-async def _end_reading(reading: asyncio.Future[Any] | None, gen: AsyncGenerator[Any, None]) -> None:
-    """Stop the pending read of the next notification, and the generator, before the connection
-    closes: the read holds the connection's lock, so closing under it waited forever, and a
-    cancelled worker then never finished stopping (its loop closed with the tasks pending)."""
-    if reading is not None:
-        reading.cancel()
-        await asyncio.wait({reading}, timeout=2.0)  # never raises the read's own cancellation
-    with contextlib.suppress(Exception):
-        await gen.aclose()
-
-
 def libpq_url(url: URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -100,24 +91,49 @@ async def listen_postgres(url: URL, wakeup: Wakeup, stop: asyncio.Event) -> None
             conn = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
             async with conn:
                 await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-                wakeup.wake()  # anything committed while we were not listening
-                gen = conn.notifies()
-                stopper = asyncio.ensure_future(stop.wait())
-                nxt: asyncio.Future[Any] | None = None
-                try:
-                    while not stop.is_set():
-                        nxt = asyncio.ensure_future(anext(gen))
-                        done, _ = await asyncio.wait({nxt, stopper}, return_when=asyncio.FIRST_COMPLETED)
-                        if nxt in done:
-                            nxt.result()
-                            wakeup.wake()
-                            nxt = None
-                finally:
-                    stopper.cancel()
-                    await _end_reading(nxt, gen)
+                await _notified(conn, wakeup, stop)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.warning("outbox LISTEN connection failed (%s); polling until it is back", type(exc).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 2.0)
+
+
+async def _notified(conn: psycopg.AsyncConnection[Any], wakeup: Wakeup, stop: asyncio.Event) -> None:
+    """Wake the worker at each notification until `stop`; raises when the connection is lost.
+
+    The event loop watches the connection's socket itself and drains it with libpq's own calls
+    (`consume_input`, `notifies`) when it becomes readable. psycopg's `notifies()` generator cost a
+    reader registration, a future and a lock per notification: about as much CPU as the delivery
+    the notification announces. Nothing else uses this connection after its LISTEN."""
+    import psycopg
+
+    loop = asyncio.get_running_loop()
+    lost: asyncio.Future[Any] = loop.create_future()
+    pgconn, fd = conn.pgconn, conn.fileno()
+
+    def readable() -> None:
+        try:
+            pgconn.consume_input()
+            woken = False
+            while pgconn.notifies() is not None:
+                woken = True
+        except psycopg.Error as exc:  # the server or the network dropped us
+            loop.remove_reader(fd)
+            if not lost.done():
+                lost.set_exception(exc)
+            return
+        if woken:
+            wakeup.wake()
+
+    loop.add_reader(fd, readable)
+    stopping: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+    try:
+        wakeup.wake()  # anything committed while we were not listening
+        await asyncio.wait({lost, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        loop.remove_reader(fd)
+    if lost.done():
+        lost.result()

@@ -13,8 +13,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Select,
+    String,
+    Update,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from assistdesk.db.base import table_of
 from assistdesk.db.types import UTCDateTime
@@ -49,39 +63,12 @@ def _free(now: Any) -> Any:
 
 
 # The hot statements are built once, with bound parameters: building and keying a statement per call
-# cost more CPU than running it (SQLAlchemy caches the compiled form per statement object).
+# cost more CPU than running it (SQLAlchemy caches the compiled form per statement object). They
+# avoid expanding parameters (`IN` lists) where they can: SQLAlchemy renders those again at every
+# execution, which cost about as much CPU as the statement's round trip.
 _NOW = bindparam("now", type_=UTCDateTime())
-_CHANNELS = bindparam("channels", type_=String(), expanding=True)
 _KEYS = bindparam("keys", type_=String(), expanding=True)
-_DUE = and_(_dest.c.channel.in_(_CHANNELS), _dest.c.next_run_at <= _NOW, _free(_NOW))
-_CANDIDATES = (
-    select(_dest.c.key, _dest.c.lease_owner, _dest.c.not_before, _dest.c.enqueue_seq)
-    .where(_DUE)
-    .order_by(_dest.c.next_run_at)
-    .limit(bindparam("limit", type_=Integer(), literal_execute=True))
-)
-# Row locks only spare the other workers the compare-and-set they would lose (see the module's doc).
-_CANDIDATES_LOCKED = _CANDIDATES.with_for_update(skip_locked=True)
-# PostgreSQL: `FOR NO KEY UPDATE`, which the writers' `FOR KEY SHARE` does not block (see
-# assistdesk.outbox.enqueue): a destination written to all the time is still claimed.
-_CANDIDATES_LOCKED_PG = _CANDIDATES.with_for_update(skip_locked=True, key_share=True)
-_LEASE = (
-    update(_dest)
-    .where(_dest.c.key.in_(_KEYS), _DUE)
-    .values(lease_owner=bindparam("token"), lease_until=bindparam("until", type_=UTCDateTime()))
-)
-_LEASED = select(_dest.c.key, _dest.c.not_before, _dest.c.enqueue_seq).where(
-    _dest.c.lease_owner == bindparam("token")
-)
-# PostgreSQL: pick (locking, skipping rows other workers hold) and lease in one statement, still a
-# compare-and-set: the outer condition is checked again on the row it updates.
-_PICKED = _CANDIDATES_LOCKED_PG.subquery("picked")
-_LEASE_PICKED = (
-    update(_dest)
-    .where(_dest.c.key == _PICKED.c.key, _DUE)
-    .values(lease_owner=bindparam("token"), lease_until=bindparam("until", type_=UTCDateTime()))
-    .returning(_dest.c.key, _PICKED.c.lease_owner, _dest.c.not_before, _dest.c.enqueue_seq)
-)
+_LIMIT = bindparam("limit", type_=Integer())
 _JOB_COLUMNS = (
     _jobs.c.id,
     _jobs.c.destination,
@@ -95,21 +82,76 @@ _JOB_COLUMNS = (
 )
 _PENDING = _jobs.c.status == JobStatus.PENDING.value
 _JOBS_OF = (
+    select(*_JOB_COLUMNS).where(_jobs.c.destination.in_(_KEYS), _PENDING).order_by(_jobs.c.id).limit(_LIMIT)
+)
+# One destination's jobs: the claim of one destination (jobs arriving one at a time) and every later read.
+_JOBS_OF_ONE = (
     select(*_JOB_COLUMNS)
-    .where(_jobs.c.destination.in_(_KEYS), _PENDING)
+    .where(_jobs.c.destination == bindparam("dest_key"), _PENDING)
     .order_by(_jobs.c.id)
-    .limit(bindparam("limit", type_=Integer(), literal_execute=True))
+    .limit(_LIMIT)
 )
-_NEXT_DUE = select(func.min(case((_free(_NOW), _dest.c.next_run_at), else_=_dest.c.lease_until))).where(
-    _dest.c.channel.in_(_CHANNELS), _dest.c.next_run_at.is_not(None)
-)
+
+
+@dataclass(frozen=True)
+class Claims:
+    """The statements that find and lease due destinations of a worker's channels.
+
+    A worker's channels never change, so each is its own bound parameter (`channel IN (:channel_0,
+    :channel_1)`) rather than one expanding list."""
+
+    channels: dict[str, str]
+    candidates: Select[Any]
+    candidates_locked: Select[Any]
+    lease: Update
+    leased: Select[Any]
+    lease_picked: ReturningUpdate[Any]
+    next_due: Select[Any]
+
+    @classmethod
+    def of(cls, channels: Sequence[str]) -> Claims:
+        names = {f"channel_{n}": channel for n, channel in enumerate(channels)}
+        in_channels = _dest.c.channel.in_([bindparam(name, type_=String()) for name in names])
+        due = and_(in_channels, _dest.c.next_run_at <= _NOW, _free(_NOW))
+        candidates = (
+            select(_dest.c.key, _dest.c.lease_owner, _dest.c.not_before, _dest.c.enqueue_seq)
+            .where(due)
+            .order_by(_dest.c.next_run_at)
+            .limit(_LIMIT)
+        )
+        # Row locks only spare the other workers the compare-and-set they would lose (see the
+        # module's doc).
+        locked = candidates.with_for_update(skip_locked=True)
+        leasing = {"lease_owner": bindparam("token"), "lease_until": bindparam("until", type_=UTCDateTime())}
+        # PostgreSQL: pick (locking, skipping rows other workers hold) and lease in one statement,
+        # still a compare-and-set: the outer condition is checked again on the row it updates. The
+        # lock is `FOR NO KEY UPDATE`, which the writers' `FOR KEY SHARE` does not block (see
+        # assistdesk.outbox.enqueue): a destination written to all the time is still claimed.
+        picked = candidates.with_for_update(skip_locked=True, key_share=True).subquery("picked")
+        return cls(
+            channels=names,
+            candidates=candidates,
+            candidates_locked=locked,
+            lease=update(_dest).where(_dest.c.key.in_(_KEYS), due).values(**leasing),
+            leased=select(_dest.c.key, _dest.c.not_before, _dest.c.enqueue_seq).where(
+                _dest.c.lease_owner == bindparam("token")
+            ),
+            lease_picked=update(_dest)
+            .where(_dest.c.key == picked.c.key, due)
+            .values(**leasing)
+            .returning(_dest.c.key, picked.c.lease_owner, _dest.c.not_before, _dest.c.enqueue_seq),
+            next_due=select(
+                func.min(case((_free(_NOW), _dest.c.next_run_at), else_=_dest.c.lease_until))
+            ).where(in_channels, _dest.c.next_run_at.is_not(None)),
+        )
 
 
 def claim(
-    uow: UnitOfWork,
+    conn: Connection,
+    claims: Claims,
     *,
+    backend: str,
     owner: str,
-    channels: Sequence[str],
     now: datetime,
     lease_seconds: float,
     limit: int,
@@ -121,25 +163,24 @@ def claim(
     `enqueue_seq` with them), the compare-and-set that leases them, and their pending jobs; on
     PostgreSQL the first two are one `UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`.
     Elsewhere the leased rows are looked up again only when another worker won some of them."""
-    conn = uow.session.connection()
-    due = {"channels": list(channels), "now": now, "limit": limit}
+    due = {**claims.channels, "now": now, "limit": limit}
     token = f"{owner}/{uuid.uuid4().hex[:12]}"
     until = now + timedelta(seconds=lease_seconds)
     # key -> (previous owner, not_before, enqueue_seq) of each destination leased
     won: dict[str, tuple[str | None, datetime | None, int]] = {}
-    if uow.backend == "postgresql":
-        for row in conn.execute(_LEASE_PICKED, {**due, "token": token, "until": until}):
+    if backend == "postgresql":
+        for row in conn.execute(claims.lease_picked, {**due, "token": token, "until": until}):
             won[row.key] = (row.lease_owner, row.not_before, row.enqueue_seq)
     else:
-        candidates = _CANDIDATES_LOCKED if uow.backend == "mysql" else _CANDIDATES
+        candidates = claims.candidates_locked if backend == "mysql" else claims.candidates
         seen = {row.key: row for row in conn.execute(candidates, due)}
         if not seen:
             return []
         keys = list(seen)
-        leased = conn.execute(_LEASE, {**due, "keys": keys, "token": token, "until": until}).rowcount
+        leased = conn.execute(claims.lease, {**due, "keys": keys, "token": token, "until": until}).rowcount
         won = {k: (seen[k].lease_owner, seen[k].not_before, seen[k].enqueue_seq) for k in keys}
         if leased != len(keys):
-            rows = conn.execute(_LEASED, {"token": token})
+            rows = conn.execute(claims.leased, {"token": token})
             won = {r.key: (seen[r.key].lease_owner, r.not_before, r.enqueue_seq) for r in rows}
     if not won:
         return []
@@ -157,7 +198,11 @@ def claim(
         for key, (previous, not_before, seq) in won.items()
     }
     read = batch * len(keys)
-    jobs = [Job(**row._asdict()) for row in conn.execute(_JOBS_OF, {"keys": keys, "limit": read})]
+    if len(keys) == 1:
+        rows = conn.execute(_JOBS_OF_ONE, {"dest_key": keys[0], "limit": read})
+    else:
+        rows = conn.execute(_JOBS_OF, {"keys": keys, "limit": read})
+    jobs = [Job(**row._asdict()) for row in rows]
     for job in jobs:
         leases[job.destination].jobs.append(job)  # type: ignore[union-attr]
     for lease in leases.values():
@@ -165,14 +210,14 @@ def claim(
     return list(leases.values())
 
 
-def next_due(session: Session, *, channels: Sequence[str], now: datetime) -> datetime | None:
+def next_due(conn: Connection, claims: Claims, *, now: datetime) -> datetime | None:
     """When the scheduler should look again: the earliest scheduled run of a free destination, or
     the earliest expiry of a lease on a scheduled one. One statement: it is the idle poll."""
-    return session.connection().scalar(_NEXT_DUE, {"channels": list(channels), "now": now})  # type: ignore[no-any-return]
+    return conn.scalar(claims.next_due, {**claims.channels, "now": now})  # type: ignore[no-any-return]
 
 
 def pending_jobs(session: Session, *, destination: str, limit: int) -> list[Job]:
-    rows = session.connection().execute(_JOBS_OF, {"keys": [destination], "limit": limit})
+    rows = session.connection().execute(_JOBS_OF_ONE, {"dest_key": destination, "limit": limit})
     return [Job(**row._asdict()) for row in rows]
 
 
@@ -200,16 +245,28 @@ def pace(session: Session, lease: Lease, *, not_before: datetime | None, reason:
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
+_DELIVERED = {
+    "status": JobStatus.DELIVERED.value,
+    "delivered_at": bindparam("now"),
+    "attempts": _jobs.c.attempts + 1,
+}
 _MARK_DELIVERED = (
     update(_jobs)
     .where(_jobs.c.id.in_(bindparam("ids", expanding=True)), _jobs.c.status == JobStatus.PENDING.value)
-    .values(status=JobStatus.DELIVERED.value, delivered_at=bindparam("now"), attempts=_jobs.c.attempts + 1)
+    .values(**_DELIVERED)
+)
+_MARK_ONE_DELIVERED = (
+    update(_jobs)
+    .where(_jobs.c.id == bindparam("job_id"), _jobs.c.status == JobStatus.PENDING.value)
+    .values(**_DELIVERED)
 )
 
 
 def mark_delivered(session: Session, job_ids: Sequence[int], *, now: datetime) -> None:
     """Mark several delivered jobs in one statement (the recorder's group commit)."""
-    if job_ids:
+    if len(job_ids) == 1:
+        session.connection().execute(_MARK_ONE_DELIVERED, {"job_id": job_ids[0], "now": now})
+    elif job_ids:
         session.connection().execute(_MARK_DELIVERED, {"ids": list(job_ids), "now": now})
 
 

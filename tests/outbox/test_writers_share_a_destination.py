@@ -89,7 +89,14 @@ def test_releasing_waits_for_a_writer_in_flight_and_keeps_the_destination_due(
 
     def claim(uow: UnitOfWork) -> list[store.Lease]:
         return store.claim(
-            uow, owner="w1", channels=["webhook"], now=utcnow(), lease_seconds=30, limit=1, batch=10
+            uow.session.connection(),
+            store.Claims.of(["webhook"]),
+            backend=uow.backend,
+            owner="w1",
+            now=utcnow(),
+            lease_seconds=30,
+            limit=1,
+            batch=10,
         )
 
     (lease,) = runtime.db.run(claim)

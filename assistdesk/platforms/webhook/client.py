@@ -11,6 +11,7 @@ import hmac
 import json
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from assistdesk.outcomes import Delivered, Outcome, PermanentFailure, RetryAfter, TransientFailure
 from assistdesk.platforms.http import parse_retry_after
@@ -69,17 +70,15 @@ async def post(
     within: float = 10.0,
     allow_private: bool = False,
 ) -> Outcome:
-    from urllib.parse import urlsplit
-
+    """POST one signed delivery; the URL in a failure's reason is shown without its credentials."""
     import aiohttp
 
-    shown = without_credentials(url)
     try:
         host = urlsplit(url).hostname
     except ValueError:
-        return PermanentFailure(f"{shown}: not a URL")
+        return PermanentFailure(f"{without_credentials(url)}: not a URL")
     if not allow_private and literal_refused(host):
-        return PermanentFailure(f"{shown}: {REFUSED.format(host=host)}")
+        return PermanentFailure(f"{without_credentials(url)}: {REFUSED.format(host=host)}")
     raw = encode(body)
     headers = {
         "Content-Type": "application/json",
@@ -90,27 +89,24 @@ async def post(
     }
     try:
         async with session.post(
-            url,
-            data=raw,
-            headers=headers,
-            timeout=aiohttp.ClientTimeout(total=within),
-            allow_redirects=False,
+            url, data=raw, headers=headers, timeout=aiohttp.ClientTimeout(total=within), allow_redirects=False
         ) as response:
             status = response.status
             retry_after = response.headers.get("Retry-After")
             await response.content.read(MAX_ANSWER_BYTES)
     except TimeoutError:
-        return TransientFailure(f"{shown}: timed out")
+        return TransientFailure(f"{without_credentials(url)}: timed out")
     except aiohttp.InvalidURL:
-        return PermanentFailure(f"{shown}: not a valid URL")
+        return PermanentFailure(f"{without_credentials(url)}: not a valid URL")
     except aiohttp.ClientConnectorError as exc:
         if _refused(exc):
-            return PermanentFailure(f"{shown}: {REFUSED.format(host=host)}")
-        return TransientFailure(f"{shown}: could not connect")
+            return PermanentFailure(f"{without_credentials(url)}: {REFUSED.format(host=host)}")
+        return TransientFailure(f"{without_credentials(url)}: could not connect")
     except (aiohttp.ClientError, ValueError) as exc:
-        return TransientFailure(f"{shown}: {type(exc).__name__}")
+        return TransientFailure(f"{without_credentials(url)}: {type(exc).__name__}")
     if 200 <= status < 300:
         return Delivered()
+    shown = without_credentials(url)
     if status == 429 or (status == 503 and retry_after):
         return RetryAfter(parse_retry_after(retry_after), reason=f"{shown}: HTTP {status}")
     if status in (408, 425) or status >= 500:
