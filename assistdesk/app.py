@@ -1,4 +1,7 @@
-"""create_app(settings): the ASGI application, optionally with the delivery worker in-process."""
+"""create_app(settings): the ASGI application, optionally with the delivery worker in-process.
+
+Every request passes the front (web/middleware.py) first: the body limit and the metrics, then
+straight to the REST API or the Slack endpoint, or else into the FastAPI app's own routing."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import anyio.to_thread
 from fastapi import FastAPI
+from starlette.routing import Mount
 
 from assistdesk.runtime import Runtime, build_runtime
 from assistdesk.settings import Settings
@@ -18,7 +22,7 @@ from assistdesk.web.api import admin as api_admin
 from assistdesk.web.api import openapi as api_openapi
 from assistdesk.web.api import tickets as api_tickets
 from assistdesk.web.api.docs import install_docs
-from assistdesk.web.middleware import BodyLimit, RequestMetrics
+from assistdesk.web.middleware import Front
 from assistdesk.web.pages.site import create_pages
 from assistdesk.web.problems import install_problem_handlers
 
@@ -54,7 +58,7 @@ def _api(runtime: Runtime) -> FastAPI:
 
 def create_app(
     settings: Settings | None = None, *, runtime: Runtime | None = None, run_worker: bool = False
-) -> FastAPI:
+) -> Front:
     rt = runtime or build_runtime(settings or Settings())
     owns_runtime = runtime is None
 
@@ -85,8 +89,10 @@ def create_app(
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(lark_routes.router)
-    app.mount("/api/v1", _api(rt))
-    slack.mount(app, rt)
+    # The API is reached through the front (below), which matches its mount before anything else:
+    # no route of this app lies under /api/v1.
+    api = Mount("/api/v1", app=_api(rt))
+    endpoints = slack.mount(app, rt)
     # Last: the pages answer every path the routes above did not claim (with HTML 404s).
     app.mount("/", create_pages(rt))
     rt.metrics.registry.register(health.OutboxCollector(rt))
@@ -96,10 +102,11 @@ def create_app(
     def limit_for(path: str) -> int:
         return upload_limit if path.startswith(("/help/", "/agent/")) else rt.settings.max_body_bytes
 
-    app.add_middleware(
-        RequestMetrics,
+    return Front(
+        app,
         metrics=rt.metrics,
+        limit_for=limit_for,
+        endpoints=endpoints,
+        mounts=[api],
         static_paths=frozenset({"/api/v1/openapi.json"}),
     )
-    app.add_middleware(BodyLimit, limit_for=limit_for)
-    return app

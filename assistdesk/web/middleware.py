@@ -1,13 +1,22 @@
-"""Pure ASGI middleware: request size limits and request metrics."""
+"""The front of the web app: one pure ASGI middleware that every HTTP request passes.
+
+It enforces the body limit, counts the request metrics and hands a few hot paths straight to their
+applications: `POST /slack/events` to the Slack endpoint and `/api/v1/…` to the REST API. The rest
+goes through the main FastAPI app's middleware and router as before. Going straight matters for
+Slack: an acknowledged event is cheap, and FastAPI's middleware stack, route matching and
+dependency solving cost more than the screening and Bolt's own pipeline did (profiled for issue 14).
+What a client sees is unchanged: the same answers, the same 413, the same metrics labels.
+"""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.routing import Mount
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistdesk.metrics import Metrics
@@ -22,19 +31,39 @@ class _TooLarge(HTTPException):
         super().__init__(413, "the request body is too large")
 
 
-class BodyLimit:
-    """Refuse bodies over the limit with 413 before the application buffers them."""
+class Front:
+    """Body limit, request metrics, and the direct routes.
 
-    def __init__(self, app: ASGIApp, *, limit_for: Callable[[str], int]) -> None:
+    `endpoints` maps (method, path) to the application that answers exactly that request (its
+    metrics label is the path); `mounts` are Starlette mounts matched here exactly as the app's
+    router would match them. Anything else goes to `app`.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        limit_for: Callable[[str], int],
+        endpoints: Mapping[tuple[str, str], ASGIApp] | None = None,
+        mounts: Sequence[Mount] = (),
+        static_paths: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
+        self.metrics = metrics
         self.limit_for = limit_for
+        self.endpoints = dict(endpoints or {})
+        self.mounts = [(mount.path + "/", mount) for mount in mounts]
+        self.static_paths = static_paths
+        self._series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"])
-        for name, value in scope.get("headers", []):
+        path: str = scope["path"]
+        limit = self.limit_for(path)
+        for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
                     declared = int(value)
@@ -43,8 +72,9 @@ class BodyLimit:
                 if declared > limit:
                     await _refuse(send, limit)
                     return
+        started = time.perf_counter()
         received = 0
-        started = False
+        status = 0
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -55,17 +85,45 @@ class BodyLimit:
                     raise _TooLarge()
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
+        async def recording_send(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                started = True
+                status = int(message["status"])
             await send(message)
 
+        app, scope, label = self._route(scope)
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await app(scope, limited_receive, recording_send)
         except _TooLarge:
-            if not started:
+            if not status:
                 await _refuse(send, limit)
+                status = 413
+        finally:
+            self._count(label or _route_label(scope, self.static_paths), scope, status or 500, started)
+
+    def _route(self, scope: Scope) -> tuple[ASGIApp, Scope, str | None]:
+        """The application for this request, its scope, and its metrics label when fixed here."""
+        path: str = scope["path"]
+        endpoint = self.endpoints.get((scope["method"], path))
+        if endpoint is not None:
+            return endpoint, scope, path  # labelled by its path, as its route would have been
+        for prefix, mount in self.mounts:
+            if path.startswith(prefix):
+                match, child = mount.matches(scope)
+                if match is Match.FULL:
+                    return mount.app, {**scope, **child}, None
+        return self.app, scope, None
+
+    def _count(self, label: str, scope: Scope, status: int, started: float) -> None:
+        key = (label, scope.get("method", ""), str(status))
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (
+                self.metrics.http_requests.labels(*key),
+                self.metrics.http_latency.labels(label),
+            )
+        series[0].inc()
+        series[1].observe(time.perf_counter() - started)
 
 
 async def _refuse(send: Send, limit: int) -> None:
@@ -88,35 +146,6 @@ async def _refuse(send: Send, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
-
-
-class RequestMetrics:
-    """Counts requests by route template (never by raw path: ids would explode the label set)."""
-
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, static_paths: frozenset[str] = frozenset()) -> None:
-        self.app = app
-        self.metrics = metrics
-        self.static_paths = static_paths
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500
-        started = time.perf_counter()
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            route = _route_label(scope, self.static_paths)
-            self.metrics.http_requests.labels(route, scope.get("method", ""), str(status)).inc()
-            self.metrics.http_latency.labels(route).observe(time.perf_counter() - started)
 
 
 def _route_label(scope: Scope, static_paths: frozenset[str]) -> str:

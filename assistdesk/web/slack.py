@@ -1,8 +1,8 @@
 """Slack's HTTP entry points (INTERFACE.md): one Request URL, and the OAuth install pages.
 
 `POST /slack/events` receives events, the slash command and interactivity alike and hands them to
-Bolt unchanged (Bolt verifies the signature over the raw body). The install pages are plain HTML
-written here: everything shown is escaped.
+Bolt unchanged (Bolt verifies the signature over the raw body, after `screen` did). The install
+pages are plain HTML written here: everything shown is escaped.
 """
 
 from __future__ import annotations
@@ -10,10 +10,15 @@ from __future__ import annotations
 import html
 import logging
 import time
+from collections.abc import Sequence
+from typing import cast
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistdesk.bridge.slack.oauth import COOKIE, STATE_SECONDS, OAuthInstall
 from assistdesk.platforms.slack import screen
@@ -42,38 +47,92 @@ def page(title: str, *paragraphs: str, status: int = 200) -> HTMLResponse:
     )
 
 
-def mount(app: FastAPI, runtime: Runtime) -> None:
+EVENTS_PATH = "/slack/events"
+
+
+def mount(app: FastAPI, runtime: Runtime) -> dict[tuple[str, str], ASGIApp]:
+    """Adds the install pages to `app`; returns `POST /slack/events`, which the front (web/middleware.py)
+    calls directly."""
     slack = runtime.slack
     if slack is None:
-        return
-    router = APIRouter(include_in_schema=False)
+        return {}
+    direct: dict[tuple[str, str], ASGIApp] = {}
     if slack.signing_secret:
-        _events(router, AsyncSlackRequestHandler(slack.bolt_app()), slack.signing_secret)
+        events = SlackEvents(slack.bolt_app(), slack.signing_secret)
+        direct[("POST", EVENTS_PATH)] = events
     if slack.oauth is not None:
+        router = APIRouter(include_in_schema=False)
         settings = runtime.settings
         _install(router, slack.oauth, secure=settings.public_https, app_name=settings.slack_app_name)
-    app.include_router(router)
+        app.include_router(router)
+    return direct
 
 
-def _events(router: APIRouter, handler: AsyncSlackRequestHandler, secret: str) -> None:
-    @router.post("/slack/events")
-    async def events(request: Request) -> Response:
-        body = await request.body()
+class SlackEvents:
+    """`POST /slack/events` as a plain ASGI application: screened, then dispatched to Bolt.
+
+    Bolt's Starlette adapter would need a Starlette `Request` (and FastAPI a route, its dependency
+    solving and a `Response`) around every event; this builds Bolt's request from the raw body and
+    headers and writes Bolt's answer back, which is all the adapter does for a POST. Bolt still
+    runs its own guards on every request (signature, authorization, our own bot's events).
+    """
+
+    def __init__(self, bolt: AsyncApp, secret: str) -> None:
+        self._bolt = bolt
+        self._secret = secret
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await _body(receive)
+        if body is None:
+            return  # the client went away before sending its body
+        headers: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
         verdict = screen.screen(
-            request.headers,
+            headers,
             body,
-            content_type=request.headers.get("content-type", ""),
-            secret=secret,
+            content_type=headers.get("content-type", ""),
+            secret=self._secret,
             now=time.time(),
         )
         if not verdict.passed:
             log.info("refused a request to /slack/events: %s", verdict.reason)
-            return problem(verdict.status, verdict.reason)
+            await problem(verdict.status, verdict.reason)(scope, receive, send)
+            return
+        request = AsyncBoltRequest(
+            body=body.decode("utf-8"),
+            query=scope["query_string"].decode("latin-1"),
+            headers=cast("dict[str, str | Sequence[str]]", headers),  # only read
+        )
         try:
-            return await handler.handle(request)
+            answer = await self._bolt.async_dispatch(request)
         except Exception as exc:  # a signed payload of a shape no listener expects: Slack's fault, not ours
             log.warning("a signed Slack request was not understood: %s: %s", type(exc).__name__, exc)
-            return problem(400, "the request's content is not what Slack sends")
+            await problem(400, "the request's content is not what Slack sends")(scope, receive, send)
+            return
+        await _answer(send, answer)
+
+
+async def _body(receive: Receive) -> bytes | None:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _answer(send: Send, answer: BoltResponse) -> None:
+    """Bolt's answer as it is: its status, its headers (every value), its body."""
+    content = answer.body.encode("utf-8") if isinstance(answer.body, str) else answer.body
+    raw = [(b"content-length", str(len(content)).encode())]
+    for name, values in answer.headers.items():
+        if name.lower() != "content-length":
+            raw.extend((name.encode("latin-1"), str(value).encode("latin-1")) for value in values)
+    await send({"type": "http.response.start", "status": answer.status, "headers": raw})
+    await send({"type": "http.response.body", "body": content})
 
 
 def _install(router: APIRouter, oauth: OAuthInstall, *, secure: bool, app_name: str) -> None:

@@ -16,6 +16,7 @@ failed delivery and retries, slack.md §1.3).
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.listener_matcher.async_builtins import AsyncBuiltinListenerMatcher
+from slack_bolt.listener_matcher.async_listener_matcher import AsyncListenerMatcher
 from slack_bolt.logger import get_bolt_app_logger
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -84,6 +87,7 @@ def build_app(
     )
     _EventListeners(inbound).register(app)
     _InteractionListeners(api, inbound, translate).register(app)
+    app.match_on_bodies()
 
     @app.error
     async def answer_unhandled(error: Exception) -> BoltResponse | None:
@@ -117,11 +121,39 @@ class _InertClient(AsyncWebClient):
         raise RuntimeError(NO_CONTEXT_CLIENT)
 
 
+class _BodyMatcher(AsyncListenerMatcher):
+    """One of Bolt's built-in matchers (an event type, a command, an action or callback id), given
+    the request's body directly.
+
+    Bolt hands a matcher its arguments the way it hands a listener its own: it first builds every
+    argument a listener may ask for (say, respond, complete and some thirty others), then keeps
+    those the matcher names. Each listener tried costs that again, on every request; the built-in
+    matchers only ever read `body`.
+    """
+
+    def __init__(self, builtin: AsyncBuiltinListenerMatcher) -> None:
+        self._test = builtin.func
+
+    async def async_matches(self, req: AsyncBoltRequest, resp: BoltResponse) -> bool:
+        found = self._test(body=req.body)
+        return bool(await found if inspect.isawaitable(found) else found)
+
+
 class _App(AsyncApp):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._inert_client = _InertClient(base_url=self.client.base_url)
         self._request_logger = get_bolt_app_logger(app_name=self.name, base_logger=self._base_logger)
+
+    def match_on_bodies(self) -> None:
+        """Swap the registered listeners' built-in matchers for `_BodyMatcher`s (slack-bolt 1.30)."""
+        for listener in self._async_listeners:
+            listener.matchers = [
+                _BodyMatcher(matcher)
+                if isinstance(matcher, AsyncBuiltinListenerMatcher) and matcher.arg_names == ["body"]
+                else matcher
+                for matcher in listener.matchers
+            ]
 
     def _init_context(self, req: AsyncBoltRequest) -> None:
         """AsyncApp._init_context (slack-bolt 1.30), with the shared client instead of a new one."""
