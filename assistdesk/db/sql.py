@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Executable, Table
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,14 +23,23 @@ def insert_ignore_on(connection: Connection, table: Table, values: dict[str, Any
     which is what makes this usable as a claim.
     """
     dialect = connection.dialect.name
+    result = connection.execute(_insert_ignore(table, dialect), values)
     if dialect in ("postgresql", "sqlite"):
         # RETURNING yields a row only when the insert happened; the row count is not reliable
         # for ON CONFLICT DO NOTHING under every driver (psycopg 3 reports -1).
+        return 1 if result.first() is not None else 0
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@cache
+def _insert_ignore(table: Table, dialect: str) -> Executable:
+    """Built once per table and database, the values bound at execution: a mail receipt, a mail
+    thread and an outbox destination ride on every write, and building the statement (and its
+    cache key) each time cost more than running it. Immutable values, not state."""
+    if dialect in ("postgresql", "sqlite"):
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         key = next(iter(table.primary_key.columns))
-        stmt = insert(table).values(**values).on_conflict_do_nothing().returning(key)
-        return 1 if connection.execute(stmt).first() is not None else 0
+        return insert(table).on_conflict_do_nothing().returning(key)
     if dialect in ("mysql", "mariadb"):
-        result = connection.execute(mysql.insert(table).values(**values).prefix_with("IGNORE"))
-        return int(getattr(result, "rowcount", 0) or 0)
+        return mysql.insert(table).prefix_with("IGNORE")
     raise NotImplementedError(dialect)  # pragma: no cover
