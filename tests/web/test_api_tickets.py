@@ -149,3 +149,26 @@ def test_public_replies_and_internal_notes(api: Api) -> None:
         ]
     assert api.agent.post("/tickets/SUP-1/comments", json={"body": "  "}).status_code == 422
     assert api.agent.post("/tickets/SUP-9/comments", json={"body": "x"}).status_code == 404
+
+
+def test_the_answer_to_a_write_is_what_was_stored(api: Api) -> None:
+    """The 201 answers are built from the rows just written: they must read back the same."""
+    response = api.agent.post(
+        "/tickets",
+        json={"org": "Acme", "reporter_email": "ann@acme.example", "title": "Export", "severity": "S1"},
+    )
+    assert response.status_code == 201 and response.headers["content-type"] == "application/json"
+    assert response.headers["location"] == "/api/v1/tickets/SUP-1"
+    created = response.json()
+    stored = api.agent.get("/tickets/SUP-1").json()
+    assert created == {k: v for k, v in stored.items() if k != "comments"}
+    assert created["description"] == "" and created["assignee_email"] is None
+    assert created["first_response_at"] is None and created["sla"] == stored["sla"]
+
+    reply = api.agent.post("/tickets/SUP-1/comments", json={"body": "On it."})
+    assert reply.status_code == 201 and reply.headers["content-type"] == "application/json"
+    after = api.agent.get("/tickets/SUP-1").json()
+    assert after["comments"] == [reply.json()]
+    # The reply moved the ticket and, as its first public agent reply, stopped the response clock.
+    assert after["updated_at"] == reply.json()["created_at"] == after["first_response_at"]
+    assert after["updated_at"] > created["updated_at"]

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_datetime
 
 from assistdesk.bridge.mail import jobs, store
-from assistdesk.bridge.mail.models import Direction, MailThread
+from assistdesk.bridge.mail.models import Direction
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.domain.tickets.enums import AuthorKind, TicketSource
@@ -107,7 +107,7 @@ class MailOutbound:
         self,
         uow: UnitOfWork,
         ticket: Ticket,
-        thread: MailThread | None,
+        thread: store.Thread | None,
         view: compose.TicketMailView,
         event_id: str,
         author_name: str = "",
@@ -169,9 +169,9 @@ def promise(facts: TicketFacts, locale: str | None) -> str | None:
     return f"{when} ({facts.timezone})"
 
 
-def _mailed(ticket: Ticket, thread: MailThread | None) -> bool:
+def _mailed(ticket: Ticket, thread: store.Thread | None) -> bool:
     return ticket.source in MAILED_SOURCES or (thread is not None and thread.follow)
 
 
-def _root_for(thread: MailThread, message_id: str) -> str | None:
+def _root_for(thread: store.Thread, message_id: str) -> str | None:
     return None if thread.root_message_id == message_id else thread.root_message_id

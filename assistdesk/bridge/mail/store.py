@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from assistdesk.bridge.mail.models import BouncingAddress, Direction, HeldMail, MailMessage, MailThread
@@ -77,8 +78,25 @@ def received_since(session: Session, *, sender: str, since: datetime) -> int:
     )
 
 
-def thread(session: Session, ticket_id: int) -> MailThread | None:
-    return session.get(MailThread, ticket_id)
+class Thread(NamedTuple):
+    """A ticket's mail thread as its readers use it: plain values, no ORM object (see `thread`)."""
+
+    root_message_id: str
+    locale: str | None
+    follow: bool
+
+
+# Built once: every public agent reply and status change reads its ticket's thread.
+_THREAD = select(_threads.c.root_message_id, _threads.c.locale, _threads.c.follow).where(
+    _threads.c.ticket_id == bindparam("ticket_id")
+)
+
+
+def thread(session: Session, ticket_id: int) -> Thread | None:
+    """Read as a plain row: loading an ORM object cost more than the statement. Every write to
+    `mail_threads` is flushed at once (`start_thread`, `set_follow`), so the row is current."""
+    row = session.connection().execute(_THREAD, {"ticket_id": ticket_id}).first()
+    return None if row is None else Thread(*row)
 
 
 def start_thread(session: Session, *, ticket_id: int, root: str, locale: str | None) -> MailThread:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from assistdesk.db.base import table_of
+from assistdesk.db.sql import add_new
 from assistdesk.db.types import utcnow
 from assistdesk.domain.events import Work
 from assistdesk.domain.sla import clock
@@ -20,6 +23,10 @@ from assistdesk.domain.tickets.parsing import MAX_ATTACHMENT_BYTES, MAX_BODY
 from assistdesk.domain.tickets.workflow import REOPENED_BY_CUSTOMER
 from assistdesk.errors import Conflict, Invalid, NotAllowed, NotFound
 from assistdesk.mediatypes import clean_media_type
+
+_TICKETS = table_of(Ticket)
+# Built once, and run without the ORM's flush: every comment moves its ticket's `updated_at`.
+_TOUCH = update(_TICKETS).where(_TICKETS.c.id == bindparam("ticket_id")).values(updated_at=bindparam("at"))
 
 
 def add_comment(
@@ -55,9 +62,9 @@ def add_comment(
         # Known empty: set now, the collection is not loaded again by whoever shows the comment.
         attachments=[],
     )
-    work.session.add(comment)
-    ticket.updated_at = now
-    work.session.flush()
+    add_new(work.session, comment)
+    work.session.connection().execute(_TOUCH, {"ticket_id": ticket.id, "at": now})
+    set_committed_value(ticket, "updated_at", now)
     if public and author.kind is AuthorKind.AGENT:
         # The first public reply by an agent, from any surface, stops the response clock.
         clock.record_first_response(work, ticket=ticket, at=now, origin=origin)

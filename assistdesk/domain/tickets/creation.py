@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assistdesk.db.base import table_of
 from assistdesk.db.numbers import take_number
+from assistdesk.db.sql import add_new
 from assistdesk.db.types import utcnow
 from assistdesk.domain.events import Work
 from assistdesk.domain.orgs.models import Organization
@@ -52,8 +53,8 @@ def create_ticket(
     )
     ticket.organization = org
     ticket.reporter = reporter
+    ticket.assignee = None
     clock.schedule(session, ticket, org)
-    session.add(ticket)
-    session.flush()
+    add_new(session, ticket)
     work.emit(TicketCreated(ticket_id=ticket.id, origin=origin))
     return ticket

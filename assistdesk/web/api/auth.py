@@ -86,7 +86,8 @@ async def authenticate(
     return holder.principal
 
 
-def require_admin(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+async def require_admin(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    """Async: a check of a value in hand needs no worker thread (see `get_runtime`)."""
     if not principal.is_admin:
         raise NotAllowed("this needs an admin-scoped API token")
     return principal

@@ -27,6 +27,8 @@ from assistdesk.web.api.paging import decode_cursor, encode_cursor
 
 router = APIRouter(tags=["tickets"])
 
+JSON = "application/json"
+
 TicketKey = Annotated[str, Path(description="the ticket's key", examples=["SUP-1"])]
 
 
@@ -104,10 +106,23 @@ def list_tickets(
     return TicketPage(items=items, next_cursor=next_cursor)
 
 
+def created(answer: BaseModel, *, location: str | None = None) -> Response:
+    """201 with `answer` as its body, serialized once here.
+
+    The route keeps its `response_model` (the OpenAPI schema), but FastAPI would validate the
+    returned model a second time, in a worker thread of its own for a sync route, before
+    serializing it; the answer was just built from the row written, so that pass checks nothing.
+    """
+    headers = {"Location": location} if location is not None else None
+    return Response(
+        answer.model_dump_json(), status_code=status.HTTP_201_CREATED, headers=headers, media_type=JSON
+    )
+
+
 @router.post(
     "/tickets", response_model=TicketOut, status_code=status.HTTP_201_CREATED, summary="Open a ticket"
 )
-def create_ticket(body: TicketCreate, principal: Agent, runtime: RuntimeDep, response: Response) -> TicketOut:
+def create_ticket(body: TicketCreate, principal: Agent, runtime: RuntimeDep) -> Response:
     def create(uow):  # type: ignore[no-untyped-def]
         org = orgs.get_org_cached(uow.session, body.org)
         reporter = people.resolve_reporter(uow, org=org, email=body.reporter_email)
@@ -123,9 +138,8 @@ def create_ticket(body: TicketCreate, principal: Agent, runtime: RuntimeDep, res
         )
         return ticket_out(ticket, public_url=runtime.settings.public_url)
 
-    created: TicketOut = runtime.db.run(create)
-    response.headers["Location"] = f"/api/v1/tickets/{created.key}"
-    return created
+    answer: TicketOut = runtime.db.run(create)
+    return created(answer, location=f"/api/v1/tickets/{answer.key}")
 
 
 @router.get("/tickets/{key}", response_model=TicketWithComments, summary="A ticket with all its comments")
@@ -169,7 +183,7 @@ def patch_ticket(key: TicketKey, body: TicketPatch, principal: Agent, runtime: R
     status_code=status.HTTP_201_CREATED,
     summary="Reply publicly or add an internal note",
 )
-def add_comment(key: TicketKey, body: CommentCreate, principal: Agent, runtime: RuntimeDep) -> CommentOut:
+def add_comment(key: TicketKey, body: CommentCreate, principal: Agent, runtime: RuntimeDep) -> Response:
     # The token's principal is the agent (authentication refuses a deactivated one): no re-read.
     author = Author(AuthorKind.AGENT, principal.name, principal.email, agent_id=principal.agent_id)
 
@@ -180,5 +194,5 @@ def add_comment(key: TicketKey, body: CommentCreate, principal: Agent, runtime: 
         )
         return comment_out(comment)
 
-    result: CommentOut = runtime.db.run(add)
-    return result
+    answer: CommentOut = runtime.db.run(add)
+    return created(answer)
