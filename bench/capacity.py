@@ -40,7 +40,6 @@ from bench import rest_bench, slack_ack
 from bench.common import Figure, at_least, at_most, base_env, cli, database, free_port, percentile, report
 from bench.floor import product, server
 from bench.outbox_bench import sink
-from tests.fakes.slack_api import FakeSlack
 
 CREATES_PER_S = 600.0
 ACKS_PER_S = 2000.0
@@ -167,49 +166,37 @@ def rest(seconds: float, connections: int) -> list[Figure]:
 
 
 def slack(seconds: float, connections: int) -> list[Figure]:
-    fake = FakeSlack()
-    fake.add_workspace(slack_ack.TEAM, slack_ack.TOKEN)
-    fake.add_user("U0CUST0001", name="Jamie Rivera", email="jamie@acme.example")
-    fake.add_message(slack_ack.CHANNEL, slack_ack.ROOT_TS, user="U0CUST0001", text="Login page returns 500")
     figures: list[Figure] = []
-    try:
-        with database("postgresql") as url:
-            env = base_env(
-                url,
-                SLACK_SIGNING_SECRET=slack_ack.SECRET,
-                SLACK_BOT_TOKEN=slack_ack.TOKEN,
-                SLACK_API_URL=fake.api_url,
-            )
-            cli(env, "db", "upgrade")
-            slack_ack.seed(env, url)
-            with _serve(env, ["--workers", "2"], worker=False) as base, tempfile.TemporaryDirectory() as tmp:
-                label = "serve --workers 2 --no-worker"
-                asyncio.run(slack_ack.measure(base, "reaction_added", 50, 1.0, slack_ack.Events("WU")))
-                signed = Path(tmp) / "events.tsv"
-                _sign(signed, int(ACKS_PER_S * 2.5 * seconds))
-                result, stored = saturate(
-                    url,
-                    "inbound_receipts",
-                    lambda: wrk(base, "/slack/events", _EVENTS_LUA % (signed, 2), seconds, connections),
-                )
-                figures += [
-                    at_least(
-                        f"Slack acks/s (reactions and thread replies), {label}, {connections} connections",
-                        result["rate"],
-                        "events/s",
-                        ACKS_PER_S,
-                    ),
-                    _lost(f"Slack events acknowledged but not stored, {label}", result, stored),
-                    Figure("  events replayed because the signed set ran out", result["reused"], "requests"),
-                ]
-                events = slack_ack.Events("HR")
-                latencies: list[float] = []
-                for kind in ("reaction_added", "message"):
-                    found, _ = asyncio.run(slack_ack.measure(base, kind, ACKS_PER_S / 2, seconds / 2, events))
-                    latencies += found
-                figures.append(_p99(f"Slack ack p99 @{ACKS_PER_S / 2:g}/s, {label}", latencies))
-    finally:
-        fake.close()
+    with (
+        slack_ack.seeded_desk() as (url, env),
+        _serve(env, ["--workers", "2"], worker=False) as base,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        label = "serve --workers 2 --no-worker"
+        asyncio.run(slack_ack.measure(base, "reaction_added", 50, 1.0, slack_ack.Events("WU")))
+        signed = Path(tmp) / "events.tsv"
+        _sign(signed, int(ACKS_PER_S * 2.5 * seconds))
+        result, stored = saturate(
+            url,
+            "inbound_receipts",
+            lambda: wrk(base, "/slack/events", _EVENTS_LUA % (signed, 2), seconds, connections),
+        )
+        figures += [
+            at_least(
+                f"Slack acks/s (reactions and thread replies), {label}, {connections} connections",
+                result["rate"],
+                "events/s",
+                ACKS_PER_S,
+            ),
+            _lost(f"Slack events acknowledged but not stored, {label}", result, stored),
+            Figure("  events replayed because the signed set ran out", result["reused"], "requests"),
+        ]
+        events = slack_ack.Events("HR")
+        latencies: list[float] = []
+        for kind in ("reaction_added", "message"):
+            found, _ = asyncio.run(slack_ack.measure(base, kind, ACKS_PER_S / 2, seconds / 2, events))
+            latencies += found
+        figures.append(_p99(f"Slack ack p99 @{ACKS_PER_S / 2:g}/s, {label}", latencies))
     return figures
 
 

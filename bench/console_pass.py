@@ -28,9 +28,9 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import help_seed
-from bench.common import ROOT, Figure, at_most, base_env, percentile, report
+from bench.common import ROOT, Figure, at_most, percentile, report
 from bench.console_cpu import _cpu_seconds, serve
-from bench.help_bench import AGENT_EMAIL, Fixture, ensure_agent, load_average, load_fixture, sign_in_agent
+from bench.help_bench import AGENT_EMAIL, Fixture, load_average, load_fixture, prepare, sign_in_agent
 
 TARGET_MS = 50.0
 
@@ -138,11 +138,7 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=1.0, help="mean pause between an agent's pages")
     args = parser.parse_args()
 
-    help_seed.ensure_database(args.url)
-    if not help_seed.is_seeded(args.url):
-        print("seeding 1,000,000 tickets (once)", flush=True)
-        help_seed.seed(args.url)
-    ensure_agent(base_env(args.url), args.url)
+    prepare(args.url)
     pages = pass_of(load_fixture(args.url, AGENT_EMAIL))
     print(f"# Console pass: 1,000,000 tickets on PostgreSQL; load average at start {load_average()}")
     for tree in [Path(t).resolve() for t in args.trees.split(",")]:

@@ -179,20 +179,8 @@ def rest(duration: float, rates: list[float]) -> list[Figure]:
 
 
 def slack(duration: float, rates: list[float]) -> list[Figure]:
-    fake = FakeSlack()
-    fake.add_workspace(slack_ack.TEAM, slack_ack.TOKEN)
-    fake.add_user("U0CUST0001", name="Jamie Rivera", email="jamie@acme.example")
-    fake.add_message(slack_ack.CHANNEL, slack_ack.ROOT_TS, user="U0CUST0001", text="Login page returns 500")
-    slack_env = {
-        "SLACK_SIGNING_SECRET": slack_ack.SECRET,
-        "SLACK_BOT_TOKEN": slack_ack.TOKEN,
-        "SLACK_API_URL": fake.api_url,
-    }
     rows: dict[str, list[dict[str, Any]]] = {"reaction_added": [], "message": []}
-    with database("postgresql") as url:
-        env = base_env(url, **slack_env)
-        cli(env, "db", "upgrade")
-        slack_ack.seed(env, url)
+    with slack_ack.seeded_desk() as (_, env):
         servers = {
             "serve": lambda: product(env),
             "serve --workers 2": lambda: product(env, "--workers", "2"),

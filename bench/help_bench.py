@@ -242,6 +242,15 @@ def load_fixture(url: str, agent_email: str) -> Fixture:
         engine.dispose()
 
 
+def prepare(url: str) -> None:
+    """help_seed's 1,000,000-ticket database (seeded on the first run) with the bench agent in it."""
+    help_seed.ensure_database(url)
+    if not help_seed.is_seeded(url):
+        print("seeding 1,000,000 tickets (once)", flush=True)
+        help_seed.seed(url)
+    ensure_agent(base_env(url), url)
+
+
 def ensure_agent(env: dict[str, str], url: str) -> None:
     """The bench agent, made through the CLI, takes over the queue of a seeded agent (once)."""
     try:
@@ -539,11 +548,7 @@ def main() -> None:
     parser.add_argument("--only", choices=("http", "queries", "explain"))
     args = parser.parse_args()
 
-    help_seed.ensure_database(args.url)
-    if not help_seed.is_seeded(args.url):
-        print("seeding 1,000,000 tickets (once)", flush=True)
-        help_seed.seed(args.url)
-    ensure_agent(base_env(args.url), args.url)
+    prepare(args.url)
     print(f"# Help center bench: 1,000,000 tickets on PostgreSQL; load average at start {load_average()}")
     if args.only in (None, "http"):
         loads = [Load(1, 0.0), Load(args.users, 0.0)] + ([Load(args.users, args.think)] if args.think else [])

@@ -131,6 +131,33 @@ async def closed_loop(
     return ok, failed, elapsed
 
 
+def fake_slack() -> FakeSlack:
+    """The fake Web API with the bench's workspace, its customer and the ticket thread's root."""
+    fake = FakeSlack()
+    fake.add_workspace(TEAM, TOKEN)
+    fake.add_user("U0CUST0001", name="Jamie Rivera", email="jamie@acme.example")
+    fake.add_message(CHANNEL, ROOT_TS, user="U0CUST0001", text="Login page returns 500")
+    return fake
+
+
+def slack_env(fake: FakeSlack) -> dict[str, str]:
+    return {"SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": fake.api_url}
+
+
+@contextlib.contextmanager
+def seeded_desk(backend: str = "postgresql") -> Iterator[tuple[str, dict[str, str]]]:
+    """A migrated, seeded database pointed at a fake Slack: (its URL, the environment to serve it)."""
+    fake = fake_slack()
+    try:
+        with database(backend) as url:
+            env = base_env(url, **slack_env(fake))
+            cli(env, "db", "upgrade")
+            seed(env, url)
+            yield url, env
+    finally:
+        fake.close()
+
+
 def seed(env: dict[str, str], db_url: str) -> None:
     cli(env, "org", "create", "Acme", "--plan", "premium", "--domain", "acme.example")
     cli(env, "org", "enable", "Acme", "slack")
@@ -232,11 +259,8 @@ def main() -> None:
     )
     parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
-    fake = FakeSlack()
-    fake.add_workspace(TEAM, TOKEN)
-    fake.add_user("U0CUST0001", name="Jamie Rivera", email="jamie@acme.example")
-    fake.add_message(CHANNEL, ROOT_TS, user="U0CUST0001", text="Login page returns 500")
-    slack_env = {"SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": fake.api_url}
+    fake = fake_slack()
+    environment = slack_env(fake)
     results: dict[tuple[str, str, int], list[float]] = {}
     print(
         f"# Slack ack latency, {args.duration:.0f} s per rate and event type, {os.cpu_count()} cores shared "
@@ -244,14 +268,14 @@ def main() -> None:
     )
     try:
         if not args.skip_baseline:
-            with database("sqlite") as base_url, baseline(base_env(base_url, **slack_env)) as url:
+            with database("sqlite") as base_url, baseline(base_env(base_url, **environment)) as url:
                 report(
                     "Bolt-only baseline (acks, does nothing)",
                     run_rates(url, "bolt-only", args.duration, Events("B"), results),
                 )
         for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
             with database(backend) as db_url:
-                env = base_env(db_url, **slack_env)
+                env = base_env(db_url, **environment)
                 seed(env, db_url)
                 with served(env, *(["--no-worker"] if args.no_worker else [])) as url:
                     figures = run_rates(url, backend, args.duration, Events(backend[:2].upper()), results)

@@ -32,17 +32,13 @@ from bench import slack_ack
 from bench.common import (
     ROOT,
     Figure,
-    base_env,
-    cli,
     close_log,
-    database,
     free_port,
     log_file,
     report,
     wait_ready,
 )
 from bench.floor import cpu_used, tree_cpu, uvicorn_app
-from tests.fakes.slack_api import FakeSlack
 
 KINDS = ("reaction_added", "message")
 BOLT = "bare Bolt"
@@ -105,30 +101,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     servers = [BOLT, *(str(Path(c).resolve()) for c in args.compare), str(ROOT)]
-    fake = FakeSlack()
-    fake.add_workspace(slack_ack.TEAM, slack_ack.TOKEN)
-    fake.add_message(slack_ack.CHANNEL, slack_ack.ROOT_TS, user="U0CUST0001", text="Login page returns 500")
     cpu: dict[tuple[str, str], list[float]] = {}
-    try:
-        with database("postgresql") as url:
-            env = base_env(
-                url,
-                SLACK_SIGNING_SECRET=slack_ack.SECRET,
-                SLACK_BOT_TOKEN=slack_ack.TOKEN,
-                SLACK_API_URL=fake.api_url,
-            )
-            cli(env, "db", "upgrade")
-            slack_ack.seed(env, url)
-            events = slack_ack.Events("SC")
-            for _ in range(args.rounds):
-                for name in servers:
-                    with _served(env, name) as (base, pid):
-                        for kind in KINDS:
-                            cpu.setdefault((name, kind), []).append(
-                                _cpu_per_event(base, pid, kind, args, events)
-                            )
-    finally:
-        fake.close()
+    with slack_ack.seeded_desk() as (_, env):
+        events = slack_ack.Events("SC")
+        for _ in range(args.rounds):
+            for name in servers:
+                with _served(env, name) as (base, pid):
+                    for kind in KINDS:
+                        cpu.setdefault((name, kind), []).append(_cpu_per_event(base, pid, kind, args, events))
     figures: list[Figure] = []
     for kind in KINDS:
         bolt = _median(cpu[(BOLT, kind)])
