@@ -8,13 +8,10 @@ messages.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -25,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from assistdesk.db import numbers
 from assistdesk.db.cache import TtlCache, attach_registry, note_flushed, touched
 from assistdesk.db.engine import READ_ONLY, backend_name
+from assistdesk.db.threads import Threads
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +92,7 @@ class Database:
         self._commit_hooks: list[CommitHook] = []
         self._numbers = numbers.NumberSource(engine)
         self._caches: dict[str, TtlCache[Any, Any]] = {}
-        self._threads: ThreadPoolExecutor | None = None
-        self._threads_lock = threading.Lock()
+        self._threads = Threads(THREADS, "db")
 
     def cache(self, name: str) -> TtlCache[Any, Any]:
         """The process's cache `name` (see assistdesk.db.cache): entries live one second at most, and
@@ -159,29 +156,11 @@ class Database:
             with self.reading() as session:
                 return work(session)
 
-        return await self._in_thread(read)
+        return await self._threads.run(read)
 
     async def run_async(self, work: Callable[[UnitOfWork], T], *, attempts: int = 5) -> T:
         """`run` in a worker thread: the one way async code writes."""
-        return await self._in_thread(lambda: self.run(work, attempts=attempts))
-
-    async def _in_thread(self, fn: Callable[[], T]) -> T:
-        """`fn` on the database's own threads, a plain executor hand-off: every request makes one or
-        two, and anyio's `to_thread` (a cancel scope and a capacity limiter per call) cost about
-        twice as much CPU. As with anyio, a cancelled caller still waits for `fn` to return, so no
-        transaction outlives the request that started it unseen."""
-        threads = self._threads
-        if threads is None:
-            with self._threads_lock:
-                if self._threads is None:
-                    self._threads = ThreadPoolExecutor(THREADS, thread_name_prefix="db")
-                threads = self._threads
-        future = asyncio.get_running_loop().run_in_executor(threads, fn)
-        try:
-            return await asyncio.shield(future)
-        except asyncio.CancelledError:
-            await asyncio.wait({future})
-            raise
+        return await self._threads.run(lambda: self.run(work, attempts=attempts))
 
     def run(self, work: Callable[[UnitOfWork], T], *, attempts: int = 5) -> T:
         """Run `work` in a transaction, again from the start after a deadlock or lock timeout.
@@ -211,10 +190,7 @@ class Database:
         raise RuntimeError("domain events kept raising new events; a subscriber loops")
 
     def dispose(self) -> None:
-        with self._threads_lock:
-            threads, self._threads = self._threads, None
-        if threads is not None:
-            threads.shutdown(wait=False)
+        self._threads.shutdown()
         self._numbers.dispose()
         self.engine.dispose()
 

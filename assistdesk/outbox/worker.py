@@ -22,11 +22,11 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
+from assistdesk.db.threads import Threads
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.metrics import Metrics
@@ -98,7 +98,7 @@ class Worker:
         self._periodic = periodic
         self._clock = clock
         self._stopping = False
-        self._threads: ThreadPoolExecutor | None = None
+        self._threads = Threads(_THREADS, "outbox")
         self._recorder: Recorder | None = None
         self._outcomes = OutcomeWriter(
             rates=config.rates, max_failures=config.max_failures, metrics=metrics, clock=clock
@@ -109,19 +109,8 @@ class Worker:
         return sorted(self._handlers)
 
     async def _in_thread(self, fn: Callable[[], T]) -> T:
-        """`fn` (blocking database work) on the worker's own threads.
-
-        A plain executor hand-off: a job takes two or three, and anyio's `to_thread` (a cancel scope
-        and a capacity limiter per call) cost about twice as much CPU. As with anyio, a cancelled
-        caller still waits for `fn` to return: no statement runs after the worker has stopped."""
-        if self._threads is None:
-            self._threads = ThreadPoolExecutor(_THREADS, thread_name_prefix="outbox")
-        future = asyncio.get_running_loop().run_in_executor(self._threads, fn)
-        try:
-            return await asyncio.shield(future)
-        except asyncio.CancelledError:
-            await asyncio.wait({future})
-            raise
+        """`fn` (blocking database work) on the worker's own threads."""
+        return await self._threads.run(fn)
 
     # Scheduler ------------------------------------------------------------------------------------
 
@@ -173,9 +162,7 @@ class Worker:
                 await task
         assert self._recorder is not None
         await self._recorder.stop()
-        if self._threads is not None:
-            self._threads.shutdown(wait=False)
-            self._threads = None
+        self._threads.shutdown()
         self._wakeup.unbind()
         log.info("delivery worker %s stopped", self._owner)
 
