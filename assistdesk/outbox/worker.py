@@ -245,16 +245,23 @@ class Worker:
     async def _drain(self, lease: store.Lease) -> bool:
         """Deliver the destination's due jobs, then give it back; True when the scheduler should
         look again (the destination was given back with work left, or not given back)."""
-        ending = _RELEASE
         try:
             ending = await self._deliver_due(lease)
-        finally:
-            if ending == _RELEASE:
-                try:
-                    await self._in_thread(lambda: store.release(self._db.run, lease))
-                except Exception:
-                    # The lease expires by itself; the destination is resumed then.
-                    log.exception("releasing outbox destination %s failed", lease.key)
+        except Exception:
+            # A job may have been accepted whose outcome is not recorded (its transaction failed).
+            # Released now, the destination's next owner would send it again as a first attempt;
+            # kept until the lease expires, it is taken over and its first jobs go as `maybe_sent`.
+            # The same holds when cancelled (the worker stops): the lease is not given back.
+            log.exception(
+                "delivering to outbox destination %s failed; it is resumed when its lease expires", lease.key
+            )
+            return False
+        if ending == _RELEASE:
+            try:
+                await self._in_thread(lambda: store.release(self._db.run, lease))
+            except Exception:
+                # The lease expires by itself; the destination is resumed then.
+                log.exception("releasing outbox destination %s failed", lease.key)
         return ending == _RELEASE
 
     async def _deliver_due(self, lease: store.Lease) -> str:
@@ -334,6 +341,10 @@ class Worker:
                 results = await asyncio.gather(*in_flight, return_exceptions=True)
                 if _LOST in results:
                     log.warning("lost the lease on %s while recording; another worker resumes it", lease.key)
+                failed = [r for r in results if isinstance(r, BaseException)]
+                if failed:
+                    # Not given back: see `_drain`.
+                    raise RuntimeError(f"recording an outcome for {lease.key} failed") from failed[0]
 
     def _first_jobs(self, lease: store.Lease) -> tuple[list[Job] | None, bool]:
         """The jobs read when the destination was claimed (None: read them now)."""
