@@ -25,12 +25,13 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningUpdate
 
 from assistdesk.db.base import table_of
+from assistdesk.db.driver import DriverStatement
 from assistdesk.db.types import UTCDateTime
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.outbox.jobs import Job
@@ -65,7 +66,9 @@ def _free(now: Any) -> Any:
 # The hot statements are built once, with bound parameters: building and keying a statement per call
 # cost more CPU than running it (SQLAlchemy caches the compiled form per statement object). They
 # avoid expanding parameters (`IN` lists) where they can: SQLAlchemy renders those again at every
-# execution, which cost about as much CPU as the statement's round trip.
+# execution, which cost about as much CPU as the statement's round trip. Those a job runs every time
+# (claim, first read, outcome, release, the idle poll) run on the driver's cursor (`DriverStatement`):
+# SQLAlchemy's execution path cost more CPU than their round trips.
 _NOW = bindparam("now", type_=UTCDateTime())
 _KEYS = bindparam("keys", type_=String(), expanding=True)
 _LIMIT = bindparam("limit", type_=Integer())
@@ -85,7 +88,7 @@ _JOBS_OF = (
     select(*_JOB_COLUMNS).where(_jobs.c.destination.in_(_KEYS), _PENDING).order_by(_jobs.c.id).limit(_LIMIT)
 )
 # One destination's jobs: the claim of one destination (jobs arriving one at a time) and every later read.
-_JOBS_OF_ONE = (
+_JOBS_OF_ONE = DriverStatement(
     select(*_JOB_COLUMNS)
     .where(_jobs.c.destination == bindparam("dest_key"), _PENDING)
     .order_by(_jobs.c.id)
@@ -101,12 +104,12 @@ class Claims:
     :channel_1)`) rather than one expanding list."""
 
     channels: dict[str, str]
-    candidates: Select[Any]
-    candidates_locked: Select[Any]
+    candidates: DriverStatement
+    candidates_locked: DriverStatement
     lease: Update
     leased: Select[Any]
-    lease_picked: ReturningUpdate[Any]
-    next_due: Select[Any]
+    lease_picked: DriverStatement
+    next_due: DriverStatement
 
     @classmethod
     def of(cls, channels: Sequence[str]) -> Claims:
@@ -128,21 +131,41 @@ class Claims:
         # lock is `FOR NO KEY UPDATE`, which the writers' `FOR KEY SHARE` does not block (see
         # assistdesk.outbox.enqueue): a destination written to all the time is still claimed.
         picked = candidates.with_for_update(skip_locked=True, key_share=True).subquery("picked")
+        leased = (
+            update(_dest)
+            .where(_dest.c.key == picked.c.key, due)
+            .values(**leasing)
+            .returning(_dest.c.key, picked.c.lease_owner, _dest.c.not_before, _dest.c.enqueue_seq)
+            .cte("leased")
+        )
+        # Each leased destination's first `batch` pending jobs, read by the statement that leases it.
+        first = (
+            select(*_JOB_COLUMNS)
+            .where(_jobs.c.destination == leased.c.key, _PENDING)
+            .order_by(_jobs.c.id)
+            .limit(bindparam("batch", type_=Integer()))
+            .lateral("head")
+        )
         return cls(
             channels=names,
-            candidates=candidates,
-            candidates_locked=locked,
+            candidates=DriverStatement(candidates),
+            candidates_locked=DriverStatement(locked),
             lease=update(_dest).where(_dest.c.key.in_(_KEYS), due).values(**leasing),
             leased=select(_dest.c.key, _dest.c.not_before, _dest.c.enqueue_seq).where(
                 _dest.c.lease_owner == bindparam("token")
             ),
-            lease_picked=update(_dest)
-            .where(_dest.c.key == picked.c.key, due)
-            .values(**leasing)
-            .returning(_dest.c.key, picked.c.lease_owner, _dest.c.not_before, _dest.c.enqueue_seq),
-            next_due=select(
-                func.min(case((_free(_NOW), _dest.c.next_run_at), else_=_dest.c.lease_until))
-            ).where(in_channels, _dest.c.next_run_at.is_not(None)),
+            lease_picked=DriverStatement(
+                select(
+                    leased.c.key, leased.c.lease_owner, leased.c.not_before, leased.c.enqueue_seq, *first.c
+                )
+                .select_from(leased.outerjoin(first, true()))
+                .order_by(leased.c.key, first.c.id)
+            ),
+            next_due=DriverStatement(
+                select(func.min(case((_free(_NOW), _dest.c.next_run_at), else_=_dest.c.lease_until))).where(
+                    in_channels, _dest.c.next_run_at.is_not(None)
+                )
+            ),
         )
 
 
@@ -159,29 +182,34 @@ def claim(
 ) -> list[Lease]:
     """Lease up to `limit` due destinations and read their first jobs, in one transaction.
 
-    Three statements when something is due: the candidates (their previous owner, pacing and
-    `enqueue_seq` with them), the compare-and-set that leases them, and their pending jobs; on
-    PostgreSQL the first two are one `UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`.
-    Elsewhere the leased rows are looked up again only when another worker won some of them."""
+    On PostgreSQL one statement: `UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING` leases
+    them (their previous owner, pacing and `enqueue_seq` with them), and a lateral join reads each
+    one's first `batch` pending jobs. A job committed after that statement's snapshot is not read;
+    the release finds it (`release_idle` checks again after waiting for the writers). Elsewhere three
+    statements: the candidates, the compare-and-set that leases them, and their pending jobs; the
+    leased rows are looked up again only when another worker won some of them."""
     due = {**claims.channels, "now": now, "limit": limit}
     token = f"{owner}/{uuid.uuid4().hex[:12]}"
     until = now + timedelta(seconds=lease_seconds)
     # key -> (previous owner, not_before, enqueue_seq) of each destination leased
     won: dict[str, tuple[str | None, datetime | None, int]] = {}
     if backend == "postgresql":
-        for row in conn.execute(claims.lease_picked, {**due, "token": token, "until": until}):
-            won[row.key] = (row.lease_owner, row.not_before, row.enqueue_seq)
-    else:
-        candidates = claims.candidates_locked if backend == "mysql" else claims.candidates
-        seen = {row.key: row for row in conn.execute(candidates, due)}
-        if not seen:
-            return []
-        keys = list(seen)
-        leased = conn.execute(claims.lease, {**due, "keys": keys, "token": token, "until": until}).rowcount
-        won = {k: (seen[k].lease_owner, seen[k].not_before, seen[k].enqueue_seq) for k in keys}
-        if leased != len(keys):
-            rows = conn.execute(claims.leased, {"token": token})
-            won = {r.key: (seen[r.key].lease_owner, r.not_before, r.enqueue_seq) for r in rows}
+        return _claimed_with_jobs(
+            claims.lease_picked.rows(conn, {**due, "token": token, "until": until, "batch": batch}),
+            token=token,
+            until=until,
+            batch=batch,
+        )
+    candidates = claims.candidates_locked if backend == "mysql" else claims.candidates
+    seen = {key: (previous, not_before, seq) for key, previous, not_before, seq in candidates.rows(conn, due)}
+    if not seen:
+        return []
+    keys = list(seen)
+    leased = conn.execute(claims.lease, {**due, "keys": keys, "token": token, "until": until}).rowcount
+    won = seen
+    if leased != len(keys):
+        rows = conn.execute(claims.leased, {"token": token})
+        won = {r.key: (seen[r.key][0], r.not_before, r.enqueue_seq) for r in rows}
     if not won:
         return []
     keys = list(won)
@@ -199,10 +227,9 @@ def claim(
     }
     read = batch * len(keys)
     if len(keys) == 1:
-        rows = conn.execute(_JOBS_OF_ONE, {"dest_key": keys[0], "limit": read})
+        jobs = [Job(*row) for row in _JOBS_OF_ONE.rows(conn, {"dest_key": keys[0], "limit": read})]
     else:
-        rows = conn.execute(_JOBS_OF, {"keys": keys, "limit": read})
-    jobs = [Job(**row._asdict()) for row in rows]
+        jobs = [Job(*row) for row in conn.execute(_JOBS_OF, {"keys": keys, "limit": read})]
     for job in jobs:
         leases[job.destination].jobs.append(job)  # type: ignore[union-attr]
     for lease in leases.values():
@@ -210,25 +237,53 @@ def claim(
     return list(leases.values())
 
 
+def _claimed_with_jobs(
+    rows: Sequence[Sequence[Any]], *, token: str, until: datetime, batch: int
+) -> list[Lease]:
+    """The leases of PostgreSQL's one-statement claim: a row per job (or one without a job)."""
+    leases: dict[str, Lease] = {}
+    for key, previous, not_before, seq, *job in rows:
+        lease = leases.get(key)
+        if lease is None:
+            lease = leases[key] = Lease(
+                key=key,
+                token=token,
+                until=until,
+                not_before=not_before,
+                taken_over=previous is not None,
+                seq=seq,
+                jobs=[],
+            )
+        if job[0] is not None:
+            lease.jobs.append(Job(*job))  # type: ignore[union-attr]
+    for lease in leases.values():
+        lease.complete = len(lease.jobs or ()) < batch
+    return list(leases.values())
+
+
 def next_due(conn: Connection, claims: Claims, *, now: datetime) -> datetime | None:
     """When the scheduler should look again: the earliest scheduled run of a free destination, or
     the earliest expiry of a lease on a scheduled one. One statement: it is the idle poll."""
-    return conn.scalar(claims.next_due, {**claims.channels, "now": now})  # type: ignore[no-any-return]
+    rows = claims.next_due.rows(conn, {**claims.channels, "now": now})
+    return rows[0][0] if rows else None
 
 
 def pending_jobs(session: Session, *, destination: str, limit: int) -> list[Job]:
-    rows = session.connection().execute(_JOBS_OF_ONE, {"dest_key": destination, "limit": limit})
-    return [Job(**row._asdict()) for row in rows]
+    rows = _JOBS_OF_ONE.rows(session.connection(), {"dest_key": destination, "limit": limit})
+    return [Job(*row) for row in rows]
+
+
+_RENEW = DriverStatement(
+    update(_dest)
+    .where(_dest.c.key == bindparam("dest_key"), _dest.c.lease_owner == bindparam("token"))
+    .values(lease_until=bindparam("until", type_=UTCDateTime()))
+)
 
 
 def renew(session: Session, lease: Lease, *, now: datetime, lease_seconds: float) -> bool:
     until = now + timedelta(seconds=lease_seconds)
-    result = session.execute(
-        update(_dest)
-        .where(_dest.c.key == lease.key, _dest.c.lease_owner == lease.token)
-        .values(lease_until=until)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    params = {"dest_key": lease.key, "token": lease.token, "until": until}
+    if _RENEW.rowcount(session.connection(), params) != 1:
         return False
     lease.until = until
     return True
@@ -255,7 +310,7 @@ _MARK_DELIVERED = (
     .where(_jobs.c.id.in_(bindparam("ids", expanding=True)), _jobs.c.status == JobStatus.PENDING.value)
     .values(**_DELIVERED)
 )
-_MARK_ONE_DELIVERED = (
+_MARK_ONE_DELIVERED = DriverStatement(
     update(_jobs)
     .where(_jobs.c.id == bindparam("job_id"), _jobs.c.status == JobStatus.PENDING.value)
     .values(**_DELIVERED)
@@ -265,7 +320,7 @@ _MARK_ONE_DELIVERED = (
 def mark_delivered(session: Session, job_ids: Sequence[int], *, now: datetime) -> None:
     """Mark several delivered jobs in one statement (the recorder's group commit)."""
     if len(job_ids) == 1:
-        session.connection().execute(_MARK_ONE_DELIVERED, {"job_id": job_ids[0], "now": now})
+        _MARK_ONE_DELIVERED.rowcount(session.connection(), {"job_id": job_ids[0], "now": now})
     elif job_ids:
         session.connection().execute(_MARK_DELIVERED, {"ids": list(job_ids), "now": now})
 
@@ -303,7 +358,7 @@ def mark_failed(session: Session, job: Job, *, error: str) -> None:
     )
 
 
-_RELEASE_IDLE = (
+_RELEASE_IDLE = DriverStatement(
     update(_dest)
     .where(
         _dest.c.key == bindparam("dest_key"),
@@ -317,7 +372,9 @@ _RELEASE_IDLE = (
 
 # PostgreSQL: the writers in flight hold the destination `FOR KEY SHARE` with their jobs uncommitted;
 # this lock waits for them, and the release that follows, a statement of its own, sees their jobs.
-_WAIT_FOR_WRITERS = select(_dest.c.key).where(_dest.c.key == bindparam("dest_key")).with_for_update()
+_WAIT_FOR_WRITERS = DriverStatement(
+    select(_dest.c.key).where(_dest.c.key == bindparam("dest_key")).with_for_update()
+)
 
 
 def release_idle(session: Session, lease: Lease) -> bool:
@@ -330,11 +387,9 @@ def release_idle(session: Session, lease: Lease) -> bool:
     not the subquery, after waiting for the enqueuer's lock)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(_WAIT_FOR_WRITERS, {"dest_key": lease.key})
-    result = connection.execute(
-        _RELEASE_IDLE, {"dest_key": lease.key, "token": lease.token, "seq": lease.seq}
-    )
-    return result.rowcount == 1
+        _WAIT_FOR_WRITERS.rows(connection, {"dest_key": lease.key})
+    params = {"dest_key": lease.key, "token": lease.token, "seq": lease.seq}
+    return _RELEASE_IDLE.rowcount(connection, params) == 1
 
 
 def release(db_run: Any, lease: Lease) -> None:

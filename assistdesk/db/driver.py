@@ -1,0 +1,99 @@
+"""Statements run on the driver's own cursor, compiled once per database.
+
+For the few statements a process runs for every unit of work it does in the background (the delivery
+worker's claim, outcome and release): SQLAlchemy's execution path (execution context, parameter
+construction, result object) cost more CPU than the round trip of a one-row statement. Here the SQL
+is compiled once per dialect from the same Core construct, the parameters go through the columns'
+own bind processors and the rows through their result processors, so values read and written are
+exactly those SQLAlchemy would give. The statement runs in the caller's transaction (the session's
+connection); expanding parameters (`IN` lists) are not supported: use `Connection.execute` for those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    # Positional parameter styles (qmark, format): the names in the order the driver takes them.
+    positions: tuple[str, ...] | None
+    defaults: dict[str, Any]
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]
+    results: tuple[Callable[[Any], Any] | None, ...]
+
+
+class DriverStatement:
+    """One Core statement, run on the DBAPI cursor of a SQLAlchemy connection."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self._statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled = self._statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        if any(bind.expanding for bind in compiled.binds.values()):
+            raise ValueError("expanding parameters are rendered per execution; use Connection.execute")
+        processors = compiled._bind_processors
+        binds = tuple((name, fn) for name, fn in processors.items() if callable(fn))
+        # (key, name, objects, type) per column of the result
+        results = tuple(
+            entry[3]._cached_result_processor(dialect, None) for entry in compiled._result_columns
+        )
+        positions = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+        # The values of the literals in the statement (`status = 'pending'`), bound like the others.
+        defaults = {
+            name: bind.effective_value for bind, name in compiled.bind_names.items() if not bind.required
+        }
+        found = _Compiled(compiled.string, positions, defaults, binds, results)
+        self._compiled[dialect.name] = found
+        return found
+
+    def _run(self, connection: Connection, params: Mapping[str, Any]) -> tuple[Any, _Compiled]:
+        dialect = connection.dialect
+        compiled = self._compiled.get(dialect.name) or self._compile(dialect)
+        values = {**compiled.defaults, **params}
+        for name, process in compiled.binds:
+            if name in values:
+                values[name] = process(values[name])
+        cursor = connection.connection.cursor()
+        if compiled.positions is not None:
+            cursor.execute(compiled.sql, [values[name] for name in compiled.positions])
+        else:
+            cursor.execute(compiled.sql, values)
+        return cursor, compiled
+
+    def rowcount(self, connection: Connection, params: Mapping[str, Any]) -> int:
+        """Run an UPDATE or DELETE; the rows it matched."""
+        cursor, _ = self._run(connection, params)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[Sequence[Any]]:
+        """Run a statement that returns rows; each row's values as the columns' types give them."""
+        cursor, compiled = self._run(connection, params)
+        try:
+            fetched = cursor.fetchall()
+        finally:
+            cursor.close()
+        if not any(compiled.results):
+            return list(fetched)
+        results = compiled.results
+        return [
+            tuple(
+                value if fn is None or value is None else fn(value)
+                for fn, value in zip(results, row, strict=True)
+            )
+            for row in fetched
+        ]
