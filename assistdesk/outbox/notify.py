@@ -3,6 +3,10 @@
 In-process: the unit of work's commit hook calls `Wakeup.wake()` from whatever thread committed.
 Across processes on PostgreSQL: the enqueueing transaction NOTIFYs and workers LISTEN. MySQL and
 SQLite have no such channel; other processes fall back to a short poll.
+
+While a worker LISTENs, every commit that enqueued reaches it as a notification, its own process's
+commits included: the commit hook then stays quiet, so one commit is one wake-up and one scheduling
+round (two wake-ups a few milliseconds apart, under load, made two rounds).
 """
 
 from __future__ import annotations
@@ -31,6 +35,11 @@ class Wakeup:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event: asyncio.Event | None = None
         self._loop_thread: int | None = None
+        self._listening = False
+
+    def listening(self, on: bool) -> None:
+        """Whether a LISTEN connection delivers this process's enqueues (see the module's doc)."""
+        self._listening = on
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -52,7 +61,7 @@ class Wakeup:
             loop.call_soon_threadsafe(event.set)
 
     def commit_hook(self, uow: UnitOfWork) -> None:
-        if ENQUEUED_FLAG in uow.flags:
+        if ENQUEUED_FLAG in uow.flags and not self._listening:
             self.wake()
 
     def clear(self) -> None:
@@ -129,10 +138,12 @@ async def _notified(conn: psycopg.AsyncConnection[Any], wakeup: Wakeup, stop: as
 
     loop.add_reader(fd, readable)
     stopping: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+    wakeup.listening(True)
     try:
         wakeup.wake()  # anything committed while we were not listening
         await asyncio.wait({lost, stopping}, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        wakeup.listening(False)
         stopping.cancel()
         loop.remove_reader(fd)
     if lost.done():

@@ -133,3 +133,34 @@ def test_a_cancelled_postgres_listener_stops_at_once(runtime: Runtime, backend: 
         return task in done
 
     assert asyncio.run(listen_then_cancel())
+
+
+def test_one_commit_wakes_a_listening_worker_once(runtime: Runtime, backend: str) -> None:
+    """In-process commit hook and NOTIFY both announce one commit: only one of them may wake the
+    worker, or it runs a second scheduling round (a claim that finds nothing) per job."""
+    if backend != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    hook = add_hook(runtime, "http://127.0.0.1:9/unused")
+
+    class Counting(Wakeup):
+        wakes = 0
+
+        def wake(self) -> None:
+            Counting.wakes += 1
+            super().wake()
+
+    async def commit_while_listening() -> int:
+        wakeup = Counting()
+        wakeup.bind(asyncio.get_running_loop())
+        runtime.db.add_commit_hook(wakeup.commit_hook)
+        stop = asyncio.Event()
+        task = asyncio.create_task(listen_postgres(runtime.db.engine.url, wakeup, stop))
+        await asyncio.sleep(1.0)  # connected, listening, its first wake-up done
+        before = Counting.wakes
+        await asyncio.to_thread(enqueue_to, runtime, hook, [1])
+        await asyncio.sleep(0.5)  # the notification arrived
+        stop.set()
+        await task
+        return Counting.wakes - before
+
+    assert asyncio.run(commit_while_listening()) == 1
