@@ -258,7 +258,8 @@ class Worker:
 
     async def _drain(self, lease: store.Lease) -> bool:
         """Deliver the destination's due jobs, then give it back; True when the scheduler should
-        look again (the destination was given back with work left, or not given back)."""
+        look again (given back by `store.release`: work may be left). Not given back after an error
+        or a cancellation: the idle poll sees the lease expire."""
         try:
             ending = await self._deliver_due(lease)
         except Exception:
