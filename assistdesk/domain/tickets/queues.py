@@ -16,11 +16,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Executable,
+    Select,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
 from assistdesk.db.types import UTCDateTime, utcnow
+from assistdesk.domain.links.models import TicketThread
 from assistdesk.domain.orgs.enums import Feature, Plan, RequestStatus
 from assistdesk.domain.orgs.feature_states import state_of
 from assistdesk.domain.orgs.models import FeatureGrant, FeatureRequest, Organization
@@ -37,6 +48,14 @@ _COMMENTS = table_of(Comment)
 _ATTACHMENTS = table_of(Attachment)
 _GRANTS = table_of(FeatureGrant)
 _REQUESTS = table_of(FeatureRequest)
+_THREADS = table_of(TicketThread)
+
+
+def _run(session: Session, statement: Executable, params: dict[str, Any]) -> CursorResult[*tuple[Any, ...]]:
+    """`statement` on the session's connection: these reads return plain rows, and the ORM's
+    execution layer (`Session.execute`: compile state, loader options, result wrapping) cost a
+    console page more than the statements themselves."""
+    return session.connection().execute(statement, params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +163,9 @@ def _conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
     if len(statuses) == 1:
         found.append(t.status == statuses[0])
     elif statuses:
-        found.append(t.status.in_(statuses))
+        # One bound value each, not an expanding IN: the statuses are constants of the queue's
+        # shape, and an expanding IN is rewritten into SQL again on every execution.
+        found.append(t.status.in_([literal(s) for s in statuses]))
     if queue.mine:
         found.append(t.assignee_id == bindparam("agent_id"))
     if queue.unassigned:
@@ -172,7 +193,7 @@ def _line(row: Sequence[Any]) -> TicketLine:
 
 
 def _lines(session: Session, statement: Select[Any], params: dict[str, Any]) -> list[TicketLine]:
-    return [_line(row) for row in session.execute(statement, params)]
+    return [_line(row) for row in _run(session, statement, params)]
 
 
 def newest(
@@ -258,7 +279,7 @@ def count_queues(
     params: dict[str, Any] = {"agent_id": agent_id}
     if breaching_within is not None:
         params.update(_window(breaching_within))
-    row = session.execute(statement, params).one()
+    row = _run(session, statement, params).one()
     return {name: int(count) for name, count in row._mapping.items()}
 
 
@@ -322,7 +343,7 @@ def sheet(
     statement = _BUILT.get(shape)
     if statement is None:
         statement = _BUILT[shape] = _SHEET.add_columns(*_FEATURE_COLUMNS, *also)
-    row = session.execute(statement, {"key": key.strip().upper()}).one_or_none()
+    row = _run(session, statement, {"key": key.strip().upper()}).one_or_none()
     if row is None:
         return None
     plan = row[17]
@@ -368,7 +389,7 @@ def conversation(
     statement = _PUBLIC_CONVERSATION if public_only else _CONVERSATION
     comments: list[CommentLine] = []
     attachments: list[AttachmentLine] = []
-    for row in session.execute(statement, {"ticket_id": ticket_id}):
+    for row in _run(session, statement, {"ticket_id": ticket_id}):
         id_, name, kind, public, source, created, body, deleted, edited, file_id, *file = row
         if not comments or comments[-1].id != id_:
             comments.append(
@@ -388,4 +409,26 @@ _ACTIVE_AGENTS = (
 
 def active_agents(session: Session) -> list[tuple[str, str]]:
     """(email, name as shown) of the agents one can assign, by email (`people.list_agents`' order)."""
-    return [(email, name or email) for email, name in session.execute(_ACTIVE_AGENTS)]
+    return [(email, name or email) for email, name in _run(session, _ACTIVE_AGENTS, {})]
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadLine:
+    """A chat thread of a ticket, as its page links to it."""
+
+    platform: str
+    workspace: str
+    channel: str
+    thread_root: str | None
+
+
+_TICKET_THREADS = (
+    select(_THREADS.c.platform, _THREADS.c.workspace, _THREADS.c.channel, _THREADS.c.thread_root)
+    .where(_THREADS.c.ticket_id == bindparam("ticket_id"))
+    .order_by(_THREADS.c.id)
+)
+
+
+def chat_threads(session: Session, ticket_id: int) -> list[ThreadLine]:
+    """The ticket's chat threads in the order they were opened (`links.threads_of`), as plain rows."""
+    return [ThreadLine(*row) for row in _run(session, _TICKET_THREADS, {"ticket_id": ticket_id})]
