@@ -46,9 +46,9 @@ QUEUE_FILTERS = {
 COUNTED = {name: QUEUE_FILTERS[name] for name in QUEUES if name != queues.BREACHING}
 
 
-def queue_row(row: QueueRow) -> Markup:
-    """A row of the queue table (agent/queue_row.html), rendered once per distinct row."""
-    return fragment("agent/queue_row.html", row)
+def table_rows(rows: list[QueueRow]) -> Markup:
+    """The queue table's rows (agent/queue_row.html), each rendered once per distinct row."""
+    return Markup("\n").join([fragment("agent/queue_row.html", row) for row in rows])
 
 
 def _counts(session: Session, agent_id: int) -> dict[str, str]:
@@ -107,7 +107,7 @@ async def queue_page(
         next_url=next_url,
         first_url=f"/agent/queue/{queue}",
         q="",
-        queue_row=queue_row,
+        table_rows=table_rows(rows),
     )
 
 
@@ -137,5 +137,5 @@ async def search(request: Request, q: str = "", before: int | None = None) -> Re
         next_url=next_url,
         first_url=f"/agent/search?{urlencode({'q': words})}",
         q=words,
-        queue_row=queue_row,
+        table_rows=table_rows(rows),
     )
