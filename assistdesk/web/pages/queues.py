@@ -51,14 +51,16 @@ def table_rows(rows: list[QueueRow]) -> Markup:
     return Markup("\n").join([fragment("agent/queue_row.html", row) for row in rows])
 
 
-def _counts(session: Session, agent_id: int) -> dict[str, str]:
-    counts = queues.count_queues(
-        session, COUNTED, agent_id=agent_id, cap=COUNT_CAP, breaching_within=BREACHING_WITHIN
-    )
+# Every tab's count, read with the page (`queues.QueuePage`) or on its own (a search).
+COUNTS = queues.Counts(tuple(COUNTED.items()), COUNT_CAP, BREACHING_WITHIN)
+
+
+def _shown_counts(counts: dict[str, int]) -> dict[str, str]:
     return {q: f"{COUNT_CAP}+" if n > COUNT_CAP else str(n) for q, n in counts.items()}
 
 
-def _queue(session: Session, queue: str, agent_id: int, before: int | None, offset: int) -> list[TicketLine]:
+def _queue(session: Session, queue: str, agent_id: int, before: int | None, offset: int) -> queues.QueuePage:
+    """A page of `queue` and every queue's count, in one statement."""
     chosen = QUEUE_FILTERS[queue]
     if queue in DUE_ORDERED:
         return queues.by_due(
@@ -68,8 +70,11 @@ def _queue(session: Session, queue: str, agent_id: int, before: int | None, offs
             breaching_within=BREACHING_WITHIN if queue == "breaching" else None,
             offset=offset,
             limit=PAGE_SIZE + 1,
+            counts=COUNTS,
         )
-    return queues.newest(session, chosen, agent_id=agent_id, before_id=before, limit=PAGE_SIZE + 1)
+    return queues.newest(
+        session, chosen, agent_id=agent_id, before_id=before, limit=PAGE_SIZE + 1, counts=COUNTS
+    )
 
 
 @router.get("/queue/{queue}")
@@ -82,11 +87,8 @@ async def queue_page(
         viewer = staff_in(session, request)
         if queue not in QUEUES:
             raise NotFound(f"no queue {queue!r}")
-        return (
-            viewer,
-            _queue(session, queue, viewer.agent_id, before, offset),
-            _counts(session, viewer.agent_id),
-        )
+        found = _queue(session, queue, viewer.agent_id, before, offset)
+        return viewer, found.lines, _shown_counts(found.counts)
 
     viewer, found, counts = await runtime_of(request).db.read_async(read)
     rows = queue_rows(found[:PAGE_SIZE], Words(translator(request)))
@@ -120,7 +122,8 @@ async def search(request: Request, q: str = "", before: int | None = None) -> Re
         found = (
             tickets.list_tickets(session, text=words, before_id=before, limit=PAGE_SIZE + 1) if words else []
         )
-        return viewer, queues.lines_of(found), _counts(session, viewer.agent_id)
+        counts = queues.count_queues(session, COUNTS, agent_id=viewer.agent_id)
+        return viewer, queues.lines_of(found), _shown_counts(counts)
 
     viewer, found, counts = await runtime_of(request).db.read_async(read)
     rows = queue_rows(found[:PAGE_SIZE], Words(translator(request)))
