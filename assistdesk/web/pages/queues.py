@@ -6,7 +6,9 @@ viewer, the page and the counts in one trip to a database thread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -21,8 +23,9 @@ from assistdesk.domain.tickets.queues import QueueFilter, TicketLine
 from assistdesk.errors import NotFound
 from assistdesk.web.pages.agent import page
 from assistdesk.web.pages.guard import runtime_of, translator
-from assistdesk.web.pages.presenters import QueueRow, Words, queue_rows
+from assistdesk.web.pages.presenters import Words, queue_row
 from assistdesk.web.pages.rendering import fragment
+from assistdesk.web.pages.sla_views import sla_cell
 from assistdesk.web.pages.viewers import Staff, staff_in
 
 router = APIRouter(prefix="/agent")
@@ -46,9 +49,19 @@ QUEUE_FILTERS = {
 COUNTED = {name: QUEUE_FILTERS[name] for name in QUEUES if name != queues.BREACHING}
 
 
-def table_rows(rows: list[QueueRow]) -> Markup:
-    """The queue table's rows (agent/queue_row.html), each rendered once per distinct row."""
-    return Markup("\n").join([fragment("agent/queue_row.html", row) for row in rows])
+def table_rows(lines: Sequence[TicketLine], shown: Words) -> Markup:
+    """The queue table's rows (agent/queue_row.html), each rendered once per distinct row: a row is
+    the ticket's line, its first-response badge at this moment and the reader's language, so a row
+    already shown costs its badge and a lookup, not its labels and dates again (`presenters.queue_row`
+    is only called for a row not cached)."""
+    now = shown.now
+    rows = []
+    for line in lines:
+        badge = shown.sla(sla_cell(line, now))
+        key = (shown.locale, line, badge)
+        rows.append(fragment("agent/queue_row.html", key, partial(queue_row, line, shown, badge)))
+    # Every part is a fragment, escaped already: `Markup.join` would escape each again, for nothing.
+    return Markup("\n".join(rows))  # noqa: S704
 
 
 # Every tab's count, read with the page (`queues.QueuePage`) or on its own (a search).
@@ -91,7 +104,7 @@ async def queue_page(
         return viewer, found.lines, _shown_counts(found.counts)
 
     viewer, found, counts = await runtime_of(request).db.read_async(read)
-    rows = queue_rows(found[:PAGE_SIZE], Words(translator(request)))
+    rows = found[:PAGE_SIZE]
     next_url = None
     if len(found) > PAGE_SIZE:
         next_url = (
@@ -109,7 +122,7 @@ async def queue_page(
         next_url=next_url,
         first_url=f"/agent/queue/{queue}",
         q="",
-        table_rows=table_rows(rows),
+        table_rows=table_rows(rows, Words(translator(request))),
     )
 
 
@@ -126,7 +139,7 @@ async def search(request: Request, q: str = "", before: int | None = None) -> Re
         return viewer, queues.lines_of(found), _shown_counts(counts)
 
     viewer, found, counts = await runtime_of(request).db.read_async(read)
-    rows = queue_rows(found[:PAGE_SIZE], Words(translator(request)))
+    rows = found[:PAGE_SIZE]
     next_url = (
         f"/agent/search?{urlencode({'q': words, 'before': rows[-1].id})}" if len(found) > PAGE_SIZE else None
     )
@@ -140,5 +153,5 @@ async def search(request: Request, q: str = "", before: int | None = None) -> Re
         next_url=next_url,
         first_url=f"/agent/search?{urlencode({'q': words})}",
         q=words,
-        table_rows=table_rows(rows),
+        table_rows=table_rows(rows, Words(translator(request))),
     )
