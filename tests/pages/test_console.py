@@ -92,5 +92,7 @@ def test_the_ticket_page_links_to_its_chat_threads(desk: Desk) -> None:
 
     desk.runtime.db.run(threads)
     page = desk.agent("eve@vendor.example").get("/agent/tickets/SUP-1").text
-    assert 'href="https://app.slack.com/client/T0ACME/C0SUPPORT/thread/C0SUPPORT-1700000000.000100"' in page
-    assert 'href="https://applink.larksuite.com/client/chat/open?openChatId=oc_acme"' in page
+    slack = 'href="https://app.slack.com/client/T0ACME/C0SUPPORT/thread/C0SUPPORT-1700000000.000100"'
+    lark = 'href="https://applink.larksuite.com/client/chat/open?openChatId=oc_acme"'
+    assert slack in page and lark in page
+    assert page.index(slack) < page.index(lark)  # in the order they were opened

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, literal, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -203,10 +203,10 @@ def breaching_between(
     now: datetime | ColumnElement[datetime], horizon: datetime | ColumnElement[datetime]
 ) -> Sequence[ColumnElement[bool]]:
     """`breaching_soon_conditions` with the window's ends given: bound parameters, for a statement
-    built once."""
+    built once (the statuses one bound value each: an expanding IN is rewritten on every run)."""
     return (
         Ticket.first_response_at.is_(None),
-        Ticket.status.in_(WORKING),
+        Ticket.status.in_([literal(status) for status in WORKING]),
         Ticket.first_response_due_at > now,
         Ticket.first_response_due_at <= horizon,
     )

@@ -11,16 +11,27 @@ tickets in the same order whichever way it is read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Executable,
+    Select,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
 from assistdesk.db.types import UTCDateTime, utcnow
+from assistdesk.domain.links.models import TicketThread
 from assistdesk.domain.orgs.enums import Feature, Plan, RequestStatus
 from assistdesk.domain.orgs.feature_states import state_of
 from assistdesk.domain.orgs.models import FeatureGrant, FeatureRequest, Organization
@@ -37,6 +48,14 @@ _COMMENTS = table_of(Comment)
 _ATTACHMENTS = table_of(Attachment)
 _GRANTS = table_of(FeatureGrant)
 _REQUESTS = table_of(FeatureRequest)
+_THREADS = table_of(TicketThread)
+
+
+def _run(session: Session, statement: Executable, params: dict[str, Any]) -> CursorResult[*tuple[Any, ...]]:
+    """`statement` on the session's connection: these reads return plain rows, and the ORM's
+    execution layer (`Session.execute`: compile state, loader options, result wrapping) cost a
+    console page more than the statements themselves."""
+    return session.connection().execute(statement, params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +163,9 @@ def _conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
     if len(statuses) == 1:
         found.append(t.status == statuses[0])
     elif statuses:
-        found.append(t.status.in_(statuses))
+        # One bound value each, not an expanding IN: the statuses are constants of the queue's
+        # shape, and an expanding IN is rewritten into SQL again on every execution.
+        found.append(t.status.in_([literal(s) for s in statuses]))
     if queue.mine:
         found.append(t.assignee_id == bindparam("agent_id"))
     if queue.unassigned:
@@ -152,8 +173,13 @@ def _conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
     return found
 
 
+_LINE_WIDTH = len(_LINE_COLUMNS)
+
+
 def _line(row: Sequence[Any]) -> TicketLine:
-    (id_, key, title, status, severity, source, org, r_name, r_email, a_name, a_email, *times) = row[:15]
+    (id_, key, title, status, severity, source, org, r_name, r_email, a_name, a_email, *times) = row[
+        :_LINE_WIDTH
+    ]
     return TicketLine(
         id_,
         key,
@@ -171,13 +197,60 @@ def _line(row: Sequence[Any]) -> TicketLine:
     )
 
 
-def _lines(session: Session, statement: Select[Any], params: dict[str, Any]) -> list[TicketLine]:
-    return [_line(row) for row in session.execute(statement, params)]
+@dataclass(frozen=True)
+class Counts:
+    """The queues counted (a queue page's tabs), each capped at `cap + 1`, and with `breaching_within`
+    the tickets breaching soon as `BREACHING`."""
+
+    queues: tuple[tuple[str, QueueFilter], ...]
+    cap: int
+    breaching_within: timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    """A page of a queue, and the counts asked for with it (empty when none were)."""
+
+    lines: list[TicketLine]
+    counts: dict[str, int]
+
+
+def _page(
+    session: Session,
+    statement: Select[Any],
+    params: dict[str, Any],
+    counts: Counts | None,
+    agent_id: int,
+) -> QueuePage:
+    """The lines of `statement`, with `counts` as more columns of the same statement: the tabs'
+    counts are uncorrelated scalar subqueries, computed once however many rows the page has (one
+    statement and one trip to the database, not two). An empty page has no row to carry them; it
+    asks for them on their own."""
+    if counts is None:
+        return QueuePage([_line(row) for row in _run(session, statement, params)], {})
+    shape = ("page", statement, counts)
+    combined = _BUILT.get(shape)
+    if combined is None:
+        combined = _BUILT[shape] = statement.add_columns(*_count_columns(counts))
+    if counts.breaching_within is not None and "now" not in params:
+        params.update(_window(counts.breaching_within))
+    rows = _run(session, combined, params).all()
+    if not rows:
+        return QueuePage([], count_queues(session, counts, agent_id=agent_id))
+    names = [name for name, _ in counts.queues] + ([BREACHING] if counts.breaching_within else [])
+    found = rows[0][_LINE_WIDTH : _LINE_WIDTH + len(names)]
+    return QueuePage([_line(row) for row in rows], {n: int(c) for n, c in zip(names, found, strict=True)})
 
 
 def newest(
-    session: Session, queue: QueueFilter, *, agent_id: int, before_id: int | None = None, limit: int = 50
-) -> list[TicketLine]:
+    session: Session,
+    queue: QueueFilter,
+    *,
+    agent_id: int,
+    before_id: int | None = None,
+    limit: int = 50,
+    counts: Counts | None = None,
+) -> QueuePage:
     """`service.list_tickets` without text: newest first, keyset-paged on id."""
     shape = ("newest", queue, before_id is not None, limit)
     statement = _BUILT.get(shape)
@@ -187,7 +260,7 @@ def newest(
             conditions.append(_TICKETS.c.id < bindparam("before_id"))
         ordered = _LINES.where(*conditions).order_by(_TICKETS.c.id.desc()).limit(limit)
         statement = _BUILT[shape] = ordered
-    return _lines(session, statement, {"agent_id": agent_id, "before_id": before_id})
+    return _page(session, statement, {"agent_id": agent_id, "before_id": before_id}, counts, agent_id)
 
 
 def by_due(
@@ -198,7 +271,8 @@ def by_due(
     breaching_within: timedelta | None = None,
     offset: int = 0,
     limit: int = 50,
-) -> list[TicketLine]:
+    counts: Counts | None = None,
+) -> QueuePage:
     """`service.list_by_due`: soonest first-response due time first, tickets without one last."""
     dialect = session.get_bind().dialect.name
     shape = ("due", dialect, queue, limit)
@@ -210,10 +284,13 @@ def by_due(
         ordered = _LINES.where(*_conditions(queue)).order_by(*nulls_last, due, _TICKETS.c.id)
         statement = _BUILT[shape] = ordered.offset(bindparam("offset")).limit(limit)
     params: dict[str, Any] = {"agent_id": agent_id, "offset": offset}
+    windows = (breaching_within, counts.breaching_within if counts else None)
+    if None not in windows and windows[0] != windows[1]:
+        raise ValueError("the page and its counts share one window (one `now`, one `horizon`)")
     if breaching_within is not None:
         statement = _breaching(statement)
         params.update(_window(breaching_within))
-    return _lines(session, statement, params)
+    return _page(session, statement, params, counts, agent_id)
 
 
 def _breaching(statement: Select[Any]) -> Select[Any]:
@@ -234,31 +311,31 @@ def _window(within: timedelta) -> dict[str, datetime]:
 BREACHING = "breaching"
 
 
-def count_queues(
-    session: Session,
-    queues: Mapping[str, QueueFilter],
-    *,
-    agent_id: int,
-    cap: int,
-    breaching_within: timedelta | None = None,
-) -> dict[str, int]:
+def _count_columns(counts: Counts) -> list[ColumnElement[Any]]:
+    """Each queue's count capped at `cap + 1`, and with `breaching_within` the tickets breaching
+    soon as `BREACHING` (`service.count_breaching`), as labelled scalar subqueries."""
+    wheres = {name: _conditions(queue) for name, queue in counts.queues}
+    if counts.breaching_within is not None:
+        wheres[BREACHING] = list(clock.breaching_between(_NOW, _HORIZON))
+    columns: list[ColumnElement[Any]] = []
+    for name, conditions in wheres.items():
+        capped = select(_TICKETS.c.id).where(*conditions).limit(counts.cap + 1).subquery()
+        columns.append(select(func.count()).select_from(capped).scalar_subquery().label(name))
+    return columns
+
+
+def count_queues(session: Session, counts: Counts, *, agent_id: int) -> dict[str, int]:
     """`service.count_many` for these queues, and with `breaching_within` `service.count_breaching`
-    as `BREACHING`: each count capped at `cap + 1`, all in one statement."""
-    shape = ("counts", tuple(queues.items()), cap, breaching_within is not None)
+    as `BREACHING`: each count capped at `cap + 1`, all in one statement (a page of a queue reads
+    them with its lines: `newest`, `by_due`)."""
+    shape = ("counts", counts)
     statement = _BUILT.get(shape)
     if statement is None:
-        wheres = {name: _conditions(queue) for name, queue in queues.items()}
-        if breaching_within is not None:
-            wheres[BREACHING] = list(clock.breaching_between(_NOW, _HORIZON))
-        columns = []
-        for name, conditions in wheres.items():
-            capped = select(_TICKETS.c.id).where(*conditions).limit(cap + 1).subquery()
-            columns.append(select(func.count()).select_from(capped).scalar_subquery().label(name))
-        statement = _BUILT[shape] = select(*columns)
+        statement = _BUILT[shape] = select(*_count_columns(counts))
     params: dict[str, Any] = {"agent_id": agent_id}
-    if breaching_within is not None:
-        params.update(_window(breaching_within))
-    row = session.execute(statement, params).one()
+    if counts.breaching_within is not None:
+        params.update(_window(counts.breaching_within))
+    row = _run(session, statement, params).one()
     return {name: int(count) for name, count in row._mapping.items()}
 
 
@@ -322,7 +399,7 @@ def sheet(
     statement = _BUILT.get(shape)
     if statement is None:
         statement = _BUILT[shape] = _SHEET.add_columns(*_FEATURE_COLUMNS, *also)
-    row = session.execute(statement, {"key": key.strip().upper()}).one_or_none()
+    row = _run(session, statement, {"key": key.strip().upper()}).one_or_none()
     if row is None:
         return None
     plan = row[17]
@@ -368,7 +445,7 @@ def conversation(
     statement = _PUBLIC_CONVERSATION if public_only else _CONVERSATION
     comments: list[CommentLine] = []
     attachments: list[AttachmentLine] = []
-    for row in session.execute(statement, {"ticket_id": ticket_id}):
+    for row in _run(session, statement, {"ticket_id": ticket_id}):
         id_, name, kind, public, source, created, body, deleted, edited, file_id, *file = row
         if not comments or comments[-1].id != id_:
             comments.append(
@@ -388,4 +465,26 @@ _ACTIVE_AGENTS = (
 
 def active_agents(session: Session) -> list[tuple[str, str]]:
     """(email, name as shown) of the agents one can assign, by email (`people.list_agents`' order)."""
-    return [(email, name or email) for email, name in session.execute(_ACTIVE_AGENTS)]
+    return [(email, name or email) for email, name in _run(session, _ACTIVE_AGENTS, {})]
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadLine:
+    """A chat thread of a ticket, as its page links to it."""
+
+    platform: str
+    workspace: str
+    channel: str
+    thread_root: str | None
+
+
+_TICKET_THREADS = (
+    select(_THREADS.c.platform, _THREADS.c.workspace, _THREADS.c.channel, _THREADS.c.thread_root)
+    .where(_THREADS.c.ticket_id == bindparam("ticket_id"))
+    .order_by(_THREADS.c.id)
+)
+
+
+def chat_threads(session: Session, ticket_id: int) -> list[ThreadLine]:
+    """The ticket's chat threads in the order they were opened (`links.threads_of`), as plain rows."""
+    return [ThreadLine(*row) for row in _run(session, _TICKET_THREADS, {"ticket_id": ticket_id})]

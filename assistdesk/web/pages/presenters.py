@@ -17,8 +17,9 @@ from assistdesk.domain.tickets.enums import Severity, Status
 from assistdesk.domain.tickets.models import Comment, Ticket
 from assistdesk.domain.tickets.queues import AttachmentLine, CommentLine, TicketLine, lines_of
 from assistdesk.i18n import Translator, words
-from assistdesk.web.pages.sla_views import SlaCell, cell_text, sla_cell
+from assistdesk.web.pages.sla_views import SlaCell, cell_text, sla_cell, span
 
+_TIMED = ("ok", "soon", "overdue")  # the SLA levels whose text says a time (`sla_views.cell_text`)
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -34,13 +35,19 @@ def when(value: datetime | None, locale: str) -> str:
     return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}, {clock} UTC"
 
 
+# Labels by translator, kept for the life of the process: catalogs are loaded once and never change
+# while it runs, so a label translated once is right for every later page in that language.
+_LABELS: dict[Translator, dict[tuple[str, str], str]] = {}
+
+
 class Words:
-    """One page's labels and dates in the reader's language, each label translated once."""
+    """One page's labels and dates in the reader's language, each label translated once per
+    process (`_LABELS`), and the clock reading the page's times are measured against."""
 
     def __init__(self, _: Translator) -> None:
         self._ = _
         self.locale = _.locale
-        self._labels: dict[tuple[str, str], str] = {}
+        self._labels = _LABELS.get(_) or _LABELS.setdefault(_, {})
         self.now = utcnow()
 
     def _label(self, kind: str, value: str, spell: Callable[[Translator, str], str]) -> str:
@@ -71,7 +78,10 @@ class Words:
     def sla(self, cell: SlaCell) -> SlaBadge | None:
         if cell.level == "none":
             return None
-        return SlaBadge(cell.level, cell.state, self.when(cell.due_at), cell_text(cell, self._))
+        # The text depends on the level and the time as spelled (minutes at most): few distinct ones.
+        shown = span(cell.seconds, self.locale) if cell.level in _TIMED else ""
+        text = self._label(f"sla-{cell.level}", shown, lambda _, __: cell_text(cell, _))
+        return SlaBadge(cell.level, cell.state, self.when(cell.due_at), text)
 
     def choices(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """The status and severity menus: (value, label)."""
@@ -222,25 +232,27 @@ def conversation_items(
     ]
 
 
+def queue_row(t: TicketLine, shown: Words, sla: SlaBadge | None) -> QueueRow:
+    """`t` in words; `sla` is its badge (`Words.sla`), the only part that changes with the clock."""
+    return QueueRow(
+        id=t.id,
+        key=t.key,
+        title=t.title,
+        status=t.status,
+        status_label=shown.status(t.status),
+        severity=t.severity,
+        source_label=shown.source(t.source),
+        organization=t.organization,
+        reporter=t.reporter,
+        assignee=t.assignee,
+        updated=shown.when(t.updated_at),
+        sla=sla,
+    )
+
+
 def queue_rows(lines: Sequence[TicketLine], shown: Words) -> list[QueueRow]:
     now = shown.now
-    return [
-        QueueRow(
-            id=t.id,
-            key=t.key,
-            title=t.title,
-            status=t.status,
-            status_label=shown.status(t.status),
-            severity=t.severity,
-            source_label=shown.source(t.source),
-            organization=t.organization,
-            reporter=t.reporter,
-            assignee=t.assignee,
-            updated=shown.when(t.updated_at),
-            sla=shown.sla(sla_cell(t, now)),
-        )
-        for t in lines
-    ]
+    return [queue_row(t, shown, shown.sla(sla_cell(t, now))) for t in lines]
 
 
 def ticket_rows(tickets: Sequence[Ticket]) -> list[TicketRow]:

@@ -6,7 +6,9 @@ viewer, the page and the counts in one trip to a database thread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -21,8 +23,9 @@ from assistdesk.domain.tickets.queues import QueueFilter, TicketLine
 from assistdesk.errors import NotFound
 from assistdesk.web.pages.agent import page
 from assistdesk.web.pages.guard import runtime_of, translator
-from assistdesk.web.pages.presenters import QueueRow, Words, queue_rows
+from assistdesk.web.pages.presenters import Words, queue_row
 from assistdesk.web.pages.rendering import fragment
+from assistdesk.web.pages.sla_views import sla_cell
 from assistdesk.web.pages.viewers import Staff, staff_in
 
 router = APIRouter(prefix="/agent")
@@ -46,19 +49,31 @@ QUEUE_FILTERS = {
 COUNTED = {name: QUEUE_FILTERS[name] for name in QUEUES if name != queues.BREACHING}
 
 
-def queue_row(row: QueueRow) -> Markup:
-    """A row of the queue table (agent/queue_row.html), rendered once per distinct row."""
-    return fragment("agent/queue_row.html", row)
+def table_rows(lines: Sequence[TicketLine], shown: Words) -> Markup:
+    """The queue table's rows (agent/queue_row.html), each rendered once per distinct row: a row is
+    the ticket's line, its first-response badge at this moment and the reader's language, so a row
+    already shown costs its badge and a lookup, not its labels and dates again (`presenters.queue_row`
+    is only called for a row not cached)."""
+    now = shown.now
+    rows = []
+    for line in lines:
+        badge = shown.sla(sla_cell(line, now))
+        key = (shown.locale, line, badge)
+        rows.append(fragment("agent/queue_row.html", key, partial(queue_row, line, shown, badge)))
+    # Every part is a fragment, escaped already: `Markup.join` would escape each again, for nothing.
+    return Markup("\n".join(rows))  # noqa: S704
 
 
-def _counts(session: Session, agent_id: int) -> dict[str, str]:
-    counts = queues.count_queues(
-        session, COUNTED, agent_id=agent_id, cap=COUNT_CAP, breaching_within=BREACHING_WITHIN
-    )
+# Every tab's count, read with the page (`queues.QueuePage`) or on its own (a search).
+COUNTS = queues.Counts(tuple(COUNTED.items()), COUNT_CAP, BREACHING_WITHIN)
+
+
+def _shown_counts(counts: dict[str, int]) -> dict[str, str]:
     return {q: f"{COUNT_CAP}+" if n > COUNT_CAP else str(n) for q, n in counts.items()}
 
 
-def _queue(session: Session, queue: str, agent_id: int, before: int | None, offset: int) -> list[TicketLine]:
+def _queue(session: Session, queue: str, agent_id: int, before: int | None, offset: int) -> queues.QueuePage:
+    """A page of `queue` and every queue's count, in one statement."""
     chosen = QUEUE_FILTERS[queue]
     if queue in DUE_ORDERED:
         return queues.by_due(
@@ -68,8 +83,11 @@ def _queue(session: Session, queue: str, agent_id: int, before: int | None, offs
             breaching_within=BREACHING_WITHIN if queue == "breaching" else None,
             offset=offset,
             limit=PAGE_SIZE + 1,
+            counts=COUNTS,
         )
-    return queues.newest(session, chosen, agent_id=agent_id, before_id=before, limit=PAGE_SIZE + 1)
+    return queues.newest(
+        session, chosen, agent_id=agent_id, before_id=before, limit=PAGE_SIZE + 1, counts=COUNTS
+    )
 
 
 @router.get("/queue/{queue}")
@@ -82,14 +100,11 @@ async def queue_page(
         viewer = staff_in(session, request)
         if queue not in QUEUES:
             raise NotFound(f"no queue {queue!r}")
-        return (
-            viewer,
-            _queue(session, queue, viewer.agent_id, before, offset),
-            _counts(session, viewer.agent_id),
-        )
+        found = _queue(session, queue, viewer.agent_id, before, offset)
+        return viewer, found.lines, _shown_counts(found.counts)
 
     viewer, found, counts = await runtime_of(request).db.read_async(read)
-    rows = queue_rows(found[:PAGE_SIZE], Words(translator(request)))
+    rows = found[:PAGE_SIZE]
     next_url = None
     if len(found) > PAGE_SIZE:
         next_url = (
@@ -107,7 +122,7 @@ async def queue_page(
         next_url=next_url,
         first_url=f"/agent/queue/{queue}",
         q="",
-        queue_row=queue_row,
+        table_rows=table_rows(rows, Words(translator(request))),
     )
 
 
@@ -120,10 +135,11 @@ async def search(request: Request, q: str = "", before: int | None = None) -> Re
         found = (
             tickets.list_tickets(session, text=words, before_id=before, limit=PAGE_SIZE + 1) if words else []
         )
-        return viewer, queues.lines_of(found), _counts(session, viewer.agent_id)
+        counts = queues.count_queues(session, COUNTS, agent_id=viewer.agent_id)
+        return viewer, queues.lines_of(found), _shown_counts(counts)
 
     viewer, found, counts = await runtime_of(request).db.read_async(read)
-    rows = queue_rows(found[:PAGE_SIZE], Words(translator(request)))
+    rows = found[:PAGE_SIZE]
     next_url = (
         f"/agent/search?{urlencode({'q': words, 'before': rows[-1].id})}" if len(found) > PAGE_SIZE else None
     )
@@ -137,5 +153,5 @@ async def search(request: Request, q: str = "", before: int | None = None) -> Re
         next_url=next_url,
         first_url=f"/agent/search?{urlencode({'q': words})}",
         q=words,
-        queue_row=queue_row,
+        table_rows=table_rows(rows, Words(translator(request))),
     )

@@ -3,7 +3,7 @@ comments, names) is always escaped; comment bodies keep their line breaks throug
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -35,20 +35,25 @@ environment = Environment(
 _FRAGMENTS: TtlCache[tuple[str, Hashable], Markup] = TtlCache(max_age=300.0, max_entries=20_000)
 
 
-def fragment(template: str, value: Hashable) -> Markup:
+def fragment(template: str, value: Hashable, build: Callable[[], Any] | None = None) -> Markup:
     """`template` rendered with `value` as `t` and nothing else, once per distinct value.
 
     Escaping each printed value (markupsafe) was a quarter of a fifty-row queue page; a queue shows
     the same rows to every agent and on every reload. The key is complete by construction: the
     template sees no other name (the environment's StrictUndefined makes any other one an error), so
     `value` must carry everything the fragment shows, already in the reader's words — its locale,
-    time zone and the viewer's permissions included, where they change what it shows."""
+    time zone and the viewer's permissions included, where they change what it shows.
+
+    With `build`, `value` is only the key and `build()` makes what the template reads, when it is
+    not cached: a key from which that is worked out entirely (the same key always builds the same
+    thing), cheaper to make than the thing itself."""
     key = (template, value)
     found = _FRAGMENTS.peek(key)
     if found is None:
         generation = _FRAGMENTS.generation
+        shown = value if build is None else build()
         # An autoescaping template's output: every value in it is escaped already.
-        found = Markup(environment.get_template(template).render(t=value))  # noqa: S704
+        found = Markup(environment.get_template(template).render(t=shown))  # noqa: S704
         _FRAGMENTS.put(key, found, loaded_in=generation)
     return found
 

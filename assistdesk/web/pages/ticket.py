@@ -19,7 +19,6 @@ from assistdesk.bridge.mail.models import BouncingAddress
 from assistdesk.bridge.permalinks import thread_permalink
 from assistdesk.db.base import table_of
 from assistdesk.db.uow import UnitOfWork
-from assistdesk.domain.links import service as links
 from assistdesk.domain.people import service as people
 from assistdesk.domain.people.models import Agent, Contact
 from assistdesk.domain.tickets import queues
@@ -94,7 +93,7 @@ def _context(session: Session, request: Request, key: str, shown: Words) -> dict
                     t.platform, t.workspace, t.channel, t.thread_root, lark_domain=lark_domain
                 ),
             }
-            for t in links.threads_of(session, ticket_id=line.id)
+            for t in queues.chat_threads(session, line.id)
         ],
         "agents": _assignable(request, session),
         "statuses": statuses,
