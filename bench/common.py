@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import aiohttp
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -203,3 +204,10 @@ async def open_loop(rate: float, duration: float, fire: Callable[[], Awaitable[o
         tasks.append(asyncio.create_task(one(due)))
     await asyncio.gather(*tasks)
     return latencies
+
+
+def client_connector(limit: int) -> aiohttp.TCPConnector:
+    """Idle connections closed by the client after 2 s, before the server closes them (`serve` after
+    5 s, uvicorn's default too): reusing one the server is closing at that moment fails the request
+    with "Server disconnected" (the keep-alive race), which is not an answer of the server's."""
+    return aiohttp.TCPConnector(limit=limit, keepalive_timeout=2.0)

@@ -1,6 +1,7 @@
 """The product beside the floor of its stack, in one run on PostgreSQL (issue 14).
 
     uv run python bench/floor.py [--duration 10] [--rest-rates 50,100] [--slack-rates 200,500]
+                                 [--compare /path/to/another/checkout]
 
 For each path, each server is sent the same open-loop load at fixed offered rates (the load
 generators of bench/rest_bench.py and bench/slack_ack.py, latency counted from when each request was
@@ -14,6 +15,10 @@ the requests answered:
   processes) and bench/slack_bolt_baseline.py (a bare Bolt app that only acks);
 - comment -> Slack `chat.postMessage` latency with the worker inside `serve`, at 50 comments/s over
   100 channels (bench/slack_delivery.py's pieces), so pacing (1 message/s per channel) never delays.
+
+`--compare DIR` (repeatable) also serves another checkout of the code (`serve` and `serve --workers
+2`, labelled with the directory's name) in the same run, on the same database, for before/after
+ratios to the same floor.
 
 The servers run without their in-process delivery worker for the CPU figures: the floor delivers
 nothing, and deliveries are measured by bench/worker_cost.py and the latency run.
@@ -81,9 +86,11 @@ def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
 
 
 @contextlib.contextmanager
-def server(command: list[str], env: dict[str, str], port: int, what: str) -> Iterator[tuple[str, int]]:
+def server(
+    command: list[str], env: dict[str, str], port: int, what: str, cwd: Path = ROOT
+) -> Iterator[tuple[str, int]]:
     log = log_file(what)
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(process, base, what, timeout=90, log=log)
@@ -98,10 +105,24 @@ def server(command: list[str], env: dict[str, str], port: int, what: str) -> Ite
         close_log(log, what)
 
 
-def product(env: dict[str, str], *args: str) -> contextlib.AbstractContextManager[tuple[str, int]]:
+def product(
+    env: dict[str, str], *args: str, tree: Path = ROOT
+) -> contextlib.AbstractContextManager[tuple[str, int]]:
+    """`serve --no-worker` of the checkout at `tree` (its directory first on the path, this
+    environment's packages)."""
     port = free_port()
     command = [sys.executable, "-m", "assistdesk", "serve", "--port", str(port), "--no-worker", *args]
-    return server(command, env, port, "serve")
+    return server(command, {**env, "PYTHONPATH": str(tree)}, port, "serve", cwd=tree)
+
+
+def products(env: dict[str, str], compare: list[Path]) -> dict[str, Callable[[], Any]]:
+    """`serve` and `serve --workers 2` of this checkout, then of each compared one."""
+    servers: dict[str, Callable[[], Any]] = {}
+    for tree in [ROOT, *compare]:
+        suffix = "" if tree == ROOT else f" ({tree.name})"
+        servers[f"serve{suffix}"] = lambda tree=tree: product(env, tree=tree)
+        servers[f"serve --workers 2{suffix}"] = lambda tree=tree: product(env, "--workers", "2", tree=tree)
+    return servers
 
 
 def uvicorn_app(env: dict[str, str], app: str) -> contextlib.AbstractContextManager[tuple[str, int]]:
@@ -153,18 +174,14 @@ def figures_of(path: str, rows: list[dict[str, Any]], floor: str) -> list[Figure
     return figures
 
 
-def rest(duration: float, rates: list[float]) -> list[Figure]:
+def rest(duration: float, rates: list[float], compare: list[Path]) -> list[Figure]:
     ops = {"create ticket": rest_bench.create_ticket, "public comment": rest_bench.add_comment}
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in ops}
     with database("postgresql") as url, sink() as sink_url:
         env = base_env(url)
         cli(env, "db", "upgrade")
         token = rest_bench.setup(env, "", sink_url)
-        servers = {
-            "serve": lambda: product(env),
-            "serve --workers 2": lambda: product(env, "--workers", "2"),
-            "floor": lambda: uvicorn_app(env, "bench.floor_app:app"),
-        }
+        servers = {**products(env, compare), "floor": lambda: uvicorn_app(env, "bench.floor_app:app")}
         for label, start in servers.items():
             with start() as (base, pid):
                 asyncio.run(rest_bench.closed_loop(base, token, rest_bench.create_ticket, 2))  # warm-up
@@ -178,16 +195,15 @@ def rest(duration: float, rates: list[float]) -> list[Figure]:
     return [f for name in ops for f in figures_of(f"REST {name}", rows[name], "floor")]
 
 
-def slack(duration: float, rates: list[float]) -> list[Figure]:
+def slack(duration: float, rates: list[float], compare: list[Path]) -> list[Figure]:
     rows: dict[str, list[dict[str, Any]]] = {"reaction_added": [], "message": []}
     with slack_ack.seeded_desk() as (_, env):
         servers = {
-            "serve": lambda: product(env),
-            "serve --workers 2": lambda: product(env, "--workers", "2"),
+            **products(env, compare),
             "Bolt only": lambda: uvicorn_app(env, "bench.slack_bolt_baseline:app"),
         }
-        for label, start in servers.items():
-            events = slack_ack.Events(label[:2].upper())
+        for n, (label, start) in enumerate(servers.items()):
+            events = slack_ack.Events(f"F{n}")
             with start() as (base, pid):
                 for kind in rows:
                     for rate in rates:
@@ -243,16 +259,18 @@ def main() -> None:
     parser.add_argument("--rest-rates", default="50,100")
     parser.add_argument("--slack-rates", default="200,500")
     parser.add_argument("--only", choices=["rest", "slack", "delivery"])
+    parser.add_argument("--compare", action="append", default=[], help="another checkout (repeatable)")
     args = parser.parse_args()
+    compare = [Path(c).resolve() for c in args.compare]
     rest_rates = [float(r) for r in args.rest_rates.split(",")]
     slack_rates = [float(r) for r in args.slack_rates.split(",")]
     print(
         f"# product beside floor, PostgreSQL, {args.duration:g} s per offered rate; load generator on the same box"
     )
     if args.only in (None, "rest"):
-        report("REST API: product and floor", rest(args.duration, rest_rates))
+        report("REST API: product and floor", rest(args.duration, rest_rates, compare))
     if args.only in (None, "slack"):
-        report("Slack Events API ack: product and bare Bolt", slack(args.duration, slack_rates))
+        report("Slack Events API ack: product and bare Bolt", slack(args.duration, slack_rates, compare))
     if args.only in (None, "delivery"):
         report("Comment to Slack, worker inside serve", delivery(50.0, args.duration))
 

@@ -36,7 +36,17 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Figure, at_most, base_env, cli, database, percentile, report, serving
+from bench.common import (
+    Figure,
+    at_most,
+    base_env,
+    cli,
+    client_connector,
+    database,
+    percentile,
+    report,
+    serving,
+)
 from bench.outbox_bench import sink
 
 CLIENTS = 50
@@ -101,9 +111,8 @@ async def closed_loop(base: str, token: str, op, duration: float) -> tuple[list[
 async def fixed_rate(base: str, token: str, op, rate: float, duration: float) -> list[float]:  # type: ignore[no-untyped-def]
     latencies: list[float] = []
     counter = itertools.count()
-    connector = aiohttp.TCPConnector(limit=CLIENTS)
     async with aiohttp.ClientSession(
-        headers={"Authorization": f"Bearer {token}"}, connector=connector
+        headers={"Authorization": f"Bearer {token}"}, connector=client_connector(CLIENTS)
     ) as session:
         start = time.perf_counter()
         tasks = []

@@ -37,6 +37,7 @@ from bench.common import (
     at_most,
     base_env,
     cli,
+    client_connector,
     close_log,
     database,
     free_port,
@@ -90,7 +91,7 @@ async def measure(
     url: str, kind: str, rate: float, duration: float, events: Events
 ) -> tuple[list[float], int]:
     failures = 0
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512)) as session:
+    async with aiohttp.ClientSession(connector=client_connector(512)) as session:
 
         async def fire() -> None:
             nonlocal failures

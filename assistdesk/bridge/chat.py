@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from assistdesk.bridge import visibility
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import service as links
+from assistdesk.domain.links.channel_orgs import channel_org
 from assistdesk.domain.links.models import ChatIdentity, ChatPlatform, Direction, TicketThread
 from assistdesk.domain.links.places import ChatPlace as ChatPlace  # re-exported for the channels
-from assistdesk.domain.orgs.entitlements import channel_mode
+from assistdesk.domain.orgs.entitlements import plan_mode
 from assistdesk.domain.orgs.enums import ChatMode, Feature, FeatureState
 from assistdesk.domain.people import service as people
 from assistdesk.domain.people.models import Contact
@@ -95,24 +96,23 @@ class NotEntitled(NotAllowed):
 
 
 def entitlement(session: Session, place: ChatPlace) -> Entitlement:
+    """What `place` may do now; one statement (asked at every inbound event)."""
     feature = _FEATURE[ChatPlatform(place.platform)]
-    link = links.find_channel_link(session, place)
-    if link is None:
+    org = channel_org(session, place, feature)
+    if org is None:
         return Entitlement(Access.NOT_CONNECTED, feature.value, required_plan=feature.minimum_plan.value)
-    org = link.organization
-    state = org.feature_state(feature)
     common: dict[str, Any] = {
         "feature": feature.value,
         "organization": org.name,
-        "plan": org.plan,
+        "plan": org.plan.value,
         "required_plan": feature.minimum_plan.value,
-        "feature_state": state.value,
+        "feature_state": org.state.value,
     }
-    if not feature.allowed_on(org.plan_enum):
+    if not feature.allowed_on(org.plan):
         return Entitlement(Access.PLAN_TOO_LOW, **common)
-    if state is not FeatureState.ENABLED:
+    if org.state is not FeatureState.ENABLED:
         return Entitlement(Access.NOT_ENABLED, **common)
-    return Entitlement(Access.ALLOWED, **common, mode=channel_mode(org, feature))
+    return Entitlement(Access.ALLOWED, **common, mode=plan_mode(org.plan))  # as channel_mode, enabled
 
 
 # Opening a request -------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Slack's HTTP entry points (INTERFACE.md): one Request URL, and the OAuth install pages.
 
 `POST /slack/events` receives events, the slash command and interactivity alike and hands them to
-Bolt unchanged (Bolt verifies the signature over the raw body, after `screen` did). The install
+Bolt unchanged, once `screen` verified the signature over the raw body (the only check: Bolt's own
+is off) and parsed it (Bolt gets the parsed object). The install
 pages are plain HTML written here: everything shown is escaped.
 """
 
@@ -10,18 +11,16 @@ from __future__ import annotations
 import html
 import logging
 import time
-from collections.abc import Sequence
-from typing import cast
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistdesk.bridge.slack.oauth import COOKIE, STATE_SECONDS, OAuthInstall
 from assistdesk.platforms.slack import screen
+from assistdesk.platforms.slack.app import verified_request
 from assistdesk.runtime import Runtime
 from assistdesk.web.problems import problem
 
@@ -74,7 +73,8 @@ class SlackEvents:
     Bolt's Starlette adapter would need a Starlette `Request` (and FastAPI a route, its dependency
     solving and a `Response`) around every event; this builds Bolt's request from the raw body and
     headers and writes Bolt's answer back, which is all the adapter does for a POST. Bolt still
-    runs its own guards on every request (signature, authorization, our own bot's events).
+    runs its own guards on every request (authorization, our own bot's events); the signature is
+    checked here, once.
     """
 
     def __init__(self, bolt: AsyncApp, secret: str) -> None:
@@ -99,10 +99,8 @@ class SlackEvents:
             log.info("refused a request to /slack/events: %s", verdict.reason)
             await problem(verdict.status, verdict.reason)(scope, receive, send)
             return
-        request = AsyncBoltRequest(
-            body=body.decode("utf-8"),
-            query=scope["query_string"].decode("latin-1"),
-            headers=cast("dict[str, str | Sequence[str]]", headers),  # only read
+        request = verified_request(
+            body.decode("utf-8"), verdict.body, query=scope["query_string"].decode("latin-1"), headers=headers
         )
         try:
             answer = await self._bolt.async_dispatch(request)

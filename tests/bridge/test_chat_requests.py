@@ -12,6 +12,7 @@ from assistdesk.bridge.representations import comment_out
 from assistdesk.domain.links import service as links
 from assistdesk.domain.links.models import ChatPlatform
 from assistdesk.domain.orgs import service as orgs
+from assistdesk.domain.orgs.enums import ChatMode, Feature
 from assistdesk.domain.people import service as people
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.errors import Invalid
@@ -73,6 +74,42 @@ def test_requests_need_a_connected_channel_the_plan_and_the_feature(runtime: Run
     assert refused.value.entitlement.feature_state == "off"
     with runtime.db.reading() as session:
         assert tickets.list_tickets(session) == []
+
+
+def test_the_entitlement_agrees_with_the_organization_s_feature_state_in_every_state(
+    runtime: Runtime,
+) -> None:
+    """`entitlement` reads the link and the feature's state in one statement; it must decide as the
+    organization's own rule (`Organization.feature_state`) and `find_channel_link` do."""
+    setup_org(runtime, plan="premium", enable=False)
+
+    def seen(place: ChatPlace = PLACE) -> tuple[Access, str | None, str | None, ChatMode]:
+        with runtime.db.reading() as session:
+            found = chat.entitlement(session, place)
+            if found.access is not Access.NOT_CONNECTED:
+                org = orgs.get_org(session, "Acme")
+                assert found.feature_state == org.feature_state(Feature.SLACK).value
+        return found.access, found.feature_state, found.plan, found.mode
+
+    def change(work) -> None:  # type: ignore[no-untyped-def]
+        runtime.db.run(lambda uow: work(uow, orgs.get_org(uow.session, "Acme")))
+
+    assert seen() == (Access.NOT_ENABLED, "off", "premium", ChatMode.NONE)
+    change(lambda uow, org: orgs.request_feature(uow, org=org, feature="slack", requested_by_email=None))
+    assert seen() == (Access.NOT_ENABLED, "requested", "premium", ChatMode.NONE)
+    change(lambda uow, org: orgs.enable_feature(uow, org=org, feature="slack"))
+    assert seen() == (Access.ALLOWED, "enabled", "premium", ChatMode.INTERACT)
+    change(lambda uow, org: orgs.set_plan(uow, org=org, plan="enterprise"))
+    assert seen() == (Access.ALLOWED, "enabled", "enterprise", ChatMode.CREATE_AND_FOLLOW)
+    change(lambda uow, org: orgs.set_plan(uow, org=org, plan="developer"))
+    assert seen() == (Access.PLAN_TOO_LOW, "suspended", "developer", ChatMode.NONE)
+    change(lambda uow, org: orgs.set_plan(uow, org=org, plan="premium"))
+    change(lambda uow, org: orgs.disable_feature(uow, org=org, feature="slack"))
+    assert seen()[:2] == (Access.NOT_ENABLED, "off")
+    # Another workspace's event in the channel: only an exact link or one without a workspace counts,
+    # unless the channel has a single link (Slack Connect keeps one channel id across workspaces).
+    assert seen(ChatPlace(ChatPlatform.SLACK, "T2", "C1"))[0] is Access.NOT_ENABLED
+    assert seen(ChatPlace(ChatPlatform.SLACK, "T1", "C2"))[0] is Access.NOT_CONNECTED
 
 
 def test_a_request_opens_a_ticket_linked_to_its_thread(runtime: Runtime) -> None:

@@ -3,11 +3,16 @@ and changes nothing (slack.md §6)."""
 
 from __future__ import annotations
 
+import json
 import time
+from urllib.parse import quote
 
 import pytest
+from slack_bolt.request.async_request import AsyncBoltRequest
 
-from tests.slack.harness import CHANNEL, JAMIE, ROOT_TS, SlackWorld
+from assistdesk.platforms.slack import screen
+from assistdesk.platforms.slack.app import verified_request
+from tests.slack.harness import CHANNEL, JAMIE, ROOT_TS, SIGNING_SECRET, SlackWorld
 
 
 @pytest.mark.parametrize(
@@ -40,3 +45,38 @@ def test_the_url_verification_challenge_is_answered_when_signed(slack: SlackWorl
     answer = slack.event("url_verification.json")
     assert answer.status_code == 200
     assert answer.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
+
+
+def test_a_verified_event_reaches_bolt_parsed_once_as_bolt_would_parse_it(slack: SlackWorld) -> None:
+    """The front verifies and parses; Bolt gets the same request its own constructor would build."""
+    body = slack.event_body("reaction_added.json")
+    headers = {"content-type": "application/json", **slack.signed(body)}
+    verdict = screen.screen(
+        headers, body.encode(), content_type="application/json", secret=SIGNING_SECRET, now=time.time()
+    )
+    assert verdict.passed
+    assert verdict.body == json.loads(body)
+    ours = verified_request(body, verdict.body, query="a=1", headers=headers)
+    bolts = AsyncBoltRequest(body=body, query="a=1", headers=dict(headers))
+    assert ours.body is verdict.body
+    assert (ours.body, ours.raw_body, ours.query, ours.headers, ours.content_type, ours.mode) == (
+        bolts.body,
+        bolts.raw_body,
+        bolts.query,
+        bolts.headers,
+        bolts.content_type,
+        bolts.mode,
+    )
+    assert dict(ours.context) == dict(bolts.context)
+    assert (ours.lazy_only, ours.lazy_function_name) == (bolts.lazy_only, bolts.lazy_function_name)
+
+
+def test_a_form_is_verified_but_left_to_bolt_to_parse(slack: SlackWorld) -> None:
+    form = "payload=" + quote(json.dumps({"type": "block_actions", "team": {"id": "T1"}}))
+    headers = {"content-type": "application/x-www-form-urlencoded", **slack.signed(form)}
+    verdict = screen.screen(
+        headers, form.encode(), content_type=headers["content-type"], secret=SIGNING_SECRET, now=time.time()
+    )
+    assert verdict.passed and verdict.body is None
+    request = verified_request(form, verdict.body, query="", headers=headers)
+    assert request.body == {"type": "block_actions", "team": {"id": "T1"}}

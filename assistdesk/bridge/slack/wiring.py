@@ -69,7 +69,6 @@ class SlackIntegration:
     def bolt_app(self) -> Any:
         if self._app is None:
             self._app = bolt.build_app(
-                signing_secret=self.signing_secret,
                 api=self.api,
                 find_credentials=self.installations.find,
                 inbound=self.inbound,

@@ -9,8 +9,9 @@ of `service.find_thread` and `service.claim_receipt`, event by event.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from assistdesk.db.base import table_of
@@ -27,19 +28,35 @@ _CLAIM = {
     "postgresql": postgresql.insert(_RECEIPTS).on_conflict_do_nothing().returning(_RECEIPTS.c.receipt_key),
     "sqlite": sqlite.insert(_RECEIPTS).on_conflict_do_nothing().returning(_RECEIPTS.c.receipt_key),
 }
+# Built once. Most batches are one event in one thread: that statement has no IN list to expand, so
+# its SQL is the same on every call (PostgreSQL prepares it once).
+_THREAD_AT = select(TicketThread).where(
+    TicketThread.platform == bindparam("platform"),
+    TicketThread.channel == bindparam("channel"),
+    TicketThread.thread_root == bindparam("root"),
+)
+_THREADS_AT = select(TicketThread).where(
+    TicketThread.platform.in_(bindparam("platforms", expanding=True)),
+    TicketThread.channel.in_(bindparam("channels", expanding=True)),
+    TicketThread.thread_root.in_(bindparam("roots", expanding=True)),
+)
 
 
 def threads_at(work: Work, wanted: Sequence[Where]) -> dict[Where, TicketThread]:
     """The ticket thread at each (place, root) that has one, in one SELECT."""
     if not wanted:
         return {}
-    rows = work.session.scalars(
-        select(TicketThread).where(
-            TicketThread.platform.in_({place.platform for place, _ in wanted}),
-            TicketThread.channel.in_({place.channel for place, _ in wanted}),
-            TicketThread.thread_root.in_({root for _, root in wanted}),
-        )
-    ).all()
+    if len({(place.platform, place.channel, root) for place, root in wanted}) == 1:
+        place, root = wanted[0]
+        params: dict[str, Any] = {"platform": place.platform, "channel": place.channel, "root": root}
+        rows = work.session.scalars(_THREAD_AT, params).all()
+    else:
+        params = {
+            "platforms": sorted({place.platform for place, _ in wanted}),
+            "channels": sorted({place.channel for place, _ in wanted}),
+            "roots": sorted({root for _, root in wanted}),
+        }
+        rows = work.session.scalars(_THREADS_AT, params).all()
     found: dict[Where, TicketThread] = {}
     for place, root in wanted:
         here = [
@@ -62,5 +79,7 @@ def claim_receipts(work: Work, *, platform: str, keys: Sequence[str]) -> set[str
     if claim is None:
         return {key for key in keys if claim_receipt(work, platform=platform, key=key)}
     rows = [{"platform": platform, "receipt_key": key} for key in unique]
-    new = set(work.session.scalars(claim, rows))
+    # On the transaction's connection: a Core INSERT gains nothing from the session's execute.
+    result = work.session.connection().execute(claim, rows if len(rows) > 1 else rows[0])
+    new = set(result.scalars())
     return {key for key in keys if key[:PLATFORM_ID] in new}

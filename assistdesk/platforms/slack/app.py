@@ -1,8 +1,9 @@
 """The Bolt app: Slack's guards, then one small listener per surface (slack.md §10).
 
-Guards, in Bolt's fixed order: signature and 5-minute window (401 otherwise) → SSL check and URL
-verification → authorization from our installation store (no auth.test per request) → our own bot's
-events dropped → the listener.
+Guards: signature and 5-minute window (401 otherwise), checked once by `screen` in front of Bolt
+(web/slack.py; Bolt's own check is off, as Socket Mode needs none) → then in Bolt's fixed order: SSL
+check and URL verification → authorization from our installation store (no auth.test per request)
+→ our own bot's events dropped → the listener.
 
 `process_before_response=True`: the HTTP 200 goes out only after the listener returned, and event
 listeners return once the event and its work are committed to the database. Bolt's default acks
@@ -18,16 +19,19 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.listener_matcher.async_builtins import AsyncBuiltinListenerMatcher
 from slack_bolt.listener_matcher.async_listener_matcher import AsyncListenerMatcher
 from slack_bolt.logger import get_bolt_app_logger
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.request.internals import build_normalized_headers, extract_content_type, parse_query
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -54,7 +58,6 @@ _CREDENTIALS = "assist_credentials"
 
 def build_app(
     *,
-    signing_secret: str | None,
     api: SlackApi,
     find_credentials: FindCredentials,
     inbound: Inbound,
@@ -74,8 +77,10 @@ def build_app(
         )
 
     app = _App(
-        signing_secret=signing_secret or "",
-        request_verification_enabled=signing_secret is not None,
+        signing_secret="",
+        # The one HTTP entry (web/slack.py) verifies every request with `screen` before Bolt sees it;
+        # Bolt's check would compute the same HMAC a second time, and Socket Mode needs none.
+        request_verification_enabled=False,
         # Bolt's own client (Socket Mode's apps.connections.open, per-request clients) must also
         # talk to SLACK_API_URL.
         client=AsyncWebClient(base_url=api.base_url, timeout=int(api.timeout)),
@@ -161,6 +166,34 @@ class _App(AsyncApp):
         req.context["token"] = self._token
         req.context["client"] = self._inert_client
         req.context["listener_runner"] = self.listener_runner
+
+
+def verified_request(
+    raw_body: str, body: dict[str, Any] | None, *, query: str, headers: Mapping[str, str]
+) -> AsyncBoltRequest:
+    """Bolt's request for a POST whose signature `screen` checked; `body` is the JSON object screen
+    already parsed from `raw_body` (None: Bolt parses `raw_body`, as it does forms).
+
+    Bolt's constructor would parse the body again; this one builds the same request (slack-bolt
+    1.30's AsyncBoltRequest.__init__ in HTTP mode) from the object in hand.
+    """
+    bolt_headers = cast("dict[str, str | Any]", dict(headers))
+    if body is None:
+        return AsyncBoltRequest(body=raw_body, query=query, headers=bolt_headers)
+    return _ParsedRequest(raw_body, body, query=query, headers=bolt_headers)
+
+
+class _ParsedRequest(AsyncBoltRequest):
+    def __init__(self, raw_body: str, body: dict[str, Any], *, query: str, headers: dict[str, Any]) -> None:
+        self.raw_body = raw_body
+        self.query = parse_query(query)
+        self.headers = build_normalized_headers(headers)
+        self.content_type = extract_content_type(self.headers)
+        self.body = body
+        self.context = build_async_context(AsyncBoltContext({}), body)
+        self.lazy_only = bool(self.headers.get("x-slack-bolt-lazy-only", [False])[0])
+        self.lazy_function_name = self.headers.get("x-slack-bolt-lazy-function-name", [None])[0]
+        self.mode = "http"
 
 
 def credentials_of(context: Any) -> Credentials | None:
