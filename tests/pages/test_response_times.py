@@ -54,6 +54,10 @@ def test_the_new_queue_is_ordered_by_due_time_and_shows_time_left(desk: Desk) ->
     assert re.search(r">(29|30)分 残り<|>残り(29|30)分<", japanese), "the time left is translated"
 
 
+def ada_ticket_mails(desk: Desk) -> list[str]:
+    return [m.subject for m in desk.mailbox.messages("ada@vendor.example", tickets=True)]
+
+
 def test_an_overdue_ticket_says_so_in_words_and_breaching_soon_lists_what_is_due_within_the_hour(
     desk: Desk,
 ) -> None:
@@ -71,11 +75,15 @@ def test_an_overdue_ticket_says_so_in_words_and_breaching_soon_lists_what_is_due
     assert re.search(r'class="badge sla-overdue" data-sla="breached"[^>]*>⚠ Overdue by \d+ s<', new)
     page = eve.get(f"/agent/tickets/{late.key}").text
     assert "Overdue by" in page
-    # The in-process worker announces the warning and the breach to the admin (nobody is assigned).
-    assert (
-        desk.mailbox.wait_for("ada@vendor.example", 2, timeout=20, tickets=True).subject
-        == f"[{late.key}] First response overdue: Checkout is down"
-    )
+    # The in-process worker announces the breach to the admin (nobody is assigned). The warning
+    # comes first when a scan (every second) falls in its window, which for this 1 s target is
+    # 0.2 s long: it may be skipped, the breach never is.
+    overdue = f"[{late.key}] First response overdue: Checkout is down"
+    deadline = time.monotonic() + 20
+    while overdue not in (subjects := ada_ticket_mails(desk)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert subjects[-1] == overdue, subjects
+    assert subjects[:-1] in ([], [f"[{late.key}] First response due soon: Checkout is down"]), subjects
     # Answering shows how it went; answering the S2 takes it out of Breaching soon.
     post_form(eve, f"/agent/tickets/{late.key}", f"/agent/tickets/{late.key}/reply", {"body": "On it."})
     post_form(eve, f"/agent/tickets/{soon.key}", f"/agent/tickets/{soon.key}/reply", {"body": "Looking."})
