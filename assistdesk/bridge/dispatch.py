@@ -21,6 +21,10 @@ class EventRouter:
         """`subscriber` also receives subclasses of `event_type`."""
         self._subscribers[event_type].append(subscriber)
 
+    def event_types(self) -> set[type[DomainEvent]]:
+        """The event types something is subscribed to."""
+        return {klass for klass, subscribers in self._subscribers.items() if subscribers}
+
     def publish(self, uow: UnitOfWork, events: Sequence[Any]) -> None:
         for event in events:
             for klass in type(event).__mro__:

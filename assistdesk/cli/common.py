@@ -6,13 +6,15 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from assistdesk.db.uow import UnitOfWork
 from assistdesk.runtime import Runtime, build_runtime
 from assistdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from assistdesk.db.uow import UnitOfWork
 
 T = TypeVar("T")
 
@@ -28,8 +30,9 @@ def configure_logging(level: str = "WARNING") -> None:
 @contextmanager
 def runtime() -> Iterator[Runtime]:
     """Settings from the environment, database migrated first (INTERFACE.md: every command works on
-    a fresh or outdated database)."""
-    rt = build_runtime(Settings())
+    a fresh or outdated database). The channels are installed only if the command raises a domain
+    event (runtime.Runtime.publish): most commands never load them."""
+    rt = build_runtime(Settings(), channels=False)
     try:
         yield rt
     finally:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 import typer
 
 from assistdesk.cli.common import say
-from assistdesk.platforms.mail import imap, listener, smtp
 from assistdesk.settings import Settings
 
 app = typer.Typer(
@@ -28,6 +27,8 @@ def _try(label: str, attempt: Callable[[], str]) -> bool:
 @app.command("check")
 def check() -> None:
     """Say what works: exit 1 when a configured part does not."""
+    from assistdesk.platforms.mail import imap, listener, smtp  # only this command talks mail
+
     settings = Settings()
     say(f"support address: {settings.support_address}")
     results: list[bool] = []

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistdesk.bridge.representations import organization_out
 from assistdesk.cli.common import runtime, say, write
 from assistdesk.domain.orgs import service as orgs
+
+if TYPE_CHECKING:
+    from assistdesk.bridge.representations import OrganizationOut
+    from assistdesk.domain.orgs.models import Organization
+
+
+def _out(org: Organization) -> OrganizationOut:
+    """The organization as the API shows it; imported here, as the other commands never need it."""
+    from assistdesk.bridge.representations import organization_out
+
+    return organization_out(org)
+
 
 app = typer.Typer(help="Customer organizations, plans and chat features.", no_args_is_help=True)
 
@@ -26,7 +37,7 @@ def create(
 ) -> None:
     """Create a customer organization."""
     out = write(
-        lambda uow: organization_out(
+        lambda uow: _out(
             orgs.create_org(
                 uow, name=name, plan=plan, domains=domain or [], timezone=timezone, holidays=holidays
             )
@@ -42,7 +53,7 @@ def set_plan(name: str, plan: str) -> None:
     def change(uow):  # type: ignore[no-untyped-def]
         org = orgs.get_org(uow.session, name)
         orgs.set_plan(uow, org=org, plan=plan)
-        return organization_out(org)
+        return _out(org)
 
     out = write(change)
     states = ", ".join(f"{k} {v}" for k, v in out.features.items())
@@ -53,7 +64,7 @@ def set_plan(name: str, plan: str) -> None:
 def list_(as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False) -> None:
     """List organizations with their plan, domains and chat features."""
     with runtime() as rt, rt.db.reading() as session:
-        items = [organization_out(o) for o in orgs.list_orgs(session)]
+        items = [_out(o) for o in orgs.list_orgs(session)]
     if as_json:
         say(json.dumps([i.model_dump() for i in items], indent=2))
         return
@@ -74,7 +85,7 @@ def enable(name: str, feature: Annotated[str, typer.Argument(help="slack or lark
     def grant(uow):  # type: ignore[no-untyped-def]
         org = orgs.get_org(uow.session, name)
         orgs.enable_feature(uow, org=org, feature=feature)
-        return organization_out(org)
+        return _out(org)
 
     out = write(grant)
     say(f"{feature.lower()} enabled for {out.name}")
@@ -87,7 +98,7 @@ def disable(name: str, feature: Annotated[str, typer.Argument(help="slack or lar
     def withdraw(uow):  # type: ignore[no-untyped-def]
         org = orgs.get_org(uow.session, name)
         orgs.disable_feature(uow, org=org, feature=feature)
-        return organization_out(org)
+        return _out(org)
 
     out = write(withdraw)
     say(f"{feature.lower()} disabled for {out.name}")
@@ -106,7 +117,7 @@ def set_timezone(
     def change(uow):  # type: ignore[no-untyped-def]
         org = orgs.get_org(uow.session, name)
         orgs.set_timezone(uow, org=org, timezone=timezone, holidays=holidays)
-        return organization_out(org)
+        return _out(org)
 
     out = write(change)
     say(

@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import uvloop
 
-from assistdesk.bridge import lark
 from assistdesk.cli.common import configure_logging, note, say
 from assistdesk.db import migrate
 from assistdesk.db.engine import build_engine
-from assistdesk.runtime import Runtime, build_runtime
+from assistdesk.runtime import build_runtime
 from assistdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from assistdesk.runtime import Runtime
 
 log = logging.getLogger("assistdesk")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -48,6 +49,7 @@ def serve(
     import uvicorn  # the web stack is imported only by the commands that serve
 
     from assistdesk.app import create_app
+    from assistdesk.bridge import lark
     from assistdesk.cli.processes import ServedConfig, run_processes
     from assistdesk.web.serving import server_options
 
@@ -137,6 +139,8 @@ def _first_run(runtime: Runtime) -> None:
 
 def worker() -> None:
     """Run the delivery worker alone (run several beside `serve --no-worker` to scale out)."""
+    import uvloop
+
     settings = Settings()
     configure_logging(settings.log_level)
     runtime = build_runtime(settings)

@@ -45,6 +45,7 @@ def new_ticket(uow: UnitOfWork, severity: str = "S1") -> Ticket:
 
 
 def sla(runtime: Runtime) -> SlaBridge:
+    assert runtime.sla is not None
     return runtime.sla
 
 
