@@ -60,7 +60,7 @@ _BY_FEATURE = {feature: _statement(feature) for feature in Feature}  # built onc
 def channel_org(session: Session, place: ChatPlace, feature: Feature) -> ChannelOrg | None:
     """The organization `place` is linked to, with `feature`'s state; None when not linked."""
     params = {"platform": place.platform, "channel": place.channel}
-    rows = session.execute(_BY_FEATURE[feature], params).tuples().all()
+    rows = session.execute(_BY_FEATURE[feature], params).all()
     # As find_channel_link decides: this workspace's link, else one made without a workspace, else
     # the only one.
     exact = [row for row in rows if row[0] == place.workspace]
