@@ -12,20 +12,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, bindparam, exists, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
 from assistdesk.domain.links.models import ChannelLink
 from assistdesk.domain.links.places import ChatPlace
-from assistdesk.domain.orgs.enums import Feature, FeatureState, Plan, RequestStatus
+from assistdesk.domain.orgs import feature_clauses
+from assistdesk.domain.orgs.enums import Feature, FeatureState, Plan
 from assistdesk.domain.orgs.feature_states import state_of
-from assistdesk.domain.orgs.models import FeatureGrant, FeatureRequest, Organization
+from assistdesk.domain.orgs.models import Organization
 
 _LINKS = table_of(ChannelLink)
 _ORGS = table_of(Organization)
-_GRANTS = table_of(FeatureGrant)
-_REQUESTS = table_of(FeatureRequest)
 
 
 @dataclass(frozen=True)
@@ -37,16 +36,8 @@ class ChannelOrg:
 
 
 def _statement(feature: Feature) -> Select[str, int, str, str, bool, bool]:
-    granted = exists().where(
-        _GRANTS.c.organization_id == _ORGS.c.id,
-        _GRANTS.c.feature == feature.value,
-        _GRANTS.c.enabled.is_(True),
-    )
-    pending = exists().where(
-        _REQUESTS.c.organization_id == _ORGS.c.id,
-        _REQUESTS.c.feature == feature.value,
-        _REQUESTS.c.status == RequestStatus.PENDING.value,
-    )
+    granted = feature_clauses.granted(_ORGS.c.id, feature)
+    pending = feature_clauses.pending(_ORGS.c.id, feature)
     return (
         select(_LINKS.c.workspace, _ORGS.c.id, _ORGS.c.name, _ORGS.c.plan, granted, pending)
         .join_from(_LINKS, _ORGS, _ORGS.c.id == _LINKS.c.organization_id)

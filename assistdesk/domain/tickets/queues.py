@@ -22,7 +22,6 @@ from sqlalchemy import (
     Executable,
     Select,
     bindparam,
-    exists,
     func,
     literal,
     select,
@@ -32,9 +31,10 @@ from sqlalchemy.orm import Session
 from assistdesk.db.base import table_of
 from assistdesk.db.types import UTCDateTime, utcnow
 from assistdesk.domain.links.models import TicketThread
-from assistdesk.domain.orgs.enums import Feature, Plan, RequestStatus
+from assistdesk.domain.orgs import feature_clauses
+from assistdesk.domain.orgs.enums import Feature, Plan
 from assistdesk.domain.orgs.feature_states import state_of
-from assistdesk.domain.orgs.models import FeatureGrant, FeatureRequest, Organization
+from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.people.models import Agent, Contact
 from assistdesk.domain.sla import clock
 from assistdesk.domain.tickets.enums import Status
@@ -46,8 +46,6 @@ _CONTACTS = table_of(Contact)
 _AGENTS = table_of(Agent)
 _COMMENTS = table_of(Comment)
 _ATTACHMENTS = table_of(Attachment)
-_GRANTS = table_of(FeatureGrant)
-_REQUESTS = table_of(FeatureRequest)
 _THREADS = table_of(TicketThread)
 
 
@@ -367,25 +365,16 @@ _SHEET = _LINES.add_columns(_TICKETS.c.description, _TICKETS.c.organization_id, 
 _SHEET_COLUMNS = 18
 
 
-def _granted(feature: Feature) -> ColumnElement[bool]:
-    return exists().where(
-        _GRANTS.c.organization_id == _TICKETS.c.organization_id,
-        _GRANTS.c.feature == feature.value,
-        _GRANTS.c.enabled.is_(True),
-    )
-
-
-def _pending(feature: Feature) -> ColumnElement[bool]:
-    return exists().where(
-        _REQUESTS.c.organization_id == _TICKETS.c.organization_id,
-        _REQUESTS.c.feature == feature.value,
-        _REQUESTS.c.status == RequestStatus.PENDING.value,
-    )
-
-
 # Each chat feature's grant and pending request, as two columns of the sheet's own row: the side
 # panel's feature states cost no statement of their own.
-_FEATURE_COLUMNS = [column for f in Feature for column in (_granted(f), _pending(f))]
+_FEATURE_COLUMNS = [
+    column
+    for f in Feature
+    for column in (
+        feature_clauses.granted(_TICKETS.c.organization_id, f),
+        feature_clauses.pending(_TICKETS.c.organization_id, f),
+    )
+]
 
 
 def sheet(
