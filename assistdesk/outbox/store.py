@@ -214,15 +214,7 @@ def claim(
         return []
     keys = list(won)
     leases = {
-        key: Lease(
-            key=key,
-            token=token,
-            until=until,
-            not_before=not_before,
-            taken_over=previous is not None,
-            seq=seq,
-            jobs=[],
-        )
+        key: _lease(key, previous, not_before, seq, token=token, until=until)
         for key, (previous, not_before, seq) in won.items()
     }
     read = batch * len(keys)
@@ -237,6 +229,21 @@ def claim(
     return list(leases.values())
 
 
+def _lease(
+    key: str, previous: str | None, not_before: datetime | None, seq: int, *, token: str, until: datetime
+) -> Lease:
+    """A destination just leased, its jobs to be added; taken over when it had another owner."""
+    return Lease(
+        key=key,
+        token=token,
+        until=until,
+        not_before=not_before,
+        taken_over=previous is not None,
+        seq=seq,
+        jobs=[],
+    )
+
+
 def _claimed_with_jobs(
     rows: Sequence[Sequence[Any]], *, token: str, until: datetime, batch: int
 ) -> list[Lease]:
@@ -245,15 +252,7 @@ def _claimed_with_jobs(
     for key, previous, not_before, seq, *job in rows:
         lease = leases.get(key)
         if lease is None:
-            lease = leases[key] = Lease(
-                key=key,
-                token=token,
-                until=until,
-                not_before=not_before,
-                taken_over=previous is not None,
-                seq=seq,
-                jobs=[],
-            )
+            lease = leases[key] = _lease(key, previous, not_before, seq, token=token, until=until)
         if job[0] is not None:
             lease.jobs.append(Job(*job))  # type: ignore[union-attr]
     for lease in leases.values():
