@@ -72,7 +72,7 @@ class Installations:
                 return found
         if self._single is None:
             return None
-        return await self._resolve() or self._single
+        return await self._resolve_shared() or self._single
 
     async def _stored(self, enterprise_id: str, team_id: str) -> Credentials | None:
         key = (enterprise_id, team_id)
@@ -128,6 +128,17 @@ class Installations:
             return
         with contextlib.suppress(RuntimeError):  # no running loop: the next caller starts it
             self._resolving = asyncio.get_running_loop().create_task(self._resolve())
+
+    async def _resolve_shared(self) -> Credentials | None:
+        """The auth.test in flight when there is one on this loop, else a new one: a delivery
+        arriving while the ack path's background call runs waits for it instead of calling again."""
+        if self._resolved is not None:
+            return self._resolved
+        self._resolve_in_background()
+        task = self._resolving
+        if task is None or task.get_loop() is not asyncio.get_running_loop():
+            return await self._resolve()
+        return await asyncio.shield(task)
 
     async def _resolve(self) -> Credentials | None:
         if self._resolved is not None or self._single is None:
