@@ -2,7 +2,7 @@
 
 Jobs are staged by `enqueue` and written just before COMMIT (`UnitOfWork.before_commit`), all of a
 transaction's jobs in one INSERT. Writing them needs the destination's row: a job enqueued while the
-worker gives the destination back must not be left behind (see `store.release_idle`). How writers
+worker gives the destination back must not be left behind (see `settle.release_idle`). How writers
 hold that row decides how far creates scale, because every ticket of one reporter shares a mail
 destination and every ticket event shares each webhook's:
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.metrics import Metrics
-from assistdesk.outbox import store
+from assistdesk.outbox import settle, store
 from assistdesk.outbox.handlers import DeliveryHandler
 from assistdesk.outbox.jobs import Job
 from assistdesk.outbox.policy import RatePolicy, backoff_seconds, retry_after_seconds
@@ -52,36 +52,36 @@ class OutcomeWriter:
             delivered.append(job.id)
             result = _result(outcome)
             if result is not None:
-                store.keep_result(session, job, result)
+                settle.keep_result(session, job, result)
             handler.after_delivery(uow, job, outcome)
             self._count(channel, "delivered", (now - job.created_at).total_seconds())
             interval = self._rates.interval(channel)
-            if interval > 0 and not store.pace(session, lease, not_before=now + timedelta(seconds=interval)):
+            if interval > 0 and not settle.pace(session, lease, not_before=now + timedelta(seconds=interval)):
                 return "lost"
             return "next"
         if isinstance(outcome, RetryAfter):
             wait = retry_after_seconds(outcome.seconds)
-            store.mark_retry(
+            settle.mark_retry(
                 session, job, available_at=job.available_at, error=outcome.reason, counts_as_failure=False
             )
             self._count(channel, "rate_limited")
-            if not store.pace(
+            if not settle.pace(
                 session, lease, not_before=now + timedelta(seconds=wait), reason=outcome.reason
             ):
                 return "lost"
             return "stop"
         if isinstance(outcome, PermanentFailure):
-            store.mark_failed(session, job, error=outcome.reason)
+            settle.mark_failed(session, job, error=outcome.reason)
             self._count(channel, "failed")
             log.warning("outbox job %s to %s failed permanently: %s", job.id, job.destination, outcome.reason)
             return "next"
         failures = job.failures + 1
         if failures >= self._max_failures:
-            store.mark_failed(session, job, error=f"gave up after {failures} failures: {outcome.reason}")
+            settle.mark_failed(session, job, error=f"gave up after {failures} failures: {outcome.reason}")
             self._count(channel, "failed")
             return "next"
         delay = backoff_seconds(failures)
-        store.mark_retry(
+        settle.mark_retry(
             session,
             job,
             available_at=now + timedelta(seconds=delay),

@@ -16,7 +16,7 @@ from typing import Any
 
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database, UnitOfWork
-from assistdesk.outbox import store
+from assistdesk.outbox import settle
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class Recorder:
         def together(uow: UnitOfWork) -> list[str]:
             delivered: list[int] = []
             verdicts = {id(p): p.record(uow, delivered) for p in batch if not p.late}
-            store.mark_delivered(uow.session, delivered, now=utcnow())
+            settle.mark_delivered(uow.session, delivered, now=utcnow())
             verdicts.update((id(p), p.record(uow, delivered)) for p in batch if p.late)
             return [verdicts[id(p)] for p in batch]
 

@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import UnitOfWork
-from assistdesk.outbox import store
+from assistdesk.outbox import settle, store
 from assistdesk.outbox.enqueue import enqueue
 from assistdesk.outbox.jobs import NewJob
 from assistdesk.outbox.models import JobStatus, OutboxDestination, OutboxJob
@@ -108,8 +108,8 @@ def test_releasing_waits_for_a_writer_in_flight_and_keeps_the_destination_due(
 
         def deliver_and_release(uow: UnitOfWork) -> bool:
             uow.session.execute(text("SET LOCAL lock_timeout = '20s'"))
-            store.mark_delivered(uow.session, [job.id for job in lease.jobs or []], now=utcnow())
-            return store.release_idle(uow.session, lease)
+            settle.mark_delivered(uow.session, [job.id for job in lease.jobs or []], now=utcnow())
+            return settle.release_idle(uow.session, lease)
 
         releaser, outcome = _in_thread(lambda: runtime.db.run(deliver_and_release))
         releaser.join(timeout=1.0)
