@@ -32,7 +32,8 @@ if TYPE_CHECKING:  # the channels are imported when installed: they load HTTP cl
     from assistdesk.bridge.sla import SlaBridge
     from assistdesk.bridge.slack.wiring import SlackIntegration
     from assistdesk.outbox.handlers import DeliveryHandler
-    from assistdesk.outbox.worker import Periodic, Worker, WorkerConfig
+    from assistdesk.outbox.policy import Periodic, WorkerConfig
+    from assistdesk.outbox.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,7 @@ class Runtime:
             _install_channels(self)
 
     def worker_config(self) -> WorkerConfig:
-        from assistdesk.outbox.policy import RatePolicy
-        from assistdesk.outbox.worker import WorkerConfig
+        from assistdesk.outbox.policy import RatePolicy, WorkerConfig
 
         s = self.settings
         return WorkerConfig(
@@ -149,7 +149,7 @@ def _install_channels(runtime: Runtime) -> None:
     from assistdesk.domain.access.service import purge_expired
     from assistdesk.domain.links.service import purge_receipts
     from assistdesk.outbox.admin import purge_delivered
-    from assistdesk.outbox.worker import Periodic
+    from assistdesk.outbox.policy import Periodic
 
     db, settings = runtime.db, runtime.settings
     webhooks = WebhookBridge(

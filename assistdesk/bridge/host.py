@@ -17,7 +17,7 @@ from assistdesk.bridge.dispatch import EventRouter
 from assistdesk.db.uow import Database
 from assistdesk.i18n import Catalogs
 from assistdesk.outbox.handlers import DeliveryHandler
-from assistdesk.outbox.worker import Periodic
+from assistdesk.outbox.policy import Periodic
 from assistdesk.security.secretbox import SecretBox
 from assistdesk.settings import Settings
 

@@ -1,9 +1,9 @@
-"""Retry and pacing policy."""
+"""Retry and pacing policy, and the worker's settings and periodic tasks."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 BACKOFF_BASE_SECONDS = 1.0
@@ -33,3 +33,24 @@ class RatePolicy:
     def interval(self, channel: str) -> float:
         rate = self.rates.get(channel, self.default)
         return 1.0 / rate if rate > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    lease_seconds: float = 30.0
+    max_failures: int = 12
+    concurrency: int = 32
+    poll_seconds: float = 0.5
+    batch_size: int = 100
+    rates: RatePolicy = field(default_factory=RatePolicy)
+
+    @property
+    def delivery_timeout(self) -> float:
+        return max(1.0, self.lease_seconds / 3)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    every_seconds: float
+    run: Callable[[], object]

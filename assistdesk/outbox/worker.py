@@ -22,7 +22,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -33,12 +33,12 @@ from assistdesk.db.threads import Threads
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database, UnitOfWork, is_retryable
 from assistdesk.metrics import Metrics
-from assistdesk.outbox import store
+from assistdesk.outbox import settle, store
 from assistdesk.outbox.handlers import DeliveryHandler
 from assistdesk.outbox.jobs import Job
 from assistdesk.outbox.notify import Wakeup, listen_postgres
 from assistdesk.outbox.outcomes import OutcomeWriter
-from assistdesk.outbox.policy import RatePolicy
+from assistdesk.outbox.policy import Periodic, WorkerConfig
 from assistdesk.outbox.recorder import Recorder
 from assistdesk.outcomes import Delivered, Outcome, TransientFailure
 
@@ -52,27 +52,6 @@ _RELEASED = "released"
 _RELEASE = "release"
 _THREADS = 16
 _CLAIM_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class WorkerConfig:
-    lease_seconds: float = 30.0
-    max_failures: int = 12
-    concurrency: int = 32
-    poll_seconds: float = 0.5
-    batch_size: int = 100
-    rates: RatePolicy = field(default_factory=RatePolicy)
-
-    @property
-    def delivery_timeout(self) -> float:
-        return max(1.0, self.lease_seconds / 3)
-
-
-@dataclass(frozen=True)
-class Periodic:
-    name: str
-    every_seconds: float
-    run: Callable[[], object]
 
 
 def default_owner() -> str:
@@ -258,7 +237,7 @@ class Worker:
 
     async def _drain(self, lease: store.Lease) -> bool:
         """Deliver the destination's due jobs, then give it back; True when the scheduler should
-        look again (given back by `store.release`: work may be left). Not given back after an error
+        look again (given back by `settle.release`: work may be left). Not given back after an error
         or a cancellation: the idle poll sees the lease expire."""
         try:
             ending = await self._deliver_due(lease)
@@ -273,7 +252,7 @@ class Worker:
             return False
         if ending == _RELEASE:
             try:
-                await self._in_thread(lambda: store.release(self._db.run, lease))
+                await self._in_thread(lambda: settle.release(self._db.run, lease))
             except Exception:
                 # The lease expires by itself; the destination is resumed then.
                 log.exception("releasing outbox destination %s failed", lease.key)
@@ -288,7 +267,7 @@ class Worker:
         (a failure, a paced channel, the next read of pending jobs, the end) waits for the records
         in flight first, so order and verdicts hold; a crash repeats at most the jobs in flight.
         When the jobs read were all there were, the last one's outcome and the release commit in
-        one transaction (`store.release_idle`), which checks that nothing arrived meanwhile."""
+        one transaction (`settle.release_idle`), which checks that nothing arrived meanwhile."""
         handler = self._handlers[lease.key.split(":", 1)[0]]
         in_flight: list[asyncio.Future[str]] = []
         assert self._recorder is not None
@@ -384,12 +363,12 @@ class Worker:
         return read
 
     def _release_idle(self, uow: UnitOfWork, delivered: list[int], *, lease: store.Lease) -> str:
-        return _RELEASED if store.release_idle(uow.session, lease) else _RELEASE
+        return _RELEASED if settle.release_idle(uow.session, lease) else _RELEASE
 
     def _renew(self, lease: store.Lease) -> Callable[[], bool]:
         def renew() -> bool:
             return self._db.run(
-                lambda uow: store.renew(
+                lambda uow: settle.renew(
                     uow.session, lease, now=self._clock(), lease_seconds=self._config.lease_seconds
                 )
             )

@@ -11,8 +11,8 @@ from assistdesk.domain.webhooks import service as webhooks
 from assistdesk.outbox.enqueue import enqueue
 from assistdesk.outbox.jobs import NewJob
 from assistdesk.outbox.notify import Wakeup
-from assistdesk.outbox.policy import RatePolicy
-from assistdesk.outbox.worker import Worker, WorkerConfig
+from assistdesk.outbox.policy import RatePolicy, WorkerConfig
+from assistdesk.outbox.worker import Worker
 from assistdesk.runtime import Runtime
 from tests.fakes.loopback import LoopThread
 

@@ -13,7 +13,8 @@ from assistdesk.db.uow import UnitOfWork
 from assistdesk.outbox.enqueue import enqueue
 from assistdesk.outbox.jobs import Job, NewJob
 from assistdesk.outbox.notify import Wakeup
-from assistdesk.outbox.worker import Worker, WorkerConfig
+from assistdesk.outbox.policy import WorkerConfig
+from assistdesk.outbox.worker import Worker
 from assistdesk.outcomes import Delivered, Outcome
 from assistdesk.runtime import Runtime
 from tests.outbox.harness import running

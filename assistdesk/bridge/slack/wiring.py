@@ -24,7 +24,7 @@ from assistdesk.bridge.slack.sync import SlackSync
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database
 from assistdesk.i18n import Catalogs
-from assistdesk.outbox.worker import Periodic
+from assistdesk.outbox.policy import Periodic
 from assistdesk.platforms.slack import app as bolt
 from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.security.secretbox import SecretBox
