@@ -1,5 +1,6 @@
 """The state of a chat feature for an organization, as one pure rule: the `Organization` model and
-the console's plain-row reads (`domain/tickets/queues.py`) both ask it, so they cannot disagree."""
+the plain-row reads (`domain/tickets/ticket_reads.py`, `domain/links/channel_orgs.py`) all ask it,
+so they cannot disagree."""
 
 from __future__ import annotations
 

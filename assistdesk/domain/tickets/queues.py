@@ -31,9 +31,6 @@ from sqlalchemy.orm import Session
 from assistdesk.db.base import table_of
 from assistdesk.db.types import UTCDateTime, utcnow
 from assistdesk.domain.links.models import TicketThread
-from assistdesk.domain.orgs import feature_clauses
-from assistdesk.domain.orgs.enums import Feature, Plan
-from assistdesk.domain.orgs.feature_states import state_of
 from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.people.models import Agent, Contact
 from assistdesk.domain.sla import clock
@@ -49,7 +46,9 @@ _ATTACHMENTS = table_of(Attachment)
 _THREADS = table_of(TicketThread)
 
 
-def _run(session: Session, statement: Executable, params: dict[str, Any]) -> CursorResult[*tuple[Any, ...]]:
+def run_plain(
+    session: Session, statement: Executable, params: dict[str, Any]
+) -> CursorResult[*tuple[Any, ...]]:
     """`statement` on the session's connection: these reads return plain rows, and the ORM's
     execution layer (`Session.execute`: compile state, loader options, result wrapping) cost a
     console page more than the statements themselves."""
@@ -75,41 +74,6 @@ class TicketLine:
     first_response_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class TicketSheet:
-    """A ticket's page, but its conversation: the line, and what the side panel shows."""
-
-    line: TicketLine
-    description: str
-    reporter_email: str
-    assignee_email: str
-    organization_id: int
-    plan: str
-    features: dict[str, str]  # each chat feature's state (`Organization.feature_state`'s rule)
-
-
-@dataclass(frozen=True, slots=True)
-class CommentLine:
-    id: int
-    author_name: str
-    author_kind: str
-    public: bool
-    source: str
-    created_at: datetime
-    body: str
-    deleted: bool
-    edited: bool
-
-
-@dataclass(frozen=True, slots=True)
-class AttachmentLine:
-    id: int
-    comment_id: int
-    filename: str
-    size: int
-    external_url: str | None
-
-
 _LINE_COLUMNS = (
     _TICKETS.c.id,
     _TICKETS.c.key,
@@ -132,7 +96,7 @@ _JOINED = (
     .join(_CONTACTS, _CONTACTS.c.id == _TICKETS.c.reporter_id)
     .outerjoin(_AGENTS, _AGENTS.c.id == _TICKETS.c.assignee_id)
 )
-_LINES: Select[Any] = select(*_LINE_COLUMNS).select_from(_JOINED)
+LINES: Select[Any] = select(*_LINE_COLUMNS).select_from(_JOINED)
 
 
 @dataclass(frozen=True)
@@ -148,7 +112,7 @@ class QueueFilter:
 # A queue's statement depends on its shape (which filters, which order), never on the values: those
 # are bound parameters. Each shape is built once per process, so a page pays neither for building
 # the statement nor for its cache key.
-_BUILT: dict[tuple[Any, ...], Select[Any]] = {}
+BUILT: dict[tuple[Any, ...], Select[Any]] = {}
 _NOW = bindparam("now", type_=UTCDateTime)
 _HORIZON = bindparam("horizon", type_=UTCDateTime)
 
@@ -174,7 +138,7 @@ def _conditions(queue: QueueFilter) -> list[ColumnElement[bool]]:
 _LINE_WIDTH = len(_LINE_COLUMNS)
 
 
-def _line(row: Sequence[Any]) -> TicketLine:
+def line_of(row: Sequence[Any]) -> TicketLine:
     (id_, key, title, status, severity, source, org, r_name, r_email, a_name, a_email, *times) = row[
         :_LINE_WIDTH
     ]
@@ -225,19 +189,19 @@ def _page(
     statement and one trip to the database, not two). An empty page has no row to carry them; it
     asks for them on their own."""
     if counts is None:
-        return QueuePage([_line(row) for row in _run(session, statement, params)], {})
+        return QueuePage([line_of(row) for row in run_plain(session, statement, params)], {})
     shape = ("page", statement, counts)
-    combined = _BUILT.get(shape)
+    combined = BUILT.get(shape)
     if combined is None:
-        combined = _BUILT[shape] = statement.add_columns(*_count_columns(counts))
+        combined = BUILT[shape] = statement.add_columns(*_count_columns(counts))
     if counts.breaching_within is not None and "now" not in params:
         params.update(_window(counts.breaching_within))
-    rows = _run(session, combined, params).all()
+    rows = run_plain(session, combined, params).all()
     if not rows:
         return QueuePage([], count_queues(session, counts, agent_id=agent_id))
     names = [name for name, _ in counts.queues] + ([BREACHING] if counts.breaching_within else [])
     found = rows[0][_LINE_WIDTH : _LINE_WIDTH + len(names)]
-    return QueuePage([_line(row) for row in rows], {n: int(c) for n, c in zip(names, found, strict=True)})
+    return QueuePage([line_of(row) for row in rows], {n: int(c) for n, c in zip(names, found, strict=True)})
 
 
 def newest(
@@ -251,13 +215,13 @@ def newest(
 ) -> QueuePage:
     """`service.list_tickets` without text: newest first, keyset-paged on id."""
     shape = ("newest", queue, before_id is not None, limit)
-    statement = _BUILT.get(shape)
+    statement = BUILT.get(shape)
     if statement is None:
         conditions = _conditions(queue)
         if before_id is not None:
             conditions.append(_TICKETS.c.id < bindparam("before_id"))
-        ordered = _LINES.where(*conditions).order_by(_TICKETS.c.id.desc()).limit(limit)
-        statement = _BUILT[shape] = ordered
+        ordered = LINES.where(*conditions).order_by(_TICKETS.c.id.desc()).limit(limit)
+        statement = BUILT[shape] = ordered
     return _page(session, statement, {"agent_id": agent_id, "before_id": before_id}, counts, agent_id)
 
 
@@ -274,13 +238,13 @@ def by_due(
     """`service.list_by_due`: soonest first-response due time first, tickets without one last."""
     dialect = session.get_bind().dialect.name
     shape = ("due", dialect, queue, limit)
-    statement = _BUILT.get(shape)
+    statement = BUILT.get(shape)
     if statement is None:
         due = _TICKETS.c.first_response_due_at
         # PostgreSQL sorts NULLs last in ascending order, as wanted; the others put them first.
         nulls_last = () if dialect == "postgresql" else (due.is_(None),)
-        ordered = _LINES.where(*_conditions(queue)).order_by(*nulls_last, due, _TICKETS.c.id)
-        statement = _BUILT[shape] = ordered.offset(bindparam("offset")).limit(limit)
+        ordered = LINES.where(*_conditions(queue)).order_by(*nulls_last, due, _TICKETS.c.id)
+        statement = BUILT[shape] = ordered.offset(bindparam("offset")).limit(limit)
     params: dict[str, Any] = {"agent_id": agent_id, "offset": offset}
     windows = (breaching_within, counts.breaching_within if counts else None)
     if None not in windows and windows[0] != windows[1]:
@@ -294,10 +258,10 @@ def by_due(
 def _breaching(statement: Select[Any]) -> Select[Any]:
     """`statement` kept to the tickets breaching soon (`_window` gives its bounds)."""
     key = ("breaching", statement)
-    found = _BUILT.get(key)
+    found = BUILT.get(key)
     if found is None:
         window = clock.breaching_between(_NOW, _HORIZON)
-        found = _BUILT[key] = statement.where(*window)
+        found = BUILT[key] = statement.where(*window)
     return found
 
 
@@ -327,13 +291,13 @@ def count_queues(session: Session, counts: Counts, *, agent_id: int) -> dict[str
     as `BREACHING`: each count capped at `cap + 1`, all in one statement (a page of a queue reads
     them with its lines: `newest`, `by_due`)."""
     shape = ("counts", counts)
-    statement = _BUILT.get(shape)
+    statement = BUILT.get(shape)
     if statement is None:
-        statement = _BUILT[shape] = select(*_count_columns(counts))
+        statement = BUILT[shape] = select(*_count_columns(counts))
     params: dict[str, Any] = {"agent_id": agent_id}
     if counts.breaching_within is not None:
         params.update(_window(counts.breaching_within))
-    row = _run(session, statement, params).one()
+    row = run_plain(session, statement, params).one()
     return {name: int(count) for name, count in row._mapping.items()}
 
 
@@ -357,123 +321,3 @@ def lines_of(tickets: Sequence[Ticket]) -> list[TicketLine]:
         )
         for t in tickets
     ]
-
-
-_SHEET = _LINES.add_columns(_TICKETS.c.description, _TICKETS.c.organization_id, _ORGS.c.plan).where(
-    _TICKETS.c.key == bindparam("key")
-)
-_SHEET_COLUMNS = 18
-
-
-# Each chat feature's grant and pending request, as two columns of the sheet's own row: the side
-# panel's feature states cost no statement of their own.
-_FEATURE_COLUMNS = [
-    column
-    for f in Feature
-    for column in (
-        feature_clauses.granted(_TICKETS.c.organization_id, f),
-        feature_clauses.pending(_TICKETS.c.organization_id, f),
-    )
-]
-
-
-def sheet(
-    session: Session, key: str, *, also: tuple[ColumnElement[Any], ...] = ()
-) -> tuple[TicketSheet, tuple[Any, ...]] | None:
-    """The ticket `key` (any case, spaces around ignored, as `service.find_ticket`), with its
-    organization's feature states, and the values of the columns `also` (the page's own questions
-    about this ticket, such as whether mail to its reporter bounces) read in the same statement.
-    `also` must be the same objects on every call (module constants): each shape is built once."""
-    shape = ("sheet", also)
-    statement = _BUILT.get(shape)
-    if statement is None:
-        statement = _BUILT[shape] = _SHEET.add_columns(*_FEATURE_COLUMNS, *also)
-    row = _run(session, statement, {"key": key.strip().upper()}).one_or_none()
-    if row is None:
-        return None
-    plan = row[17]
-    facts = iter(row[_SHEET_COLUMNS : _SHEET_COLUMNS + len(_FEATURE_COLUMNS)])
-    features = {
-        f.value: state_of(f, Plan(plan), granted=bool(next(facts)), pending=bool(next(facts))).value
-        for f in Feature
-    }
-    found = TicketSheet(_line(row), row[15], row[8], row[10] or "", row[16], plan, features)
-    return found, tuple(row[_SHEET_COLUMNS + len(_FEATURE_COLUMNS) :])
-
-
-_C = _COMMENTS.c
-_A = _ATTACHMENTS.c
-# Comments with their attachments in one statement: a comment's row repeats once per attachment.
-_CONVERSATION = (
-    select(
-        _C.id,
-        _C.author_name,
-        _C.author_kind,
-        _C.public,
-        _C.source,
-        _C.created_at,
-        _C.body,
-        _C.deleted_at,
-        _C.edited_at,
-        _A.id,
-        _A.filename,
-        _A.size,
-        _A.external_url,
-    )
-    .select_from(_COMMENTS.outerjoin(_ATTACHMENTS, _A.comment_id == _C.id))
-    .where(_C.ticket_id == bindparam("ticket_id"))
-    .order_by(_C.id, _A.id)
-)
-_PUBLIC_CONVERSATION = _CONVERSATION.where(_C.public.is_(True))
-
-
-def conversation(
-    session: Session, ticket_id: int, *, public_only: bool
-) -> tuple[list[CommentLine], list[AttachmentLine]]:
-    """A ticket's comments in order (`service.comments_of`) and the attachments of those comments."""
-    statement = _PUBLIC_CONVERSATION if public_only else _CONVERSATION
-    comments: list[CommentLine] = []
-    attachments: list[AttachmentLine] = []
-    for row in _run(session, statement, {"ticket_id": ticket_id}):
-        id_, name, kind, public, source, created, body, deleted, edited, file_id, *file = row
-        if not comments or comments[-1].id != id_:
-            comments.append(
-                CommentLine(
-                    id_, name, kind, public, source, created, body, deleted is not None, edited is not None
-                )
-            )
-        if file_id is not None:
-            attachments.append(AttachmentLine(file_id, id_, file[0], file[1], file[2]))
-    return comments, attachments
-
-
-_ACTIVE_AGENTS = (
-    select(_AGENTS.c.email, _AGENTS.c.name).where(_AGENTS.c.active.is_(True)).order_by(_AGENTS.c.email)
-)
-
-
-def active_agents(session: Session) -> list[tuple[str, str]]:
-    """(email, name as shown) of the agents one can assign, by email (`people.list_agents`' order)."""
-    return [(email, name or email) for email, name in _run(session, _ACTIVE_AGENTS, {})]
-
-
-@dataclass(frozen=True, slots=True)
-class ThreadLine:
-    """A chat thread of a ticket, as its page links to it."""
-
-    platform: str
-    workspace: str
-    channel: str
-    thread_root: str | None
-
-
-_TICKET_THREADS = (
-    select(_THREADS.c.platform, _THREADS.c.workspace, _THREADS.c.channel, _THREADS.c.thread_root)
-    .where(_THREADS.c.ticket_id == bindparam("ticket_id"))
-    .order_by(_THREADS.c.id)
-)
-
-
-def chat_threads(session: Session, ticket_id: int) -> list[ThreadLine]:
-    """The ticket's chat threads in the order they were opened (`links.threads_of`), as plain rows."""
-    return [ThreadLine(*row) for row in _run(session, _TICKET_THREADS, {"ticket_id": ticket_id})]

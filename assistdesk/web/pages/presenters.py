@@ -15,7 +15,8 @@ from assistdesk.bridge.views import author_label
 from assistdesk.db.types import utcnow
 from assistdesk.domain.tickets.enums import Severity, Status
 from assistdesk.domain.tickets.models import Comment, Ticket
-from assistdesk.domain.tickets.queues import AttachmentLine, CommentLine, TicketLine, lines_of
+from assistdesk.domain.tickets.queues import TicketLine, lines_of
+from assistdesk.domain.tickets.ticket_reads import AttachmentLine, CommentLine
 from assistdesk.i18n import Translator, words
 from assistdesk.web.pages.sla_views import SlaCell, cell_text, sla_cell, span
 

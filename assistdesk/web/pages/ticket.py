@@ -3,7 +3,7 @@ status, severity and assignee; its attachments.
 
 A public reply and an internal note are two different forms posting to two different addresses, and
 the note's form looks nothing like the reply's: there is no switch to forget to flip. The page is read
-as plain rows (`domain/tickets/queues.py`) and presented once (`presenters`).
+as plain rows (`domain/tickets/ticket_reads.py`) and presented once (`presenters`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from assistdesk.db.base import table_of
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.people import service as people
 from assistdesk.domain.people.models import Agent, Contact
-from assistdesk.domain.tickets import queues
 from assistdesk.domain.tickets import service as tickets
+from assistdesk.domain.tickets import ticket_reads
 from assistdesk.domain.tickets.enums import CommentSource
 from assistdesk.domain.tickets.models import Attachment, Ticket
 from assistdesk.domain.tickets.service import Author
@@ -48,7 +48,7 @@ def _assignable(request: Request, session: Session) -> tuple[tuple[str, str], ..
     (`Agent.process_cache`), so adding or deactivating one empties it here at once."""
     cache = runtime_of(request).db.cache(Agent.process_cache)
     found: tuple[tuple[str, str], ...] = cache.get(
-        ("assignable_agents",), lambda: tuple(queues.active_agents(session))
+        ("assignable_agents",), lambda: tuple(ticket_reads.active_agents(session))
     )
     return found
 
@@ -62,12 +62,12 @@ def _no_ticket(key: str) -> NotFound:
 
 
 def _context(session: Session, request: Request, key: str, shown: Words) -> dict[str, Any]:
-    read = queues.sheet(session, key[:40], also=(_REPORTER_BOUNCES,))
+    read = ticket_reads.sheet(session, key[:40], also=(_REPORTER_BOUNCES,))
     if read is None:
         raise _no_ticket(key[:40])
     found, (reporter_bounces,) = read
     line = found.line
-    comments, attachments = queues.conversation(session, line.id, public_only=False)
+    comments, attachments = ticket_reads.conversation(session, line.id, public_only=False)
     lark_domain = runtime_of(request).settings.lark_domain
     statuses, severities = shown.choices()
     cell = sla_cell(line, shown.now)
@@ -93,7 +93,7 @@ def _context(session: Session, request: Request, key: str, shown: Words) -> dict
                     t.platform, t.workspace, t.channel, t.thread_root, lark_domain=lark_domain
                 ),
             }
-            for t in queues.chat_threads(session, line.id)
+            for t in ticket_reads.chat_threads(session, line.id)
         ],
         "agents": _assignable(request, session),
         "statuses": statuses,
