@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from assistdesk.domain.people import service as people
-from assistdesk.domain.people.models import Agent
 from assistdesk.domain.tickets import queues
 from assistdesk.domain.tickets import service as tickets
 from assistdesk.domain.tickets.enums import Status
 from assistdesk.runtime import Runtime
-from tests.domain.test_ticket_search import add_org, open_ticket
+from tests.domain.test_ticket_search import five_requests_and_eve
 
 WORKING = (Status.OPEN, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER)
 FILTERS = {
@@ -26,10 +24,7 @@ COUNTS = queues.Counts(tuple(FILTERS.items()), cap=3, breaching_within=timedelta
 
 def test_a_page_reads_the_same_counts_as_the_counts_alone(runtime: Runtime) -> None:
     with runtime.db.transaction() as uow:
-        add_org(uow, "Acme")
-        eve = people.add_agent(uow, email="eve@vendor.example", name="Eve")
-        made = [open_ticket(uow, "Acme", f"Request {n}") for n in range(1, 6)]
-        agent = uow.session.get_one(Agent, eve.id)
+        eve, agent, made = five_requests_and_eve(uow)
         tickets.assign(uow, ticket=made[1], agent=agent)
         tickets.change_status(
             uow, ticket=made[1], status=Status.WAITING_ON_CUSTOMER, actor=tickets.Author.of_agent(agent)

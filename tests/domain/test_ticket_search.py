@@ -150,12 +150,17 @@ def test_edited_and_removed_tickets_are_searched_as_they_are_now(runtime: Runtim
     assert search(runtime, "printer") == ["SUP-3"]
 
 
+def five_requests_and_eve(uow: UnitOfWork) -> tuple[Agent, Agent, list[Ticket]]:
+    """Acme with five requests (SUP-1 to SUP-5) and Eve, an agent: as added, and as read back."""
+    add_org(uow, "Acme")
+    eve = people.add_agent(uow, email="eve@vendor.example", name="Eve")
+    made = [open_ticket(uow, "Acme", f"Request {n}") for n in range(1, 6)]
+    return eve, uow.session.get_one(Agent, eve.id), made
+
+
 def test_queues_filter_by_assignee_and_status(runtime: Runtime) -> None:
     with runtime.db.transaction() as uow:
-        add_org(uow, "Acme")
-        eve = people.add_agent(uow, email="eve@vendor.example", name="Eve")
-        made = [open_ticket(uow, "Acme", f"Request {n}") for n in range(1, 6)]
-        agent = uow.session.get_one(Agent, eve.id)
+        eve, agent, made = five_requests_and_eve(uow)
         tickets.assign(uow, ticket=made[1], agent=agent)
         tickets.assign(uow, ticket=made[2], agent=agent)
         tickets.change_status(
