@@ -145,8 +145,10 @@ class Installations:
             return self._resolved
         if time.monotonic() - self._failed_at < RESOLVE_RETRY_SECONDS:
             return None
-        answer = await self._api.auth_test(self._single.bot_token)
-        self._resolving = None
+        try:
+            answer = await self._api.auth_test(self._single.bot_token)
+        finally:  # raised or cancelled too: the next caller starts a new call, not this dead task
+            self._resolving = None
         if not isinstance(answer, Identity):
             self._failed_at = time.monotonic()
             log.error("SLACK_BOT_TOKEN: auth.test failed: %s", answer.reason)
