@@ -175,7 +175,7 @@ class Database:
             except (OperationalError, DBAPIError) as exc:
                 if attempt == attempts or not is_retryable(exc):
                     raise
-                time.sleep(random.uniform(0.005, 0.02 * attempt))
+                retry_pause(attempt)
         raise AssertionError("unreachable")
 
     def _publish(self, uow: UnitOfWork) -> None:
@@ -197,6 +197,12 @@ class Database:
 
 _RETRYABLE_MYSQL = {1205, 1213}  # lock wait timeout, deadlock
 _RETRYABLE_PG = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+
+
+def retry_pause(attempt: int) -> None:
+    """A random pause before retry `attempt + 1`, growing with each attempt: two transactions that
+    deadlocked and retried at once would meet again at the same rows."""
+    time.sleep(random.uniform(0.005, 0.02 * attempt))
 
 
 def is_retryable(exc: DBAPIError) -> bool:

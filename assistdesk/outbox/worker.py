@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError
 from assistdesk.db.engine import READ_ONLY
 from assistdesk.db.threads import Threads
 from assistdesk.db.types import utcnow
-from assistdesk.db.uow import Database, UnitOfWork, is_retryable
+from assistdesk.db.uow import Database, UnitOfWork, is_retryable, retry_pause
 from assistdesk.metrics import Metrics
 from assistdesk.outbox import settle, store
 from assistdesk.outbox.handlers import DeliveryHandler
@@ -198,7 +198,7 @@ class Worker:
     def _claim(self, free: int) -> list[store.Lease]:
         """Lease due destinations, in a transaction of its own on a plain connection: a claim raises
         no domain events and needs no session (whose set-up and commit cost about as much CPU as
-        the claim's statement). Retried at once after a deadlock, as `Database.run` does."""
+        the claim's statement). Retried after a deadlock and a short random pause, as `Database.run` is."""
         for attempt in range(1, _CLAIM_ATTEMPTS + 1):
             try:
                 with self._db.engine.begin() as connection:
@@ -215,6 +215,7 @@ class Worker:
             except DBAPIError as exc:
                 if attempt == _CLAIM_ATTEMPTS or not is_retryable(exc):
                     raise
+                retry_pause(attempt)
         raise AssertionError("unreachable")
 
     def _next_due(self) -> datetime | None:
