@@ -1,6 +1,6 @@
 """CLI commands that only touch the database start without the channels' imports (aiohttp, the
-platform SDKs, Alembic on an up-to-date database, the event loop policy): operators and the
-end-to-end tests run dozens of them one after another."""
+platform SDKs, Alembic on an up-to-date database, the event loop policy, the holiday calendars):
+operators and the end-to-end tests run dozens of them one after another."""
 
 from __future__ import annotations
 
@@ -15,7 +15,17 @@ from assistdesk.db import migrate
 from assistdesk.runtime import CHANNEL_EVENTS, build_runtime
 from assistdesk.settings import Settings
 
-HEAVY = ("aiohttp", "alembic", "slack_bolt", "slack_sdk", "lark_oapi", "uvloop", "uvicorn", "fastapi")
+HEAVY = (
+    "aiohttp",
+    "alembic",
+    "slack_bolt",
+    "slack_sdk",
+    "lark_oapi",
+    "uvloop",
+    "uvicorn",
+    "fastapi",
+    "holidays",
+)
 PROBE = (
     "import runpy, sys\n"
     "sys.argv = ['assistdesk', *sys.argv[1:]]\n"

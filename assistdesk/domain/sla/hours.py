@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
-import holidays
-
 from assistdesk.errors import Invalid
 
 DAY_START = time(9, 0)
@@ -34,6 +32,8 @@ def parse_country(raw: str | None) -> str | None:
     code = (raw or "").strip().upper()
     if not code:
         return None
+    import holidays  # ~0.1 s to import: only when a country is given (every CLI command loads this module)
+
     if code not in holidays.list_supported_countries():
         raise Invalid(f"unknown holiday country {raw!r} (an ISO 3166 code such as JP)", field="holidays")
     return code
@@ -46,6 +46,8 @@ def _zones() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=256)
 def _holidays(country: str, year: int) -> frozenset[date]:
+    import holidays  # imported on first use, as in parse_country
+
     return frozenset(holidays.country_holidays(country, years=year).keys())
 
 
