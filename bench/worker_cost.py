@@ -104,8 +104,9 @@ def child() -> None:
 
 def count_async(counts: dict[str, int]) -> None:
     """Count on psycopg's async connections too: on PostgreSQL the worker runs its claim and its
-    outcomes on the event loop (`assistdesk.db.async_driver`). The LISTEN connection runs one
-    statement when it connects and none per notification."""
+    outcomes on the event loop (`assistdesk.db.async_driver`); a statement run outside a
+    transaction block (autocommit: the claim, the idle poll) counts as a transaction committed. The
+    LISTEN connection runs one statement when it connects and none per notification."""
     import psycopg
 
     execute, commit, rollback = (
@@ -116,6 +117,8 @@ def count_async(counts: dict[str, int]) -> None:
 
     async def counted_execute(self: Any, *args: Any, **kwargs: Any) -> Any:
         counts["statements"] += 1
+        if self.connection.autocommit:  # a statement that is its own transaction (the claim)
+            counts["commits"] += 1
         return await execute(self, *args, **kwargs)
 
     async def counted_commit(self: Any) -> None:
