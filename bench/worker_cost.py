@@ -105,8 +105,9 @@ def child() -> None:
 def count_async(counts: dict[str, int]) -> None:
     """Count on psycopg's async connections too: on PostgreSQL the worker runs its claim and its
     outcomes on the event loop (`assistdesk.db.async_driver`); a statement run outside a
-    transaction block (autocommit: the claim, the idle poll) counts as a transaction committed. The
-    LISTEN connection runs one statement when it connects and none per notification."""
+    transaction block (autocommit) counts as a transaction: committed (the claim) or read-only (a
+    SELECT: the idle poll). The LISTEN connection runs one statement when it connects and none per
+    notification."""
     import psycopg
 
     execute, commit, rollback = (
@@ -117,8 +118,9 @@ def count_async(counts: dict[str, int]) -> None:
 
     async def counted_execute(self: Any, *args: Any, **kwargs: Any) -> Any:
         counts["statements"] += 1
-        if self.connection.autocommit:  # a statement that is its own transaction (the claim)
-            counts["commits"] += 1
+        if self.connection.autocommit:  # a statement that is its own transaction
+            read_only = str(args[0]).lstrip().upper().startswith("SELECT")  # the idle poll
+            counts["rollbacks" if read_only else "commits"] += 1
         return await execute(self, *args, **kwargs)
 
     async def counted_commit(self: Any) -> None:
