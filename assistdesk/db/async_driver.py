@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import Dialect
 
 from assistdesk.db.driver import DriverStatement
 
@@ -32,31 +33,22 @@ _RETRYABLE = {"40001", "40P01", "55P03"}
 
 
 class AsyncTransaction:
-    """Statements in one open transaction of an `AsyncDriver`."""
+    """Statements in one open transaction of an `AsyncDriver`, on the connection's one cursor (a
+    cursor made and closed per statement cost a tenth of the statement's CPU)."""
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any], driver: AsyncDriver) -> None:
-        self._conn = conn
-        self._driver = driver
+    def __init__(self, cursor: psycopg.AsyncCursor[Any], dialect: Dialect) -> None:
+        self._cursor = cursor
+        self._dialect = dialect
 
     async def rows(self, statement: DriverStatement, params: Mapping[str, Any]) -> list[Sequence[Any]]:
-        dialect = self._driver.dialect
-        sql, args = statement.bind(dialect, params)
-        cursor = self._conn.cursor()
-        try:
-            await cursor.execute(sql, args)
-            fetched = await cursor.fetchall()
-        finally:
-            await cursor.close()
-        return statement.convert(dialect, fetched)
+        sql, args = statement.bind(self._dialect, params)
+        await self._cursor.execute(sql, args)
+        return statement.convert(self._dialect, await self._cursor.fetchall())
 
     async def rowcount(self, statement: DriverStatement, params: Mapping[str, Any]) -> int:
-        sql, args = statement.bind(self._driver.dialect, params)
-        cursor = self._conn.cursor()
-        try:
-            await cursor.execute(sql, args)
-            return int(cursor.rowcount)
-        finally:
-            await cursor.close()
+        sql, args = statement.bind(self._dialect, params)
+        await self._cursor.execute(sql, args)
+        return int(self._cursor.rowcount)
 
 
 class AsyncDriver:
@@ -73,28 +65,31 @@ class AsyncDriver:
         self._args, self._kwargs = engine.dialect.create_connect_args(engine.url)
         self._single = single
         self._conn: psycopg.AsyncConnection[Any] | None = None
+        self._tx: AsyncTransaction | None = None
         self._lock = asyncio.Lock()
 
-    async def _connection(self) -> psycopg.AsyncConnection[Any]:
+    async def _connection(self) -> tuple[psycopg.AsyncConnection[Any], AsyncTransaction]:
         import psycopg
 
-        conn = self._conn
-        if conn is None or conn.closed or conn.broken:
+        conn, tx = self._conn, self._tx
+        if conn is None or tx is None or conn.closed or conn.broken:
             conn = self._conn = await psycopg.AsyncConnection.connect(
                 *self._args, autocommit=self._single, **self._kwargs
             )
-        return conn
+            tx = self._tx = AsyncTransaction(conn.cursor(), self.dialect)
+        return conn, tx
 
     async def run_one(self, statement: DriverStatement, params: Mapping[str, Any]) -> list[Sequence[Any]]:
         """`statement`'s rows, the statement being a transaction of its own."""
         if not self._single:
             raise RuntimeError("run_one is for a driver made with single=True")
         async with self._lock:
-            conn = await self._connection()
+            conn, tx = await self._connection()
             try:
-                return await AsyncTransaction(conn, self).rows(statement, params)
-            except BaseException:
-                if conn.broken or conn.closed:
+                return await tx.rows(statement, params)
+            except BaseException as exc:
+                # Lost, or interrupted mid-statement (a cancellation): not to be used again.
+                if conn.broken or conn.closed or not isinstance(exc, Exception):
                     await self._drop(conn)
                 raise
 
@@ -105,33 +100,33 @@ class AsyncDriver:
         if self._single:
             raise RuntimeError("a single-statement driver runs no transaction blocks")
         async with self._lock:
-            conn = await self._connection()
+            conn, tx = await self._connection()
             try:
-                yield AsyncTransaction(conn, self)
+                yield tx
                 await conn.commit()
-            except BaseException:
-                await self._abandon(conn)
+            except BaseException as exc:
+                await self._abandon(conn, interrupted=not isinstance(exc, Exception))
                 raise
 
-    async def _abandon(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        """Roll back; a connection that cannot (lost, or interrupted mid-statement) is closed."""
-        import psycopg
-
+    async def _abandon(self, conn: psycopg.AsyncConnection[Any], *, interrupted: bool) -> None:
+        """Roll back; a connection that cannot (lost), or whose statement may still be running
+        (a cancellation), is closed, which ends its transaction on the server."""
+        if interrupted or conn.broken or conn.closed:
+            await self._drop(conn)
+            return
         try:
-            if conn.broken or conn.closed:
-                raise psycopg.OperationalError("connection lost")
-            await asyncio.shield(conn.rollback())
-        except BaseException:
+            await conn.rollback()
+        except BaseException:  # the caller raises what ended its transaction
             await self._drop(conn)
 
     async def _drop(self, conn: psycopg.AsyncConnection[Any]) -> None:
         """Forget a connection that failed; the next use opens another."""
         if self._conn is conn:
-            self._conn = None
+            self._conn, self._tx = None, None
         await conn.close()
 
     async def aclose(self) -> None:
-        conn, self._conn = self._conn, None
+        conn, self._conn, self._tx = self._conn, None, None
         if conn is not None:
             await conn.close()
 
