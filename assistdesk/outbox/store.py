@@ -193,14 +193,14 @@ def claim(
     the release finds it (`release_idle` checks again after waiting for the writers). Elsewhere three
     statements: the candidates, the compare-and-set that leases them, and their pending jobs; the
     leased rows are looked up again only when another worker won some of them."""
+    if backend == "postgresql":
+        picking = claims.picking(owner=owner, now=now, lease_seconds=lease_seconds, limit=limit, batch=batch)
+        return picking.leases(claims.lease_picked.rows(conn, picking.params))
     due = {**claims.channels, "now": now, "limit": limit}
     token = f"{owner}/{uuid.uuid4().hex[:12]}"
     until = now + timedelta(seconds=lease_seconds)
     # key -> (previous owner, not_before, enqueue_seq) of each destination leased
     won: dict[str, tuple[str | None, datetime | None, int]] = {}
-    if backend == "postgresql":
-        picking = claims.picking(owner=owner, now=now, lease_seconds=lease_seconds, limit=limit, batch=batch)
-        return picking.leases(claims.lease_picked.rows(conn, picking.params))
     candidates = claims.candidates_locked if backend == "mysql" else claims.candidates
     seen = {key: (previous, not_before, seq) for key, previous, not_before, seq in candidates.rows(conn, due)}
     if not seen:
