@@ -78,6 +78,7 @@ def child() -> None:
 
     event.listen(runtime.db.engine, "commit", commit)
     event.listen(runtime.db.engine, "rollback", rollback)
+    count_async(counts)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -99,6 +100,40 @@ def child() -> None:
     profiler = cProfile.Profile(time.thread_time)  # CPU of the event loop's thread
     profiler.runcall(uvloop.run, main())
     profiler.dump_stats(profile_to)
+
+
+def count_async(counts: dict[str, int]) -> None:
+    """Count on psycopg's async connections too: on PostgreSQL the worker runs its claim and its
+    outcomes on the event loop (`assistdesk.db.async_driver`); a statement run outside a
+    transaction block (autocommit) counts as a transaction: committed (the claim) or read-only (a
+    SELECT: the idle poll). The LISTEN connection runs one statement when it connects and none per
+    notification."""
+    import psycopg
+
+    execute, commit, rollback = (
+        psycopg.AsyncCursor.execute,
+        psycopg.AsyncConnection.commit,
+        psycopg.AsyncConnection.rollback,
+    )
+
+    async def counted_execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        counts["statements"] += 1
+        if self.connection.autocommit:  # a statement that is its own transaction
+            read_only = str(args[0]).lstrip().upper().startswith("SELECT")  # the idle poll
+            counts["rollbacks" if read_only else "commits"] += 1
+        return await execute(self, *args, **kwargs)
+
+    async def counted_commit(self: Any) -> None:
+        counts["commits"] += 1
+        await commit(self)
+
+    async def counted_rollback(self: Any) -> None:
+        counts["rollbacks"] += 1
+        await rollback(self)
+
+    psycopg.AsyncCursor.execute = counted_execute  # type: ignore[method-assign]
+    psycopg.AsyncConnection.commit = counted_commit  # type: ignore[method-assign]
+    psycopg.AsyncConnection.rollback = counted_rollback  # type: ignore[method-assign]
 
 
 class Child:

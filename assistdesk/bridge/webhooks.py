@@ -61,6 +61,9 @@ def _read_targets(session: Session) -> dict[int, tuple[str, str]]:
 
 
 class WebhookBridge:
+    # The worker records a delivery as plain statements: `after_delivery` writes nothing.
+    writes_after_delivery = False
+
     def __init__(
         self, *, db: Database, secrets: SecretBox, public_url: str, allow_private: bool = False
     ) -> None:

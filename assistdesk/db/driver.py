@@ -58,38 +58,22 @@ class DriverStatement:
         self._compiled[dialect.name] = found
         return found
 
-    def _run(self, connection: Connection, params: Mapping[str, Any]) -> tuple[Any, _Compiled]:
-        dialect = connection.dialect
+    def bind(self, dialect: Dialect, params: Mapping[str, Any]) -> tuple[str, Any]:
+        """The SQL text and the parameters as the driver takes them (`async_driver` runs them too)."""
         compiled = self._compiled.get(dialect.name) or self._compile(dialect)
         values = {**compiled.defaults, **params}
         for name, process in compiled.binds:
             if name in values:
                 values[name] = process(values[name])
-        cursor = connection.connection.cursor()
         if compiled.positions is not None:
-            cursor.execute(compiled.sql, [values[name] for name in compiled.positions])
-        else:
-            cursor.execute(compiled.sql, values)
-        return cursor, compiled
+            return compiled.sql, [values[name] for name in compiled.positions]
+        return compiled.sql, values
 
-    def rowcount(self, connection: Connection, params: Mapping[str, Any]) -> int:
-        """Run an UPDATE or DELETE; the rows it matched."""
-        cursor, _ = self._run(connection, params)
-        try:
-            return int(cursor.rowcount)
-        finally:
-            cursor.close()
-
-    def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[Sequence[Any]]:
-        """Run a statement that returns rows; each row's values as the columns' types give them."""
-        cursor, compiled = self._run(connection, params)
-        try:
-            fetched = cursor.fetchall()
-        finally:
-            cursor.close()
-        if not any(compiled.results):
+    def convert(self, dialect: Dialect, fetched: list[Any]) -> list[Sequence[Any]]:
+        """Rows as fetched from the driver, each value as the column's type gives it."""
+        results = (self._compiled.get(dialect.name) or self._compile(dialect)).results
+        if not any(results):
             return list(fetched)
-        results = compiled.results
         return [
             tuple(
                 value if fn is None or value is None else fn(value)
@@ -97,3 +81,26 @@ class DriverStatement:
             )
             for row in fetched
         ]
+
+    def _run(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+        sql, args = self.bind(connection.dialect, params)
+        cursor = connection.connection.cursor()
+        cursor.execute(sql, args)
+        return cursor
+
+    def rowcount(self, connection: Connection, params: Mapping[str, Any]) -> int:
+        """Run an UPDATE or DELETE; the rows it matched."""
+        cursor = self._run(connection, params)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[Sequence[Any]]:
+        """Run a statement that returns rows; each row's values as the columns' types give them."""
+        cursor = self._run(connection, params)
+        try:
+            fetched = cursor.fetchall()
+        finally:
+            cursor.close()
+        return self.convert(connection.dialect, fetched)

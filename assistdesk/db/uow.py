@@ -199,10 +199,15 @@ _RETRYABLE_MYSQL = {1205, 1213}  # lock wait timeout, deadlock
 _RETRYABLE_PG = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
 
 
-def retry_pause(attempt: int) -> None:
+def retry_delay(attempt: int) -> float:
     """A random pause before retry `attempt + 1`, growing with each attempt: two transactions that
     deadlocked and retried at once would meet again at the same rows."""
-    time.sleep(random.uniform(0.005, 0.02 * attempt))
+    return random.uniform(0.005, 0.02 * attempt)
+
+
+def retry_pause(attempt: int) -> None:
+    """`retry_delay` slept in this thread."""
+    time.sleep(retry_delay(attempt))
 
 
 def is_retryable(exc: DBAPIError) -> bool:

@@ -1,4 +1,10 @@
-"""The port between the worker and whatever delivers a channel's jobs (Slack, Lark, webhooks)."""
+"""The port between the worker and whatever delivers a channel's jobs (Slack, Lark, webhooks).
+
+A handler whose `after_delivery` writes nothing may say so with a class attribute
+`writes_after_delivery = False`: on PostgreSQL the worker then records its deliveries as plain
+statements on the event loop (`OutcomeWriter.plain`) instead of on a session in a thread. Without
+it, the worker assumes it writes.
+"""
 
 from __future__ import annotations
 

@@ -7,10 +7,11 @@ on ("next"), wait ("stop": backoff, Retry-After) or give up the destination ("lo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from assistdesk.db.async_driver import AsyncTransaction
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.metrics import Metrics
 from assistdesk.outbox import settle, store
@@ -90,6 +91,24 @@ class OutcomeWriter:
         )
         self._count(channel, "retry")
         return "stop"
+
+    def plain(
+        self, *, handler: DeliveryHandler, job: Job, outcome: Outcome
+    ) -> Callable[[AsyncTransaction, list[int]], Awaitable[str]] | None:
+        """`write` as plain statements (see `recorder.PlainRecord`), when the outcome needs nothing
+        else: a delivery with no answer to keep, to an unpaced channel whose handler writes nothing
+        after it (`writes_after_delivery`). None otherwise: `write` records it on a session."""
+        if not isinstance(outcome, Delivered) or _result(outcome) is not None:
+            return None
+        if getattr(handler, "writes_after_delivery", True) or self._rates.interval(job.channel) > 0:
+            return None
+
+        async def write(tx: AsyncTransaction, delivered: list[int]) -> str:
+            delivered.append(job.id)
+            self._count(job.channel, "delivered", (self._clock() - job.created_at).total_seconds())
+            return "next"
+
+        return write
 
     def _count(self, channel: str, outcome: str, latency: float | None = None) -> None:
         if self._metrics is not None:

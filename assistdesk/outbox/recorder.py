@@ -9,18 +9,23 @@ before it attempts job k+1, so the window in which a crash causes a repeat deliv
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from assistdesk.db.async_driver import AsyncDriver, AsyncTransaction
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database, UnitOfWork
-from assistdesk.outbox import settle
+from assistdesk.outbox import async_store, settle
 
 log = logging.getLogger(__name__)
 
 Record = Callable[[UnitOfWork, list[int]], str]
+# The same record as plain statements on the loop's connection (`async_store`), when it needs no
+# session: a delivery to a channel that writes nothing after it, a release.
+PlainRecord = Callable[[AsyncTransaction, list[int]], Awaitable[str]]
 
 
 @dataclass
@@ -29,11 +34,21 @@ class _Pending:
     record: Record
     future: asyncio.Future[str]
     late: bool = False
+    plain: PlainRecord | None = None
 
 
 class Recorder:
-    def __init__(self, db: Database, in_thread: Callable[[Callable[[], Any]], Awaitable[Any]]) -> None:
+    """Batches run in a thread on a session; on PostgreSQL, a batch whose records all have a plain
+    form runs on the event loop instead (`driver`)."""
+
+    def __init__(
+        self,
+        db: Database,
+        in_thread: Callable[[Callable[[], Any]], Awaitable[Any]],
+        driver: AsyncDriver | None = None,
+    ) -> None:
         self._db = db
+        self._driver = driver
         self._in_thread = in_thread
         self._queue: list[_Pending] = []
         self._arrived = asyncio.Event()
@@ -50,13 +65,16 @@ class Recorder:
             if not pending.future.done():
                 pending.future.set_exception(RuntimeError("worker stopped"))
 
-    async def record(self, sort_key: str, record: Record, *, late: bool = False) -> str:
-        """Run `record` in a shared transaction; returns its verdict once committed.
+    async def record(
+        self, sort_key: str, record: Record, *, late: bool = False, plain: PlainRecord | None = None
+    ) -> str:
+        """Run `record` (or `plain`, see the class) in a shared transaction; returns its verdict
+        once committed.
 
         `late` records run after the delivered jobs are marked (a release that checks nothing is
         pending); records submitted together commit together or, after a failure, in order."""
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(sort_key, record, future, late))
+        self._queue.append(_Pending(sort_key, record, future, late, plain))
         self._arrived.set()
         return await future
 
@@ -80,7 +98,10 @@ class Recorder:
             return [verdicts[id(p)] for p in batch]
 
         try:
-            verdicts = await self._in_thread(lambda: self._db.run(together))
+            if self._driver is not None and all(p.plain is not None for p in batch):
+                verdicts = await async_store.run(self._driver, functools.partial(_plainly, batch))
+            else:
+                verdicts = await self._in_thread(lambda: self._db.run(together))
         except Exception:
             if len(batch) == 1:
                 log.exception("recording a delivery outcome failed")
@@ -93,3 +114,19 @@ class Recorder:
         for pending, verdict in zip(batch, verdicts, strict=True):
             if not pending.future.done():
                 pending.future.set_result(verdict)
+
+
+async def _plainly(batch: list[_Pending], tx: AsyncTransaction) -> list[str]:
+    """`Recorder._commit`'s transaction with every record in its plain form."""
+    delivered: list[int] = []
+    verdicts: dict[int, str] = {}
+    for pending in batch:
+        if not pending.late:
+            assert pending.plain is not None
+            verdicts[id(pending)] = await pending.plain(tx, delivered)
+    await async_store.mark_delivered(tx, delivered, now=utcnow())
+    for pending in batch:
+        if pending.late:
+            assert pending.plain is not None
+            verdicts[id(pending)] = await pending.plain(tx, delivered)
+    return [verdicts[id(p)] for p in batch]

@@ -63,7 +63,7 @@ _MARK_DELIVERED = (
     .where(_jobs.c.id.in_(bindparam("ids", expanding=True)), _jobs.c.status == JobStatus.PENDING.value)
     .values(**_DELIVERED)
 )
-_MARK_ONE_DELIVERED = DriverStatement(
+MARK_ONE_DELIVERED = DriverStatement(
     update(_jobs)
     .where(_jobs.c.id == bindparam("job_id"), _jobs.c.status == JobStatus.PENDING.value)
     .values(**_DELIVERED)
@@ -73,7 +73,7 @@ _MARK_ONE_DELIVERED = DriverStatement(
 def mark_delivered(session: Session, job_ids: Sequence[int], *, now: datetime) -> None:
     """Mark several delivered jobs in one statement (the recorder's group commit)."""
     if len(job_ids) == 1:
-        _MARK_ONE_DELIVERED.rowcount(session.connection(), {"job_id": job_ids[0], "now": now})
+        MARK_ONE_DELIVERED.rowcount(session.connection(), {"job_id": job_ids[0], "now": now})
     elif job_ids:
         session.connection().execute(_MARK_DELIVERED, {"ids": list(job_ids), "now": now})
 
@@ -111,7 +111,7 @@ def mark_failed(session: Session, job: Job, *, error: str) -> None:
     )
 
 
-_RELEASE_IDLE = DriverStatement(
+RELEASE_IDLE = DriverStatement(
     update(_dest)
     .where(
         _dest.c.key == bindparam("dest_key"),
@@ -125,7 +125,7 @@ _RELEASE_IDLE = DriverStatement(
 
 # PostgreSQL: the writers in flight hold the destination `FOR KEY SHARE` with their jobs uncommitted;
 # this lock waits for them, and the release that follows, a statement of its own, sees their jobs.
-_WAIT_FOR_WRITERS = DriverStatement(
+WAIT_FOR_WRITERS = DriverStatement(
     select(_dest.c.key).where(_dest.c.key == bindparam("dest_key")).with_for_update()
 )
 
@@ -140,9 +140,9 @@ def release_idle(session: Session, lease: Lease) -> bool:
     not the subquery, after waiting for the enqueuer's lock)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        _WAIT_FOR_WRITERS.rows(connection, {"dest_key": lease.key})
+        WAIT_FOR_WRITERS.rows(connection, {"dest_key": lease.key})
     params = {"dest_key": lease.key, "token": lease.token, "seq": lease.seq}
-    return _RELEASE_IDLE.rowcount(connection, params) == 1
+    return RELEASE_IDLE.rowcount(connection, params) == 1
 
 
 def release(db_run: Any, lease: Lease) -> None:

@@ -110,6 +110,12 @@ class Claims:
     lease_picked: DriverStatement
     next_due: DriverStatement
 
+    def picking(self, *, owner: str, now: datetime, lease_seconds: float, limit: int, batch: int) -> Picking:
+        until = now + timedelta(seconds=lease_seconds)
+        token = f"{owner}/{uuid.uuid4().hex[:12]}"
+        params = {**self.channels, "now": now, "limit": limit, "token": token, "until": until, "batch": batch}
+        return Picking(params, token, until, batch)
+
     @classmethod
     def of(cls, channels: Sequence[str]) -> Claims:
         names = {f"channel_{n}": channel for n, channel in enumerate(channels)}
@@ -187,18 +193,14 @@ def claim(
     the release finds it (`release_idle` checks again after waiting for the writers). Elsewhere three
     statements: the candidates, the compare-and-set that leases them, and their pending jobs; the
     leased rows are looked up again only when another worker won some of them."""
+    if backend == "postgresql":
+        picking = claims.picking(owner=owner, now=now, lease_seconds=lease_seconds, limit=limit, batch=batch)
+        return picking.leases(claims.lease_picked.rows(conn, picking.params))
     due = {**claims.channels, "now": now, "limit": limit}
     token = f"{owner}/{uuid.uuid4().hex[:12]}"
     until = now + timedelta(seconds=lease_seconds)
     # key -> (previous owner, not_before, enqueue_seq) of each destination leased
     won: dict[str, tuple[str | None, datetime | None, int]] = {}
-    if backend == "postgresql":
-        return _claimed_with_jobs(
-            claims.lease_picked.rows(conn, {**due, "token": token, "until": until, "batch": batch}),
-            token=token,
-            until=until,
-            batch=batch,
-        )
     candidates = claims.candidates_locked if backend == "mysql" else claims.candidates
     seen = {key: (previous, not_before, seq) for key, previous, not_before, seq in candidates.rows(conn, due)}
     if not seen:
@@ -243,20 +245,30 @@ def _lease(
     )
 
 
-def _claimed_with_jobs(
-    rows: Sequence[Sequence[Any]], *, token: str, until: datetime, batch: int
-) -> list[Lease]:
-    """The leases of PostgreSQL's one-statement claim: a row per job (or one without a job)."""
-    leases: dict[str, Lease] = {}
-    for key, previous, not_before, seq, *job in rows:
-        lease = leases.get(key)
-        if lease is None:
-            lease = leases[key] = _lease(key, previous, not_before, seq, token=token, until=until)
-        if job[0] is not None:
-            lease.jobs.append(Job(*job))  # type: ignore[union-attr]
-    for lease in leases.values():
-        lease.complete = len(lease.jobs or ()) < batch
-    return list(leases.values())
+@dataclass(frozen=True)
+class Picking:
+    """PostgreSQL's one-statement claim (`Claims.lease_picked`): its parameters, and the leases
+    its rows make. Run on the session's connection (`claim`) or on the loop's (`async_store`)."""
+
+    params: dict[str, Any]
+    token: str
+    until: datetime
+    batch: int
+
+    def leases(self, rows: Sequence[Sequence[Any]]) -> list[Lease]:
+        """A row per job (or one without a job) of each destination leased."""
+        leases: dict[str, Lease] = {}
+        for key, previous, not_before, seq, *job in rows:
+            lease = leases.get(key)
+            if lease is None:
+                lease = leases[key] = _lease(
+                    key, previous, not_before, seq, token=self.token, until=self.until
+                )
+            if job[0] is not None:
+                lease.jobs.append(Job(*job))  # type: ignore[union-attr]
+        for lease in leases.values():
+            lease.complete = len(lease.jobs or ()) < self.batch
+        return list(leases.values())
 
 
 def next_due(conn: Connection, claims: Claims, *, now: datetime) -> datetime | None:

@@ -26,14 +26,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy.exc import DBAPIError
-
-from assistdesk.db.engine import READ_ONLY
+from assistdesk.db.async_driver import AsyncDriver, AsyncTransaction
 from assistdesk.db.threads import Threads
 from assistdesk.db.types import utcnow
-from assistdesk.db.uow import Database, UnitOfWork, is_retryable, retry_pause
+from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.metrics import Metrics
-from assistdesk.outbox import settle, store
+from assistdesk.outbox import async_store, settle, store
+from assistdesk.outbox.claimer import Claimer
 from assistdesk.outbox.handlers import DeliveryHandler
 from assistdesk.outbox.jobs import Job
 from assistdesk.outbox.notify import Wakeup, listen_postgres
@@ -51,7 +50,6 @@ _LOST = "lost"
 _RELEASED = "released"
 _RELEASE = "release"
 _THREADS = 16
-_CLAIM_ATTEMPTS = 3
 
 
 def default_owner() -> str:
@@ -73,7 +71,6 @@ class Worker:
     ) -> None:
         self._db = db
         self._handlers = dict(handlers)
-        self._claims = store.Claims.of(self.channels)
         self._config = config
         self._wakeup = wakeup or Wakeup()
         self._metrics = metrics
@@ -82,9 +79,17 @@ class Worker:
         self._clock = clock
         self._stopping = False
         self._threads = Threads(_THREADS, "outbox")
-        # On SQLite a read-only connection begins without taking the write lock (db/engine.py).
-        self._reader = db.engine.execution_options(**{READ_ONLY: True})
+        self._claimer = Claimer(
+            db=db,
+            channels=self.channels,
+            config=config,
+            owner=self._owner,
+            clock=clock,
+            in_thread=self._in_thread,
+        )
         self._recorder: Recorder | None = None
+        # PostgreSQL: records that need no session commit on the loop (`async_store`).
+        self._recording = AsyncDriver(db.engine) if db.backend == "postgresql" else None
         self._outcomes = OutcomeWriter(
             rates=config.rates, max_failures=config.max_failures, metrics=metrics, clock=clock
         )
@@ -106,7 +111,7 @@ class Worker:
             return
         loop = asyncio.get_running_loop()
         self._wakeup.bind(loop)
-        self._recorder = Recorder(self._db, self._in_thread)
+        self._recorder = Recorder(self._db, self._in_thread, self._recording)
         self._recorder.start()
         helpers = [asyncio.create_task(self._run_periodic(p, stop)) for p in self._periodic]
         if self._db.backend == "postgresql":
@@ -147,6 +152,10 @@ class Worker:
                 await task
         assert self._recorder is not None
         await self._recorder.stop()
+        for driver in (self._claimer, self._recording):
+            if driver is not None:
+                with contextlib.suppress(Exception):
+                    await driver.aclose()
         self._threads.shutdown()
         self._wakeup.unbind()
         log.info("delivery worker %s stopped", self._owner)
@@ -162,11 +171,11 @@ class Worker:
             return timeout  # a finishing destination task wakes the scheduler
         try:
             if not look:
-                due = await self._in_thread(self._next_due)
+                due = await self._claimer.next_due()
                 now = self._clock()
                 if due is None or due > now:
                     return timeout if due is None else min(timeout, (due - now).total_seconds())
-            leases = await self._in_thread(functools.partial(self._claim, free))
+            leases = await self._claimer.claim(free)
         except Exception:
             log.exception("claiming outbox destinations failed")
             return timeout
@@ -194,34 +203,6 @@ class Worker:
                 self._wakeup.wake()
 
         return done
-
-    def _claim(self, free: int) -> list[store.Lease]:
-        """Lease due destinations, in a transaction of its own on a plain connection: a claim raises
-        no domain events and needs no session (whose set-up and commit cost about as much CPU as
-        the claim's statement). Retried after a deadlock and a short random pause, as `Database.run` is."""
-        for attempt in range(1, _CLAIM_ATTEMPTS + 1):
-            try:
-                with self._db.engine.begin() as connection:
-                    return store.claim(
-                        connection,
-                        self._claims,
-                        backend=self._db.backend,
-                        owner=self._owner,
-                        now=self._clock(),
-                        lease_seconds=self._config.lease_seconds,
-                        limit=free,
-                        batch=self._config.batch_size,
-                    )
-            except DBAPIError as exc:
-                if attempt == _CLAIM_ATTEMPTS or not is_retryable(exc):
-                    raise
-                retry_pause(attempt)
-        raise AssertionError("unreachable")
-
-    def _next_due(self) -> datetime | None:
-        """The idle poll: one statement on a read-only connection (no session)."""
-        with self._reader.connect() as connection:
-            return store.next_due(connection, self._claims, now=self._clock())
 
     async def _run_periodic(self, periodic: Periodic, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -310,21 +291,29 @@ class Worker:
                     record = functools.partial(
                         self._outcomes.write, lease=lease, handler=handler, job=job, outcome=outcome
                     )
+                    plain = self._outcomes.plain(handler=handler, job=job, outcome=outcome)
                     if complete and n == len(jobs) - 1:
                         # Tasks run in the order created: the outcome is queued before the release.
-                        in_flight.append(asyncio.ensure_future(recorder.record(lease.key, record)))
+                        in_flight.append(
+                            asyncio.ensure_future(recorder.record(lease.key, record, plain=plain))
+                        )
                         release = functools.partial(self._release_idle, lease=lease)
-                        releasing = asyncio.ensure_future(recorder.record(lease.key, release, late=True))
+                        release_plainly = functools.partial(self._release_idle_plainly, lease=lease)
+                        releasing = asyncio.ensure_future(
+                            recorder.record(lease.key, release, late=True, plain=release_plainly)
+                        )
                         released = await releasing
                         if await settle():
                             return _LOST
                         return _RELEASED if released == _RELEASED else _RELEASE
                     if isinstance(outcome, Delivered) and self._config.rates.interval(job.channel) <= 0:
-                        in_flight.append(asyncio.ensure_future(recorder.record(lease.key, record)))
+                        in_flight.append(
+                            asyncio.ensure_future(recorder.record(lease.key, record, plain=plain))
+                        )
                         continue
                     if in_flight and await settle():
                         return _LOST
-                    verdict = await recorder.record(lease.key, record)
+                    verdict = await recorder.record(lease.key, record, plain=plain)
                     if verdict == _LOST:
                         return _LOST
                     if verdict == "stop":
@@ -365,6 +354,9 @@ class Worker:
 
     def _release_idle(self, uow: UnitOfWork, delivered: list[int], *, lease: store.Lease) -> str:
         return _RELEASED if settle.release_idle(uow.session, lease) else _RELEASE
+
+    async def _release_idle_plainly(self, tx: AsyncTransaction, _: list[int], *, lease: store.Lease) -> str:
+        return _RELEASED if await async_store.release_idle(tx, lease) else _RELEASE
 
     def _renew(self, lease: store.Lease) -> Callable[[], bool]:
         def renew() -> bool:

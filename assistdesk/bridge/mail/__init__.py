@@ -28,6 +28,9 @@ KIND = jobs.LOGIN
 
 
 class MailBridge:
+    # The worker records a delivery as plain statements: `after_delivery` writes nothing.
+    writes_after_delivery = False
+
     def __init__(self, *, settings: Settings, secrets: SecretBox, catalogs: Catalogs) -> None:
         self._settings = settings
         self._secrets = secrets

@@ -43,6 +43,9 @@ P = TypeVar("P", bound=jobs.ReplyJob | jobs.ReplyChangeJob | jobs.PrefillJob)
 
 
 class SlackSync:
+    # The worker records a delivery as plain statements: `after_delivery` writes nothing.
+    writes_after_delivery = False
+
     def __init__(
         self,
         *,

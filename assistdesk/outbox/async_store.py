@@ -1,0 +1,84 @@
+"""The worker's hot transactions on PostgreSQL, on the event loop (`db.async_driver`).
+
+One job arriving alone costs the worker two transactions: the claim (one statement, `store.claim`)
+and its outcome with the destination's release (`settle.mark_delivered`, `settle.release_idle`).
+Handed to a thread each, the hand-off cost about as much CPU as the statements. Here they run on
+psycopg's async connection held by the worker: the same statements (`DriverStatement`, compiled once),
+in the same transactions, with the same locks (the claim's `FOR NO KEY UPDATE SKIP LOCKED`, the
+release's `FOR UPDATE` that waits for the enqueuers' `FOR KEY SHARE`). SQLite and MariaDB, and
+everything else the worker writes (outcomes that need a session, renewals, releases that compute
+a next run), keep the thread path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TypeVar
+
+from assistdesk.db.async_driver import AsyncDriver, AsyncTransaction, is_retryable
+from assistdesk.db.uow import retry_delay
+from assistdesk.outbox import settle, store
+
+T = TypeVar("T")
+# As `Database.run`: a transaction the server aborted (deadlock) or whose connection died is run
+# again from the start.
+_ATTEMPTS = 5
+_CLAIM_ATTEMPTS = 3  # as the thread path's claim (`Worker._claim`)
+
+
+async def run(driver: AsyncDriver, work: Callable[[AsyncTransaction], Awaitable[T]]) -> T:
+    """`work` in a transaction of `driver`, again from the start after a retryable failure."""
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            async with driver.transaction() as tx:
+                return await work(tx)
+        except Exception as exc:
+            if attempt == _ATTEMPTS or not is_retryable(exc):
+                raise
+            await asyncio.sleep(retry_delay(attempt))
+    raise AssertionError("unreachable")
+
+
+async def claim(
+    driver: AsyncDriver,  # single=True: the claim is one statement
+    claims: store.Claims,
+    *,
+    owner: str,
+    now: datetime,
+    lease_seconds: float,
+    limit: int,
+    batch: int,
+) -> list[store.Lease]:
+    """`store.claim` on PostgreSQL: lease due destinations and read their first jobs, one statement."""
+    picking = claims.picking(owner=owner, now=now, lease_seconds=lease_seconds, limit=limit, batch=batch)
+    for attempt in range(1, _CLAIM_ATTEMPTS + 1):
+        try:
+            return picking.leases(await driver.run_one(claims.lease_picked, picking.params))
+        except Exception as exc:
+            if attempt == _CLAIM_ATTEMPTS or not is_retryable(exc):
+                raise
+            await asyncio.sleep(retry_delay(attempt))
+    raise AssertionError("unreachable")
+
+
+async def next_due(driver: AsyncDriver, claims: store.Claims, *, now: datetime) -> datetime | None:
+    """`store.next_due`: the idle poll."""
+    rows = await driver.run_one(claims.next_due, {**claims.channels, "now": now})
+    return rows[0][0] if rows else None
+
+
+async def mark_delivered(tx: AsyncTransaction, job_ids: list[int], *, now: datetime) -> None:
+    """`settle.mark_delivered`, one statement per job (a batch of several is rare when jobs arrive
+    one at a time; the thread path marks a large batch in one)."""
+    for job_id in job_ids:
+        await tx.rowcount(settle.MARK_ONE_DELIVERED, {"job_id": job_id, "now": now})
+
+
+async def release_idle(tx: AsyncTransaction, lease: store.Lease) -> bool:
+    """`settle.release_idle`: wait for the writers in flight, then give the destination back if
+    nothing is pending and nothing was enqueued since the claim."""
+    await tx.rows(settle.WAIT_FOR_WRITERS, {"dest_key": lease.key})
+    params = {"dest_key": lease.key, "token": lease.token, "seq": lease.seq}
+    return await tx.rowcount(settle.RELEASE_IDLE, params) == 1
