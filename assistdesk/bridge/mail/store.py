@@ -13,6 +13,7 @@ from assistdesk.bridge.mail.models import BouncingAddress, Direction, HeldMail, 
 
 __all__ = ["Direction"]
 from assistdesk.db.base import table_of
+from assistdesk.db.driver import DriverStatement
 from assistdesk.db.sql import insert_ignore
 from assistdesk.db.types import utcnow
 
@@ -86,17 +87,20 @@ class Thread(NamedTuple):
     follow: bool
 
 
-# Built once: every public agent reply and status change reads its ticket's thread.
-_THREAD = select(_threads.c.root_message_id, _threads.c.locale, _threads.c.follow).where(
-    _threads.c.ticket_id == bindparam("ticket_id")
+# Built once, run on the driver's cursor (db/driver.DriverStatement): every public agent reply and
+# status change reads its ticket's thread.
+_THREAD = DriverStatement(
+    select(_threads.c.root_message_id, _threads.c.locale, _threads.c.follow).where(
+        _threads.c.ticket_id == bindparam("ticket_id")
+    )
 )
 
 
 def thread(session: Session, ticket_id: int) -> Thread | None:
     """Read as a plain row: loading an ORM object cost more than the statement. Every write to
     `mail_threads` is flushed at once (`start_thread`, `set_follow`), so the row is current."""
-    row = session.connection().execute(_THREAD, {"ticket_id": ticket_id}).first()
-    return None if row is None else Thread(*row)
+    rows = _THREAD.rows(session.connection(), {"ticket_id": ticket_id})
+    return Thread(*rows[0]) if rows else None
 
 
 def start_thread(session: Session, *, ticket_id: int, root: str, locale: str | None) -> MailThread:
