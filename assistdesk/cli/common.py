@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -50,3 +51,15 @@ def say(message: str) -> None:
 
 def note(message: str) -> None:
     typer.echo(message, err=True)
+
+
+def freeze_startup_heap() -> None:
+    """Keep what a long-running process built before serving out of the garbage collector's scans.
+
+    Imports, the app and the runtime are ~170,000 objects that live as long as the process. Each
+    full (oldest-generation) collection walked all of them: 100–240 ms with everything stopped,
+    about once per 10 s at 50 REST writes/s with the worker inside `serve`, which set the p99 of
+    comment -> Slack. Frozen (`gc.freeze`), a full collection walks only what came later. Startup
+    garbage is collected first, so nothing unreachable is kept for good."""
+    gc.collect()
+    gc.freeze()

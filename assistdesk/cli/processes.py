@@ -15,7 +15,7 @@ from typing import Any
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from assistdesk.cli.common import configure_logging
+from assistdesk.cli.common import configure_logging, freeze_startup_heap
 from assistdesk.settings import Settings
 
 # Never imported: each child builds its app in `ServedConfig.load`.
@@ -44,6 +44,7 @@ class ServedConfig(uvicorn.Config):
             runtime = build_runtime(self.settings, run_migrations=False)
             self.app = create_app(runtime=runtime, run_worker=self.run_worker)
         super().load()
+        freeze_startup_heap()
 
 
 def run_processes(config: ServedConfig) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assistdesk.cli.common import configure_logging, note, say
+from assistdesk.cli.common import configure_logging, freeze_startup_heap, note, say
 from assistdesk.db import migrate
 from assistdesk.db.engine import build_engine
 from assistdesk.runtime import build_runtime
@@ -85,6 +85,7 @@ def serve(
             )
         else:
             app = create_app(runtime=runtime, run_worker=not no_worker)
+            freeze_startup_heap()
             uvicorn.Server(uvicorn.Config(app, **options)).run()
     finally:
         if connection is not None:
@@ -154,6 +155,8 @@ def worker() -> None:
             await runtime.run_worker(stop)
         finally:
             await runtime.aclose()
+
+    freeze_startup_heap()
 
     note(
         f"delivery worker on {settings.safe_database_url()}; channels: {', '.join(sorted(runtime.handlers))}"

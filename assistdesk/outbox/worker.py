@@ -39,6 +39,7 @@ from assistdesk.outbox.notify import Wakeup, listen_postgres
 from assistdesk.outbox.outcomes import OutcomeWriter
 from assistdesk.outbox.policy import Periodic, WorkerConfig
 from assistdesk.outbox.recorder import Recorder
+from assistdesk.outbox.slots import Slots
 from assistdesk.outcomes import Delivered, Outcome, TransientFailure
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class Worker:
         self._handlers = dict(handlers)
         self._config = config
         self._wakeup = wakeup or Wakeup()
+        self._slots = Slots(config.concurrency, self._wakeup.wake)
         self._metrics = metrics
         self._owner = owner or default_owner()
         self._periodic = periodic
@@ -166,9 +168,9 @@ class Worker:
         Woken (a commit, a destination given back with work left), it claims at once. On a timeout
         it first asks, in one statement, whether anything is due: that is the whole idle poll."""
         timeout = self._config.poll_seconds
-        free = self._config.concurrency - len(tasks)
+        free = self._slots.free(len(tasks))
         if free <= 0:
-            return timeout  # a finishing destination task wakes the scheduler
+            return timeout  # a task ending or settling wakes the scheduler (outbox/slots.py)
         try:
             if not look:
                 due = await self._claimer.next_due()
@@ -192,7 +194,7 @@ class Worker:
 
     def _task_done(self, tasks: set[asyncio.Task[bool]]) -> Callable[[asyncio.Task[bool]], None]:
         def done(task: asyncio.Task[bool]) -> None:
-            was_full = len(tasks) >= self._config.concurrency
+            was_full = self._slots.task_ended()
             tasks.discard(task)
             if task.cancelled():
                 return
@@ -302,9 +304,10 @@ class Worker:
                         releasing = asyncio.ensure_future(
                             recorder.record(lease.key, release, late=True, plain=release_plainly)
                         )
-                        released = await releasing
-                        if await settle():
-                            return _LOST
+                        with self._slots.settling():
+                            released = await releasing
+                            if await settle():
+                                return _LOST
                         return _RELEASED if released == _RELEASED else _RELEASE
                     if isinstance(outcome, Delivered) and self._config.rates.interval(job.channel) <= 0:
                         in_flight.append(
