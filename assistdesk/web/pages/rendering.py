@@ -58,6 +58,20 @@ def fragment(template: str, value: Hashable, build: Callable[[], Any] | None = N
     return found
 
 
+def part(template: str, key: Hashable, names: Callable[[], dict[str, Any]]) -> Markup:
+    """`template` rendered with the names `names()` gives, once per `key`: `fragment` for a part
+    whose template reads more than one name (a macro of macros.html imported with context reads `_`).
+    As there, `key` must determine every name's value; StrictUndefined refuses any name not given."""
+    cache_key = (template, key)
+    found = _FRAGMENTS.peek(cache_key)
+    if found is None:
+        generation = _FRAGMENTS.generation
+        # An autoescaping template's output: every value in it is escaped already.
+        found = Markup(environment.get_template(template).render(names()))  # noqa: S704
+        _FRAGMENTS.put(cache_key, found, loaded_in=generation)
+    return found
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> HTMLResponse:
