@@ -58,6 +58,27 @@ def fragment(template: str, value: Hashable, build: Callable[[], Any] | None = N
     return found
 
 
+# Fragments by (template, name), kept with the values they were made from (`named_fragment`).
+_NAMED: TtlCache[tuple[str, Hashable], tuple[Any, Markup]] = TtlCache(max_age=300.0, max_entries=20_000)
+
+
+def named_fragment(template: str, name: Hashable, values: Any, build: Callable[[], Any]) -> Markup:
+    """`fragment`, for a fragment found by a short `name` and made from `values`, which are compared
+    with those the kept one was made from, never hashed: an entry made from other values is made
+    again (and replaces it). A queue row is named by its ticket and its badge: hashing its line's
+    fresh strings and time-zone-aware datetimes on every view cost five times comparing them.
+    `name` and `values` together must determine what `build()` makes, as a key does for `fragment`."""
+    key = (template, name)
+    kept = _NAMED.peek(key)
+    if kept is not None and kept[0] == values:
+        return kept[1]
+    generation = _NAMED.generation
+    # An autoescaping template's output: every value in it is escaped already.
+    found = Markup(environment.get_template(template).render(t=build()))  # noqa: S704
+    _NAMED.put(key, (values, found), loaded_in=generation)
+    return found
+
+
 def part(template: str, key: Hashable, names: Callable[[], dict[str, Any]]) -> Markup:
     """`template` rendered with the names `names()` gives, once per `key`: `fragment` for a part
     whose template reads more than one name (a macro of macros.html imported with context reads `_`).
