@@ -76,7 +76,8 @@ class DirectPages:
     """The front's lane to a few GET pages of `pages` (see the module's docstring)."""
 
     def __init__(self, pages: FastAPI, routes: Sequence[tuple[Endpoint, Sequence[str]]]) -> None:
-        if [m.cls for m in pages.user_middleware] != [SecurityHeaders]:
+        middleware: list[Any] = [getattr(m, "cls", None) for m in pages.user_middleware]
+        if middleware != [SecurityHeaders]:
             raise ValueError("the pages app's middleware changed: this lane applies SecurityHeaders alone")
         by_endpoint = {route.endpoint: route for route in _api_routes(pages)}
         self.pages = pages

@@ -79,17 +79,18 @@ def named_fragment(template: str, name: Hashable, values: Any, build: Callable[[
     return found
 
 
-def part(template: str, key: Hashable, names: Callable[[], dict[str, Any]]) -> Markup:
-    """`template` rendered with the names `names()` gives, once per `key`: `fragment` for a part
-    whose template reads more than one name (a macro of macros.html imported with context reads `_`).
-    As there, `key` must determine every name's value; StrictUndefined refuses any name not given."""
-    cache_key = (template, key)
-    found = _FRAGMENTS.peek(cache_key)
-    if found is None:
-        generation = _FRAGMENTS.generation
-        # An autoescaping template's output: every value in it is escaped already.
-        found = Markup(environment.get_template(template).render(names()))  # noqa: S704
-        _FRAGMENTS.put(cache_key, found, loaded_in=generation)
+def part(template: str, name: Hashable, values: Any, names: Callable[[], dict[str, Any]]) -> Markup:
+    """`named_fragment` for a part whose template reads more than one name (a macro of macros.html
+    imported with context reads `_`): rendered with the names `names()` gives. As there, `name` and
+    `values` together must determine every name's value; StrictUndefined refuses any name not given."""
+    key = (template, name)
+    kept = _NAMED.peek(key)
+    if kept is not None and kept[0] == values:
+        return kept[1]
+    generation = _NAMED.generation
+    # An autoescaping template's output: every value in it is escaped already.
+    found = Markup(environment.get_template(template).render(names()))  # noqa: S704
+    _NAMED.put(key, (values, found), loaded_in=generation)
     return found
 
 

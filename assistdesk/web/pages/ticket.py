@@ -82,7 +82,7 @@ def _context(session: Session, request: Request, key: str, shown: Words) -> dict
         "assignee_email": found.assignee_email,
         "reporter_email": found.reporter_email,
         "reporter_bounces": bool(reporter_bounces),
-        "conversation": _conversation(comments, attachments, shown),
+        "conversation": _conversation(line.id, comments, attachments, shown),
         "org": {
             "name": line.organization,
             "plan": shown.plan(found.plan),
@@ -107,14 +107,17 @@ def _context(session: Session, request: Request, key: str, shown: Words) -> dict
     }
 
 
-def _conversation(comments: list[CommentLine], attachments: list[AttachmentLine], shown: Words) -> Markup:
+def _conversation(
+    ticket_id: int, comments: list[CommentLine], attachments: list[AttachmentLine], shown: Words
+) -> Markup:
     """The comment list, rendered once per distinct conversation and language (`rendering.part`):
-    the comments' markup and escaping were a fifth of the page. The key is the rows as read and the
-    reader's translator; what the list shows (authors, dates, labels) is worked out from those alone."""
-    key = (shown._, tuple(comments), tuple(attachments))
+    the comments' markup and escaping were a fifth of the page. It is kept under the ticket and the
+    reader's translator with the rows as read, and worked out from those alone (authors, dates,
+    labels)."""
     return part(
         "agent/conversation.html",
-        key,
+        (shown._, ticket_id),
+        (tuple(comments), tuple(attachments)),
         lambda: {"_": shown._, "comments": conversation_items(comments, attachments, _attachment_url, shown)},
     )
 
