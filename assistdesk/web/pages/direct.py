@@ -9,9 +9,10 @@ parameters, the security headers (`guard.SecurityHeaders`), the pages app's exce
 sign-in redirect, the HTML error pages) inside them, and outside them its 500 page, which is sent and
 the exception raised again, as Starlette's `ServerErrorMiddleware` does, so that it is logged.
 
-Only requests this lane reads exactly as FastAPI would are taken: `GET`, the route's own path, each
-integer query parameter at most once and spelled as plain digits. Anything else (`HEAD`, `?before=x`,
-a repeated parameter) goes the usual way, and FastAPI answers it as before (its 422 included).
+Only requests this lane reads exactly as FastAPI would are taken: `GET`, the route's own path (no
+`root_path`), each integer query parameter at most once and spelled as plain digits. Anything else
+(`HEAD`, `?before=x`, a repeated parameter) goes the usual way, and FastAPI answers it as before (its
+422 included).
 """
 
 from __future__ import annotations
@@ -90,8 +91,8 @@ class DirectPages:
     def match(self, scope: Scope) -> tuple[DirectPages, Scope, str] | None:
         """This lane, the request's scope and its metrics label (the route's path, as the router
         labels it), if the request is taken here."""
-        if scope["method"] != "GET":
-            return None
+        if scope["method"] != "GET" or scope.get("root_path"):
+            return None  # another method; or served under a prefix, which Starlette's routing strips
         for route in self.routes:
             found = route.arguments(scope)
             if found is not None:
@@ -156,6 +157,7 @@ class DirectPages:
                 answer = await run_in_threadpool(handler, request, exc)
             if answer is not None:
                 await answer(scope, receive, sending)
+            exc.__traceback__ = None  # as Starlette: a reused exception would keep every traceback
 
 
 def _api_routes(pages: FastAPI) -> list[APIRoute]:
