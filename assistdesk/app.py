@@ -1,7 +1,8 @@
 """create_app(settings): the ASGI application, optionally with the delivery worker in-process.
 
 Every request passes the front (web/middleware.py) first: the body limit and the metrics, then
-straight to the REST API or the Slack endpoint, or else into the FastAPI app's own routing."""
+straight to the REST API, the Slack endpoint or the console's queue and ticket pages
+(web/pages/direct.py), or else into the FastAPI app's own routing."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from assistdesk.web.api import openapi as api_openapi
 from assistdesk.web.api import tickets as api_tickets
 from assistdesk.web.api.docs import install_docs
 from assistdesk.web.middleware import Front
-from assistdesk.web.pages.site import create_pages
+from assistdesk.web.pages.site import create_pages, direct_pages
 from assistdesk.web.problems import install_problem_handlers
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,8 @@ def create_app(
     api = Mount("/api/v1", app=_api(rt))
     endpoints = slack.mount(app, rt)
     # Last: the pages answer every path the routes above did not claim (with HTML 404s).
-    app.mount("/", create_pages(rt))
+    pages = create_pages(rt)
+    app.mount("/", pages)
     rt.metrics.registry.register(health.OutboxCollector(rt))
 
     upload_limit = max(rt.settings.max_body_bytes, 12 * 1024 * 1024)
@@ -109,4 +111,5 @@ def create_app(
         endpoints=endpoints,
         mounts=[api],
         static_paths=frozenset({"/api/v1/openapi.json"}),
+        direct=direct_pages(pages),
     )

@@ -268,11 +268,15 @@ def main() -> None:
         report(f"{app_dir} ({args.backend}, {args.rounds} batches of {args.requests} requests)", figures)
     if len(dirs) == 2:
         first, second = (samples[d] for d in dirs)
-        print(f"\n## CPU per page, {dirs[0].name} / {dirs[1].name}")
+        print(f"\n## CPU per page, {dirs[0].name} / {dirs[1].name} (median of the batches, their range)")
         for name in PAGES:
-            a = statistics.median(s.cpu_ms for s in first[name])
-            b = statistics.median(s.cpu_ms for s in second[name])
-            print(f"{name:<12}  {a:6.2f} ms / {b:6.2f} ms = {a / b:.2f}")
+            a, b = ([s.cpu_ms for s in found[name]] for found in (first, second))
+            ratio = statistics.median(a) / statistics.median(b)
+            print(f"{name:<12}  {_spread(a)} / {_spread(b)} = {ratio:.2f}")
+
+
+def _spread(batches: list[float]) -> str:
+    return f"{statistics.median(batches):5.2f} ms ({min(batches):.2f}–{max(batches):.2f})"
 
 
 if __name__ == "__main__":

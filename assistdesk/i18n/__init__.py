@@ -112,6 +112,8 @@ class Catalogs:
         self._directory = directory
         self._loaded: dict[tuple[str, str], gettext.NullTranslations] = {}
         self._lock = threading.Lock()
+        # Translators by (locale as asked, domain): a page asks for one on every request.
+        self._translators: dict[tuple[str | None, str], Translator] = {}
 
     def _load(self, locale: str, domain: str) -> gettext.NullTranslations:
         key = (locale, domain)
@@ -132,6 +134,11 @@ class Catalogs:
         return gettext.GNUTranslations(buffer)
 
     def translator(self, locale: str | None, domain: str = "common") -> Translator:
-        chosen = normalise(locale) or DEFAULT
-        chain = tuple(self._load(chosen, d) for d in dict.fromkeys((domain, "common")))
-        return Translator(chosen, chain)
+        found = self._translators.get((locale, domain))
+        if found is None:
+            chosen = normalise(locale) or DEFAULT
+            chain = tuple(self._load(chosen, d) for d in dict.fromkeys((domain, "common")))
+            found = Translator(chosen, chain)
+            if len(self._translators) < 1000:  # locales as asked: a few spellings each
+                self._translators[(locale, domain)] = found
+        return found

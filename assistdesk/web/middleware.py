@@ -13,13 +13,21 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistdesk.metrics import Metrics
+
+
+class Direct(Protocol):
+    """Requests answered by an application of their own, without the main app's stack (the
+    console's pages: `pages.direct.DirectPages`)."""
+
+    def match(self, scope: Scope) -> tuple[ASGIApp, Scope, str] | None:
+        """The application, its scope and the request's metrics label, when it takes the request."""
 
 
 class _TooLarge(HTTPException):
@@ -48,6 +56,7 @@ class Front:
         endpoints: Mapping[tuple[str, str], ASGIApp] | None = None,
         mounts: Sequence[Mount] = (),
         static_paths: frozenset[str] = frozenset(),
+        direct: Direct | None = None,
     ) -> None:
         self.app = app
         self.metrics = metrics
@@ -55,6 +64,7 @@ class Front:
         self.endpoints = dict(endpoints or {})
         self.mounts = [(mount.path + "/", mount) for mount in mounts]
         self.static_paths = static_paths
+        self.direct = direct
         self._series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -107,6 +117,10 @@ class Front:
         endpoint = self.endpoints.get((scope["method"], path))
         if endpoint is not None:
             return endpoint, scope, path  # labelled by its path, as its route would have been
+        if self.direct is not None:
+            taken = self.direct.match(scope)
+            if taken is not None:
+                return taken
         for prefix, mount in self.mounts:
             if path.startswith(prefix):
                 match, child = mount.matches(scope)

@@ -1,4 +1,4 @@
-"""A queue's rows are rendered once per distinct row and kept (`rendering.fragment`): the kept row
+"""A queue's rows are rendered once per distinct row and kept (`rendering.named_fragment`): the kept row
 must still follow the clock (its first-response badge) and the reader's language."""
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from assistdesk.domain.tickets.ticket_reads import AttachmentLine, CommentLine
 from assistdesk.i18n import Translator, words
 from assistdesk.web.pages.sla_views import SlaCell, cell_text, sla_cell, span
 
-_TIMED = ("ok", "soon", "overdue")  # the SLA levels whose text says a time (`sla_views.cell_text`)
+TIMED = ("ok", "soon", "overdue")  # the SLA levels whose text says a time (`sla_views.cell_text`)
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -80,7 +80,7 @@ class Words:
         if cell.level == "none":
             return None
         # The text depends on the level and the time as spelled (minutes at most): few distinct ones.
-        shown = span(cell.seconds, self.locale) if cell.level in _TIMED else ""
+        shown = span(cell.seconds, self.locale) if cell.level in TIMED else ""
         text = self._label(f"sla-{cell.level}", shown, lambda _, __: cell_text(cell, _))
         return SlaBadge(cell.level, cell.state, self.when(cell.due_at), text)
 

@@ -7,8 +7,10 @@ viewer, the page and the counts in one trip to a database thread.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import timedelta
 from functools import partial
+from operator import attrgetter
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -23,9 +25,9 @@ from assistdesk.domain.tickets.queues import QueueFilter, TicketLine
 from assistdesk.errors import NotFound
 from assistdesk.web.pages.agent import page
 from assistdesk.web.pages.guard import runtime_of, translator
-from assistdesk.web.pages.presenters import Words, queue_row
-from assistdesk.web.pages.rendering import fragment
-from assistdesk.web.pages.sla_views import sla_cell
+from assistdesk.web.pages.presenters import TIMED, QueueRow, Words, queue_row
+from assistdesk.web.pages.rendering import named_fragment
+from assistdesk.web.pages.sla_views import sla_cell, sla_reading, span
 from assistdesk.web.pages.viewers import Staff, staff_in
 
 router = APIRouter(prefix="/agent")
@@ -49,19 +51,36 @@ QUEUE_FILTERS = {
 COUNTED = {name: QUEUE_FILTERS[name] for name in QUEUES if name != queues.BREACHING}
 
 
+# A line's values as a plain tuple (C-level attribute reads), complete by construction: every field
+# of `TicketLine`, whatever fields it gains.
+_LINE_VALUES = attrgetter(*(f.name for f in fields(TicketLine)))
+
+
 def table_rows(lines: Sequence[TicketLine], shown: Words) -> Markup:
-    """The queue table's rows (agent/queue_row.html), each rendered once per distinct row: a row is
-    the ticket's line, its first-response badge at this moment and the reader's language, so a row
-    already shown costs its badge and a lookup, not its labels and dates again (`presenters.queue_row`
-    is only called for a row not cached)."""
+    """The queue table's rows (agent/queue_row.html), each rendered once per distinct row.
+
+    A row is the ticket's line, its first-response badge at this moment and the reader's language.
+    The badge is known from the line (its due time), the level and state of its clock and the time
+    left as spelled (`Words.sla`). A row is kept under its ticket, language and badge, with its
+    line's values (`rendering.named_fragment`), so a row already shown costs its clock reading and a
+    comparison, not its badge, labels and dates again (`presenters.queue_row` and `Words.sla` run
+    only for a row not kept)."""
     now = shown.now
+    locale = shown.locale
     rows = []
     for line in lines:
-        badge = shown.sla(sla_cell(line, now))
-        key = (shown.locale, line, badge)
-        rows.append(fragment("agent/queue_row.html", key, partial(queue_row, line, shown, badge)))
+        state, level, seconds = sla_reading(line, now)
+        spelled = span(seconds, locale) if level in TIMED else ""
+        name = (locale, line.id, level, state, spelled)
+        rows.append(
+            named_fragment("agent/queue_row.html", name, _LINE_VALUES(line), partial(_queue_row, line, shown))
+        )
     # Every part is a fragment, escaped already: `Markup.join` would escape each again, for nothing.
     return Markup("\n".join(rows))  # noqa: S704
+
+
+def _queue_row(line: TicketLine, shown: Words) -> QueueRow:
+    return queue_row(line, shown, shown.sla(sla_cell(line, shown.now)))
 
 
 # Every tab's count, read with the page (`queues.QueuePage`) or on its own (a search).

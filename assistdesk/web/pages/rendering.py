@@ -30,31 +30,39 @@ environment = Environment(
     auto_reload=False,
 )
 
-# Rendered fragments by (template, value). The value is the fragment's whole input, so an entry can
-# never be stale; the age only bounds how long rows nobody looks at any more take memory.
-_FRAGMENTS: TtlCache[tuple[str, Hashable], Markup] = TtlCache(max_age=300.0, max_entries=20_000)
+# Rendered fragments by (template, name), each kept with the values it was made from. The age only
+# bounds how long fragments nobody looks at any more take memory.
+_KEPT: TtlCache[tuple[str, Hashable], tuple[Any, Markup]] = TtlCache(max_age=300.0, max_entries=20_000)
 
 
-def fragment(template: str, value: Hashable, build: Callable[[], Any] | None = None) -> Markup:
-    """`template` rendered with `value` as `t` and nothing else, once per distinct value.
+def named_fragment(template: str, name: Hashable, values: Any, build: Callable[[], Any]) -> Markup:
+    """`template` rendered with `build()` as `t` and nothing else, once per distinct (name, values).
 
     Escaping each printed value (markupsafe) was a quarter of a fifty-row queue page; a queue shows
-    the same rows to every agent and on every reload. The key is complete by construction: the
-    template sees no other name (the environment's StrictUndefined makes any other one an error), so
-    `value` must carry everything the fragment shows, already in the reader's words — its locale,
-    time zone and the viewer's permissions included, where they change what it shows.
+    the same rows to every agent and on every reload. A fragment is found by a short `name` and kept
+    with the `values` it was made from, which are compared, never hashed: one kept for other values
+    is made again and replaces it (hashing a queue line's fresh strings and time-zone-aware
+    datetimes on every view cost five times comparing them).
 
-    With `build`, `value` is only the key and `build()` makes what the template reads, when it is
-    not cached: a key from which that is worked out entirely (the same key always builds the same
-    thing), cheaper to make than the thing itself."""
-    key = (template, value)
-    found = _FRAGMENTS.peek(key)
-    if found is None:
-        generation = _FRAGMENTS.generation
-        shown = value if build is None else build()
-        # An autoescaping template's output: every value in it is escaped already.
-        found = Markup(environment.get_template(template).render(t=shown))  # noqa: S704
-        _FRAGMENTS.put(key, found, loaded_in=generation)
+    `name` and `values` together must determine what `build()` makes: the template sees no other
+    name (the environment's StrictUndefined makes any other one an error), so they must carry
+    everything the fragment shows — the reader's locale, time zone and the viewer's permissions
+    included, where they change what it shows."""
+    return part(template, name, values, lambda: {"t": build()})
+
+
+def part(template: str, name: Hashable, values: Any, names: Callable[[], dict[str, Any]]) -> Markup:
+    """`named_fragment` for a part whose template reads more than one name (a macro of macros.html
+    imported with context reads `_`): rendered with the names `names()` gives. As there, `name` and
+    `values` together must determine every name's value."""
+    key = (template, name)
+    kept = _KEPT.peek(key)
+    if kept is not None and kept[0] == values:
+        return kept[1]
+    generation = _KEPT.generation
+    # An autoescaping template's output: every value in it is escaped already.
+    found = Markup(environment.get_template(template).render(names()))  # noqa: S704
+    _KEPT.put(key, (values, found), loaded_in=generation)
     return found
 
 

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistdesk.errors import DomainError
 from assistdesk.runtime import Runtime
 from assistdesk.web.pages import admin, agent, help_center, queues, setup, sla_pages, ticket
+from assistdesk.web.pages.direct import DirectPages
 from assistdesk.web.pages.guard import (
     LANG_COOKIE,
     SecurityHeaders,
@@ -112,3 +113,9 @@ def create_pages(runtime: Runtime) -> FastAPI:
 
     pages.add_middleware(SecurityHeaders)
     return pages
+
+
+def direct_pages(pages: FastAPI) -> DirectPages:
+    """The console pages the front serves without the two apps' stacks (`direct`): a queue and a
+    ticket, read by every agent all day; with the query parameters each reads as an integer."""
+    return DirectPages(pages, [(queues.queue_page, ("before", "page_number")), (ticket.ticket_page, ())])

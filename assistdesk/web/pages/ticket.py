@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 from sqlalchemy import exists
 from sqlalchemy.orm import Session
 
@@ -26,12 +27,14 @@ from assistdesk.domain.tickets import ticket_reads
 from assistdesk.domain.tickets.enums import CommentSource
 from assistdesk.domain.tickets.models import Attachment, Ticket
 from assistdesk.domain.tickets.service import Author
+from assistdesk.domain.tickets.ticket_reads import AttachmentLine, CommentLine
 from assistdesk.errors import DomainError, NotFound
 from assistdesk.web.pages.agent import page
 from assistdesk.web.pages.files import attachment_response
 from assistdesk.web.pages.forms import errors_of, post_comment, see_other, submit
 from assistdesk.web.pages.guard import checked_form, field, runtime_of, translator
 from assistdesk.web.pages.presenters import Words, conversation_items, queue_rows
+from assistdesk.web.pages.rendering import part
 from assistdesk.web.pages.sla_views import sla_cell
 from assistdesk.web.pages.viewers import Staff, staff, staff_in
 
@@ -79,7 +82,7 @@ def _context(session: Session, request: Request, key: str, shown: Words) -> dict
         "assignee_email": found.assignee_email,
         "reporter_email": found.reporter_email,
         "reporter_bounces": bool(reporter_bounces),
-        "comments": conversation_items(comments, attachments, _attachment_url, shown),
+        "conversation": _conversation(line.id, comments, attachments, shown),
         "org": {
             "name": line.organization,
             "plan": shown.plan(found.plan),
@@ -102,6 +105,21 @@ def _context(session: Session, request: Request, key: str, shown: Words) -> dict
         "reply_draft": "",
         "note_draft": "",
     }
+
+
+def _conversation(
+    ticket_id: int, comments: list[CommentLine], attachments: list[AttachmentLine], shown: Words
+) -> Markup:
+    """The comment list, rendered once per distinct conversation and language (`rendering.part`):
+    the comments' markup and escaping were a fifth of the page. It is kept under the ticket and the
+    reader's translator with the rows as read, and worked out from those alone (authors, dates,
+    labels)."""
+    return part(
+        "agent/conversation.html",
+        (shown._, ticket_id),
+        (tuple(comments), tuple(attachments)),
+        lambda: {"_": shown._, "comments": conversation_items(comments, attachments, _attachment_url, shown)},
+    )
 
 
 async def _ticket_page(
