@@ -52,8 +52,9 @@ async def claim(
     batch: int,
 ) -> list[store.Lease]:
     """`store.claim` on PostgreSQL: lease due destinations and read their first jobs, one statement."""
-    picking = claims.picking(owner=owner, now=now, lease_seconds=lease_seconds, limit=limit, batch=batch)
     for attempt in range(1, _CLAIM_ATTEMPTS + 1):
+        # A new token per attempt, as the thread path's claim (`store.claim` in each transaction).
+        picking = claims.picking(owner=owner, now=now, lease_seconds=lease_seconds, limit=limit, batch=batch)
         try:
             return picking.leases(await driver.run_one(claims.lease_picked, picking.params))
         except Exception as exc:

@@ -18,24 +18,31 @@ class Slots:
         self._limit = concurrency
         self._wake = wake  # the scheduler's wake-up
         self._settling = 0
-        self._full = False  # the last scheduling round found no free slot and waits for one
+        # More may be due than was claimed: the last round found no free slot, or its claim took
+        # as many destinations as it asked for. Then a slot coming free wakes the scheduler; else
+        # nothing is waiting for one (new work wakes it by itself, work due later by the poll).
+        self._more = False
 
     def free(self, tasks: int) -> int:
         """Destinations the scheduler may claim now, `tasks` destination tasks running."""
         free = min(self._limit - (tasks - self._settling), 2 * self._limit - tasks)
-        self._full = free <= 0
+        if free <= 0:
+            self._more = True
         return max(0, free)
 
+    def claimed(self, asked: int, got: int) -> None:
+        """What a round's claim returned: fewer than asked means nothing else is due now."""
+        self._more = got >= asked
+
     def task_ended(self) -> bool:
-        """True when the scheduler was waiting for a slot (wake it)."""
-        was_full, self._full = self._full, False
-        return was_full
+        """True when a slot coming free should wake the scheduler."""
+        return self._more
 
     @contextlib.contextmanager
     def settling(self) -> Iterator[None]:
         """Around a task's wait for its last records: its slot is free meanwhile."""
         self._settling += 1
-        if self.task_ended():
+        if self._more:
             self._wake()
         try:
             yield

@@ -185,6 +185,7 @@ class Worker:
             task = asyncio.create_task(self._drain(lease))
             tasks.add(task)
             task.add_done_callback(self._task_done(tasks))
+        self._slots.claimed(free, len(leases))
         return timeout
 
     async def _forward_stop(self, stop: asyncio.Event) -> None:
@@ -194,14 +195,14 @@ class Worker:
 
     def _task_done(self, tasks: set[asyncio.Task[bool]]) -> Callable[[asyncio.Task[bool]], None]:
         def done(task: asyncio.Task[bool]) -> None:
-            was_full = self._slots.task_ended()
+            more = self._slots.task_ended()
             tasks.discard(task)
             if task.cancelled():
                 return
             if task.exception() is not None:
                 log.error("outbox destination task failed", exc_info=task.exception())
                 self._wakeup.wake()
-            elif was_full or task.result():
+            elif more or task.result():
                 self._wakeup.wake()
 
         return done

@@ -48,11 +48,12 @@ def worker(
     lease: float = 30.0,
     rate: float = 0.0,
     owner: str | None = None,
+    concurrency: int = 16,
 ) -> Worker:
     config = WorkerConfig(
         lease_seconds=lease,
         max_failures=max_failures,
-        concurrency=16,
+        concurrency=concurrency,
         poll_seconds=poll,
         rates=RatePolicy(default=rate),
     )

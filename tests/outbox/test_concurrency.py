@@ -85,6 +85,22 @@ def test_pacing_spaces_deliveries_per_destination_not_globally(runtime: Runtime,
     assert closest < 0.15, merged
 
 
+def test_a_backlog_larger_than_the_slots_drains_without_waiting_for_the_idle_poll(
+    runtime: Runtime, sink: Sink
+) -> None:
+    """After an outage: more destinations due than the worker takes at once, and no commit to wake
+    it. Each destination finished frees a slot and wakes the scheduler at once; the poll (3 s here)
+    is for work that arrives unannounced, not for the backlog's next destinations."""
+    hooks = [add_hook(runtime, sink.url(f"h{n}")) for n in range(6)]
+    for hook in hooks:
+        enqueue_to(runtime, hook, range(1))
+    started = time.monotonic()
+    with running(worker(runtime, own_wakeup=True, poll=3.0, concurrency=2), closers=_closer(runtime)):
+        sink.wait_for(6, timeout=15)
+        elapsed = time.monotonic() - started
+    assert elapsed < 2.5, elapsed  # three rounds of two; one poll's wait would be 3 s
+
+
 def test_a_dead_workers_lease_expires_and_its_jobs_are_delivered(runtime: Runtime, sink: Sink) -> None:
     hook = add_hook(runtime, sink.url("a"))
     enqueue_to(runtime, hook, range(3))
