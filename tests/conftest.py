@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from assistdesk.db import migrate
 from assistdesk.db.engine import build_engine
+from assistdesk.db.uow import is_retryable, retry_pause
 from assistdesk.runtime import Runtime, build_runtime
 from assistdesk.schema import metadata
 from assistdesk.settings import Settings
@@ -39,13 +41,22 @@ def _provisioned(
 
 
 def empty_tables(engine: Engine) -> None:
-    with engine.begin() as conn:
-        if engine.dialect.name in ("mysql", "mariadb"):
-            conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
-        if engine.dialect.name in ("mysql", "mariadb"):
-            conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+    """Every table emptied, again after a deadlock: a desk's worker still settling the previous
+    test's last delivery (its outcome, its release) may hold rows this deletes."""
+    for attempt in range(1, 6):
+        try:
+            with engine.begin() as conn:
+                if engine.dialect.name in ("mysql", "mariadb"):
+                    conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
+                for table in reversed(metadata.sorted_tables):
+                    conn.execute(table.delete())
+                if engine.dialect.name in ("mysql", "mariadb"):
+                    conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+            return
+        except DBAPIError as exc:
+            if attempt == 5 or not is_retryable(exc):
+                raise
+            retry_pause(attempt)
 
 
 @pytest.fixture
