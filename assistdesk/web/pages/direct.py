@@ -109,14 +109,7 @@ class DirectPages:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def sending(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        sending = _Sending(send)
         try:
             await self._guarded(scope, receive, sending)
         except Exception as exc:
@@ -125,7 +118,7 @@ class DirectPages:
                 response: Response = PlainTextResponse("Internal Server Error", status_code=500)
             else:
                 response = await self._error(request, exc)
-            if not started:
+            if not sending.started:
                 await response(scope, receive, send)
             raise
 
@@ -134,14 +127,7 @@ class DirectPages:
         `ExceptionMiddleware`, which the security headers wrap)."""
         endpoint, arguments = scope[_LANE]
         request = Request(scope, receive)
-        started = False
-
-        async def sending(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        sending = _Sending(send)
         try:
             response = await endpoint(request, **arguments)
             await response(scope, receive, sending)
@@ -149,7 +135,7 @@ class DirectPages:
             handler = next((self._handlers[c] for c in type(exc).__mro__ if c in self._handlers), None)
             if handler is None:
                 raise
-            if started:
+            if sending.started:
                 raise RuntimeError("Caught handled exception, but response already started.") from exc
             if inspect.iscoroutinefunction(handler):
                 answer = await handler(request, exc)
@@ -169,3 +155,19 @@ def _api_routes(pages: FastAPI) -> list[APIRoute]:
             if isinstance(inner, APIRoute):
                 found.append(inner)
     return found
+
+
+class _Sending:
+    """`send`, remembering whether the response has started: an error after that cannot be
+    answered with a page of its own."""
+
+    __slots__ = ("send", "started")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
