@@ -24,12 +24,10 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Dialect
 
 from assistdesk.db.driver import DriverStatement
+from assistdesk.db.uow import RETRYABLE_PG
 
 if TYPE_CHECKING:
     import psycopg
-
-# Serialization failure, deadlock, lock not available: the transaction may be run again.
-_RETRYABLE = {"40001", "40P01", "55P03"}
 
 
 class AsyncTransaction:
@@ -141,4 +139,4 @@ def is_retryable(exc: BaseException) -> bool:
     code = exc.sqlstate
     if code is None:
         return isinstance(exc, psycopg.OperationalError)
-    return code in _RETRYABLE or code.startswith("57P")
+    return code in RETRYABLE_PG or code.startswith("57P")

@@ -208,7 +208,7 @@ class Database:
 
 
 _RETRYABLE_MYSQL = {1205, 1213}  # lock wait timeout, deadlock
-_RETRYABLE_PG = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+RETRYABLE_PG = frozenset({"40001", "40P01", "55P03"})  # serialization failure, deadlock, lock not available
 
 
 def retry_delay(attempt: int) -> float:
@@ -227,7 +227,7 @@ def is_retryable(exc: DBAPIError) -> bool:
         return True  # the server closed the connection; the pool has discarded it
     orig = exc.orig
     code = getattr(orig, "sqlstate", None)
-    if code in _RETRYABLE_PG:
+    if code in RETRYABLE_PG:
         return True
     args = getattr(orig, "args", ())
     if args and isinstance(args[0], int) and args[0] in _RETRYABLE_MYSQL:

@@ -30,12 +30,21 @@ _CLAIM_ATTEMPTS = 3  # as the thread path's claim (`Worker._claim`)
 
 async def run(driver: AsyncDriver, work: Callable[[AsyncTransaction], Awaitable[T]]) -> T:
     """`work` in a transaction of `driver`, again from the start after a retryable failure."""
-    for attempt in range(1, _ATTEMPTS + 1):
+
+    async def once() -> T:
+        async with driver.transaction() as tx:
+            return await work(tx)
+
+    return await _retried(once, _ATTEMPTS)
+
+
+async def _retried(once: Callable[[], Awaitable[T]], attempts: int) -> T:
+    """`once()`, again after a retryable failure and `retry_delay`'s pause, as `Database.run`."""
+    for attempt in range(1, attempts + 1):
         try:
-            async with driver.transaction() as tx:
-                return await work(tx)
+            return await once()
         except Exception as exc:
-            if attempt == _ATTEMPTS or not is_retryable(exc):
+            if attempt == attempts or not is_retryable(exc):
                 raise
             await asyncio.sleep(retry_delay(attempt))
     raise AssertionError("unreachable")
@@ -52,16 +61,13 @@ async def claim(
     batch: int,
 ) -> list[store.Lease]:
     """`store.claim` on PostgreSQL: lease due destinations and read their first jobs, one statement."""
-    for attempt in range(1, _CLAIM_ATTEMPTS + 1):
+
+    async def once() -> list[store.Lease]:
         # A new token per attempt, as the thread path's claim (`store.claim` in each transaction).
         picking = claims.picking(owner=owner, now=now, lease_seconds=lease_seconds, limit=limit, batch=batch)
-        try:
-            return picking.leases(await driver.run_one(claims.lease_picked, picking.params))
-        except Exception as exc:
-            if attempt == _CLAIM_ATTEMPTS or not is_retryable(exc):
-                raise
-            await asyncio.sleep(retry_delay(attempt))
-    raise AssertionError("unreachable")
+        return picking.leases(await driver.run_one(claims.lease_picked, picking.params))
+
+    return await _retried(once, _CLAIM_ATTEMPTS)
 
 
 async def next_due(driver: AsyncDriver, claims: store.Claims, *, now: datetime) -> datetime | None:

@@ -30,20 +30,16 @@ from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
 from assistdesk.db.types import UTCDateTime, utcnow
-from assistdesk.domain.links.models import TicketThread
 from assistdesk.domain.orgs.models import Organization
 from assistdesk.domain.people.models import Agent, Contact
 from assistdesk.domain.sla import clock
 from assistdesk.domain.tickets.enums import Status
-from assistdesk.domain.tickets.models import Attachment, Comment, Ticket
+from assistdesk.domain.tickets.models import Ticket
 
 _TICKETS = table_of(Ticket)
 _ORGS = table_of(Organization)
 _CONTACTS = table_of(Contact)
 _AGENTS = table_of(Agent)
-_COMMENTS = table_of(Comment)
-_ATTACHMENTS = table_of(Attachment)
-_THREADS = table_of(TicketThread)
 
 
 def run_plain(
