@@ -16,6 +16,11 @@ request was due) sends half the target rate (300 creates/s, 1,000 events/s) for 
 `serve` runs with `--no-worker`, as in bench/floor.py: delivering the jobs is the workers' share,
 measured by bench/worker_cost.py; a second REST run keeps the in-process workers, as `serve` is
 deployed by default, for the figure an operator meets.
+
+Each REST run also splits the CPU the two cores spent per create between `serve` (all its
+processes), PostgreSQL (the postmaster and every backend) and wrk, and prints the creates per second
+that CPU allows on this machine's cores: where the ceiling is CPU, that bound says how far each
+part would have to shrink for a target rate. Run it with nothing else on the machine.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -31,6 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import create_engine, text
 
@@ -38,8 +46,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import rest_bench, slack_ack
 from bench.common import Figure, at_least, at_most, base_env, cli, database, free_port, percentile, report
-from bench.floor import product, server
+from bench.floor import cpu_used, product, server, tree_cpu
 from bench.outbox_bench import sink
+
+T = TypeVar("T")
 
 CREATES_PER_S = 600.0
 ACKS_PER_S = 2000.0
@@ -128,12 +138,55 @@ def count(url: str, table: str) -> int:
     return found
 
 
-def saturate(url: str, table: str, run: Callable[[], dict[str, float]]) -> tuple[dict[str, float], int]:
+def saturate(url: str, table: str, run: Callable[[], T]) -> tuple[T, int]:
     """`run`'s figures, and how many rows it added to `table` (read after the answers settle)."""
     before = count(url, table)
     result = run()
     time.sleep(0.5)
     return result, count(url, table) - before
+
+
+def _postmaster() -> int | None:
+    """The local PostgreSQL server's first process (its backends are its children), if found."""
+    found = subprocess.run(["pgrep", "-x", "-o", "postgres"], capture_output=True, text=True, check=False)
+    return int(found.stdout.split()[0]) if found.stdout.split() else None
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_split(
+    serve_pid: int, run: Callable[[], dict[str, float]]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """`run`'s figures, and the CPU seconds `serve`, PostgreSQL and wrk (a waited child) used."""
+    postgres = _postmaster()
+    serve_before = tree_cpu(serve_pid)
+    pg_before = tree_cpu(postgres) if postgres else {}
+    wrk_before = _children_cpu()
+    result = run()
+    used = {
+        "serve": cpu_used(serve_before, tree_cpu(serve_pid)),
+        "PostgreSQL": cpu_used(pg_before, tree_cpu(postgres)) if postgres else 0.0,
+        "wrk": _children_cpu() - wrk_before,
+    }
+    return result, used
+
+
+def _cpu_figures(label: str, result: dict[str, float], used: dict[str, float]) -> list[Figure]:
+    answered = max(1.0, result["answered"])
+    per = {part: seconds * 1000 / answered for part, seconds in used.items()}
+    total = sum(per.values())
+    cores = os.cpu_count() or 1
+    return [
+        *(Figure(f"  CPU per create, {part}, {label}", ms, "ms") for part, ms in per.items()),
+        Figure(
+            f"  creates/s {cores} cores allow at {total:.1f} ms per create, {label}",
+            cores * 1000 / total,
+            "req/s",
+        ),
+    ]
 
 
 def rest(seconds: float, connections: int) -> list[Figure]:
@@ -144,10 +197,14 @@ def rest(seconds: float, connections: int) -> list[Figure]:
         token = rest_bench.setup(env, "", sink_url)
         script = _CREATE_LUA % ("x" * 200, token)
         for label, worker in (("serve --workers 2 --no-worker", False), ("serve --workers 2", True)):
-            with _serve(env, ["--workers", "2"], worker=worker) as base:
+            with _serve(env, ["--workers", "2"], worker=worker) as (base, pid):
                 asyncio.run(rest_bench.closed_loop(base, token, rest_bench.create_ticket, 2))  # warm-up
-                result, stored = saturate(
-                    url, "tickets", lambda b=base: wrk(b, "/api/v1/tickets", script, seconds, connections)
+                (result, used), stored = saturate(
+                    url,
+                    "tickets",
+                    lambda b=base, p=pid: cpu_split(
+                        p, lambda: wrk(b, "/api/v1/tickets", script, seconds, connections)
+                    ),
                 )
                 figures += [
                     at_least(
@@ -157,6 +214,7 @@ def rest(seconds: float, connections: int) -> list[Figure]:
                         CREATES_PER_S,
                     ),
                     _lost(f"REST creates answered 201 but not stored, {label}", result, stored),
+                    *_cpu_figures(label, result, used),
                 ]
                 latencies = asyncio.run(
                     rest_bench.fixed_rate(base, token, rest_bench.create_ticket, CREATES_PER_S / 2, seconds)
@@ -169,7 +227,7 @@ def slack(seconds: float, connections: int) -> list[Figure]:
     figures: list[Figure] = []
     with (
         slack_ack.seeded_desk() as (url, env),
-        _serve(env, ["--workers", "2"], worker=False) as base,
+        _serve(env, ["--workers", "2"], worker=False) as (base, _),
         tempfile.TemporaryDirectory() as tmp,
     ):
         label = "serve --workers 2 --no-worker"
@@ -221,7 +279,7 @@ def _p99(name: str, latencies: list[float]) -> Figure:
 
 
 @contextlib.contextmanager
-def _serve(env: dict[str, str], args: list[str], *, worker: bool) -> Iterator[str]:
+def _serve(env: dict[str, str], args: list[str], *, worker: bool) -> Iterator[tuple[str, int]]:
     """`serve` with `args`, with its in-process delivery worker or without (`--no-worker`)."""
     if worker:
         port = free_port()
@@ -229,8 +287,8 @@ def _serve(env: dict[str, str], args: list[str], *, worker: bool) -> Iterator[st
         started = server(command, env, port, "serve")
     else:
         started = product(env, *args)
-    with started as (base, _):
-        yield base
+    with started as (base, pid):
+        yield base, pid
 
 
 def main() -> None:
