@@ -96,6 +96,18 @@ class DriverStatement:
         finally:
             cursor.close()
 
+    def inserted_key(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+        """Run a one-row INSERT; the key it generated: the value it RETURNs, where it returns one,
+        else the cursor's `lastrowid` (MySQL, MariaDB, SQLite's rowid)."""
+        cursor = self._run(connection, params)
+        try:
+            if cursor.description is not None:
+                row = cursor.fetchone()
+                return None if row is None else self.convert(connection.dialect, [row])[0][0]
+            return cursor.lastrowid
+        finally:
+            cursor.close()
+
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[Sequence[Any]]:
         """Run a statement that returns rows; each row's values as the columns' types give them."""
         cursor = self._run(connection, params)
