@@ -11,10 +11,11 @@ with a Content-Length, `Content-Type: application/json`, an API token whose prin
 cache already holds (`auth.cached_principal`), and a body that is JSON and that the route's model
 accepts. That request is answered by the same function the route calls (`tickets.open_ticket`,
 `tickets.comment_on`), with the same answer; what it raises (no such ticket, a closed one) is
-answered by the API app's own handlers (`lanes.AppErrors`). Anything else (a missing or uncached
-token, a body FastAPI would refuse or read otherwise) is handed to the API app with its body
-replayed, so that every refusal (401 with WWW-Authenticate, 413, 422 and their problem+json) is
-FastAPI's, exactly as before.
+answered by the API app's own handlers (`lanes.AppErrors`). Anything else is FastAPI's, so that
+every refusal (401 with WWW-Authenticate, 413, 422 and their problem+json) stays exactly what it
+was: a request whose headers are not the plain case (a missing or uncached token, another content
+type, a chunked body) is not taken here, and one whose body is not (not JSON, refused by the model)
+is handed to the API app with its body replayed.
 """
 
 from __future__ import annotations
@@ -81,10 +82,13 @@ class DirectApi:
 
     def match(self, scope: Scope) -> tuple[DirectApi, Scope, str] | None:
         """This lane, the request's scope (as the mount and the route would make it) and its metrics
-        label, if the request is taken here."""
+        label, if the request is taken here: its route, headers and token are the plain case."""
         if scope["method"] != "POST" or scope.get("root_path"):
             return None
         if not scope["path"].startswith(self.mount.path + "/"):
+            return None
+        principal = self._principal(scope)
+        if principal is None:
             return None
         found, child = self.mount.matches(scope)
         if found is not Match.FULL:
@@ -93,51 +97,12 @@ class DirectApi:
         for lane in self.lanes:
             found, params = lane.route.matches(inner)
             if found is Match.FULL:
-                return self, {**inner, **params, _LANE: (lane, inner)}, lane.label
+                return self, {**inner, **params, _LANE: (lane, inner, principal)}, lane.label
         return None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        lane: _Lane
-        lane, usual = scope[_LANE]
-        received: list[Message] = []
-        body = b""
-        try:
-            while True:
-                message = await receive()
-                received.append(message)
-                if message["type"] != "http.request":
-                    break
-                body += message.get("body", b"")
-                if not message.get("more_body", False):
-                    break
-        except Exception as exc:  # the front's body limit: FastAPI gets to answer it
-            await self.mount.app(usual, _Replay(received, receive, exc), send)
-            return
-        taken = self._taken(scope, lane, received, body)
-        if taken is None:
-            await self.mount.app(usual, _Replay(received, receive), send)
-            return
-        principal, model = taken
-        replay = _Replay(received, receive)
-        sending = Sending(send)
-        try:
-            request = Request(scope, replay)
-            try:
-                response = await lane.write.answer(self.runtime, principal, scope["path_params"], model)
-                await response(scope, replay, sending)
-            except Exception as exc:
-                if not await self._errors.handled(exc, request, sending):
-                    raise
-        except Exception as exc:
-            await self._errors.crashed(exc, scope, replay, send, sending.started)
-            raise
-
-    def _taken(
-        self, scope: Scope, lane: _Lane, received: list[Message], body: bytes
-    ) -> tuple[Principal, BaseModel] | None:
-        """The principal and the validated body when the request is the plain case, or None."""
-        if received[-1]["type"] != "http.request":
-            return None  # the client left
+    def _principal(self, scope: Scope) -> Principal | None:
+        """The token's principal when the headers are the plain case (a JSON body of a declared
+        length, a bearer token the process cache holds), else None."""
         content_type = authorization = length = None
         for name, value in scope["headers"]:
             if name == b"content-type" and content_type is None:
@@ -153,13 +118,53 @@ class DirectApi:
         if not (scheme and credentials) or scheme.lower() != "bearer":
             return None
         principal, _ = cached_principal(self.runtime, credentials.strip())
-        if principal is None:
-            return None
+        return principal
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        lane: _Lane
+        lane, usual, principal = scope[_LANE]
+        received: list[Message] = []
+        body = b""
         try:
-            model = lane.write.model.model_validate(json.loads(body))  # as Request.json(), then the field
-        except Exception:  # FastAPI answers it (422, or 400 for what JSON cannot read)
-            return None
-        return principal, model
+            while True:
+                message = await receive()
+                received.append(message)
+                if message["type"] != "http.request":
+                    break
+                body += message.get("body", b"")
+                if not message.get("more_body", False):
+                    break
+        except Exception as exc:  # e.g. the front's body limit: FastAPI gets to answer it
+            await self.mount.app(usual, _Replay(received, receive, exc), send)
+            return
+        replay = _Replay(received, receive)
+        model = _validated(lane, received, body)
+        if model is None:
+            await self.mount.app(usual, replay, send)
+            return
+        sending = Sending(send)
+        try:
+            request = Request(scope, replay)
+            try:
+                response = await lane.write.answer(self.runtime, principal, scope["path_params"], model)
+                await response(scope, replay, sending)
+            except Exception as exc:
+                if not await self._errors.handled(exc, request, sending):
+                    raise
+        except Exception as exc:
+            await self._errors.crashed(exc, scope, replay, send, sending.started)
+            raise
+
+
+def _validated(lane: _Lane, received: list[Message], body: bytes) -> BaseModel | None:
+    """The body as the route's model, read as FastAPI reads it (`Request.json()`, then the body
+    field's validation), or None when it is not that (FastAPI answers it: 422, or 400)."""
+    if received[-1]["type"] != "http.request":
+        return None  # the client left
+    try:
+        return lane.write.model.model_validate(json.loads(body))
+    except Exception:
+        return None
 
 
 class _Replay:
