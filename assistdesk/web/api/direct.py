@@ -35,7 +35,8 @@ from starlette.routing import Match, Mount
 from starlette.types import Message, Receive, Scope, Send
 
 from assistdesk.runtime import Runtime
-from assistdesk.web.api.auth import Principal, cached_principal
+from assistdesk.web.api.auth import Principal, authenticate, cached_principal
+from assistdesk.web.deps import get_runtime
 from assistdesk.web.lanes import AppErrors, Sending, api_routes
 
 Answer = Callable[[Runtime, Principal, dict[str, Any], Any], Awaitable[Response]]
@@ -77,6 +78,15 @@ class DirectApi:
             route = by_endpoint[write.endpoint]
             if route.methods != {"POST"}:
                 raise ValueError(f"{route.path}: a write by POST only")
+            needs = route.dependant
+            if (
+                {dependency.call for dependency in needs.dependencies} != {authenticate, get_runtime}
+                or len(needs.body_params) != 1
+                or needs.query_params
+                or needs.header_params
+                or needs.cookie_params
+            ):
+                raise ValueError(f"{route.path} reads more than this lane gives: principal, runtime, body")
             self.lanes.append(_Lane(route, write, f"{mount.path}{route.path_format}"))
         self._errors = AppErrors(api)
 
