@@ -1,8 +1,9 @@
 """create_app(settings): the ASGI application, optionally with the delivery worker in-process.
 
 Every request passes the front (web/middleware.py) first: the body limit and the metrics, then
-straight to the REST API, the Slack endpoint or the console's queue and ticket pages
-(web/pages/direct.py), or else into the FastAPI app's own routing."""
+straight to the REST API (its ticket and comment writes to their functions: web/api/direct.py), the
+Slack endpoint or the console's queue and ticket pages (web/pages/direct.py), or else into the
+FastAPI app's own routing."""
 
 from __future__ import annotations
 
@@ -111,5 +112,5 @@ def create_app(
         endpoints=endpoints,
         mounts=[api],
         static_paths=frozenset({"/api/v1/openapi.json"}),
-        direct=direct_pages(pages),
+        direct=[direct_pages(pages), api_tickets.direct_writes(api)],
     )

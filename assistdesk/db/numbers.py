@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, func, select, update
 from sqlalchemy.orm import Session
 
+from assistdesk.db.driver import DriverStatement
 from assistdesk.db.sql import insert_ignore_on
 
 _SIDE_POOL = "assistdesk_numbers"
@@ -128,6 +129,8 @@ class _Statements:
         self.table = table
         self.bump = update(table).where(table.c.name == bindparam("counter")).values(value=table.c.value + 1)
         self.bump_returning = self.bump.returning(table.c.value)
+        # Every create on PostgreSQL: on the driver's cursor (see db/driver.py).
+        self.bump_driven = DriverStatement(self.bump_returning)
         self.read = select(table.c.value).where(table.c.name == bindparam("counter"))
         self.bump_remembered = (
             update(table)
@@ -141,7 +144,8 @@ def _bump_alone(connection: Connection, statements: _Statements, name: str) -> i
     given = {"counter": name}
     for _ in range(2):
         if connection.dialect.name == "postgresql":
-            value = connection.execute(statements.bump_returning, given).scalar_one_or_none()
+            rows = statements.bump_driven.rows(connection, given)
+            value = rows[0][0] if rows else None
         else:
             result = connection.execute(statements.bump_remembered, given)
             value = result.lastrowid if result.rowcount else None

@@ -1,7 +1,8 @@
 """The front of the web app: one pure ASGI middleware that every HTTP request passes.
 
 It enforces the body limit, counts the request metrics and hands a few hot paths straight to their
-applications: `POST /slack/events` to the Slack endpoint and `/api/v1/…` to the REST API. The rest
+applications: `POST /slack/events` to the Slack endpoint, `/api/v1/…` to the REST API, and the
+direct lanes (a few console pages and API writes) to their endpoints. The rest
 goes through the main FastAPI app's middleware and router as before. Going straight matters for
 Slack: an acknowledged event is cheap, and FastAPI's middleware stack, route matching and
 dependency solving cost more than the screening and Bolt's own pipeline did (profiled for issue 14).
@@ -24,7 +25,7 @@ from assistdesk.metrics import Metrics
 
 class Direct(Protocol):
     """Requests answered by an application of their own, without the main app's stack (the
-    console's pages: `pages.direct.DirectPages`)."""
+    console's pages: `pages.direct.DirectPages`; the API's busiest writes: `api.direct.DirectApi`)."""
 
     def match(self, scope: Scope) -> tuple[ASGIApp, Scope, str] | None:
         """The application, its scope and the request's metrics label, when it takes the request."""
@@ -56,7 +57,7 @@ class Front:
         endpoints: Mapping[tuple[str, str], ASGIApp] | None = None,
         mounts: Sequence[Mount] = (),
         static_paths: frozenset[str] = frozenset(),
-        direct: Direct | None = None,
+        direct: Sequence[Direct] = (),
     ) -> None:
         self.app = app
         self.metrics = metrics
@@ -64,7 +65,7 @@ class Front:
         self.endpoints = dict(endpoints or {})
         self.mounts = [(mount.path + "/", mount) for mount in mounts]
         self.static_paths = static_paths
-        self.direct = direct
+        self.direct = list(direct)
         self._series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -117,8 +118,8 @@ class Front:
         endpoint = self.endpoints.get((scope["method"], path))
         if endpoint is not None:
             return endpoint, scope, path  # labelled by its path, as its route would have been
-        if self.direct is not None:
-            taken = self.direct.match(scope)
+        for lane in self.direct:
+            taken = lane.match(scope)
             if taken is not None:
                 return taken
         for prefix, mount in self.mounts:

@@ -10,6 +10,7 @@ from assistdesk.app import create_app
 from assistdesk.domain.orgs import service as orgs
 from assistdesk.domain.people import service as people
 from assistdesk.runtime import Runtime
+from assistdesk.web.middleware import Front
 from tests.fakes.live import LiveServer
 from tests.fakes.sink import Sink
 
@@ -21,6 +22,7 @@ class Api:
     agent: httpx.Client
     anonymous: httpx.Client
     runtime: Runtime
+    front: Front
 
 
 @pytest.fixture
@@ -37,7 +39,8 @@ def api(runtime: Runtime) -> Iterator[Api]:
         return admin_token, agent_token
 
     admin_token, agent_token = runtime.db.run(seed)
-    server = LiveServer(create_app(runtime=runtime, run_worker=True))
+    front = create_app(runtime=runtime, run_worker=True)
+    server = LiveServer(front)
     base = f"{server.url}/api/v1"
     clients = [
         httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin_token}"}, timeout=10),
@@ -45,7 +48,7 @@ def api(runtime: Runtime) -> Iterator[Api]:
         httpx.Client(base_url=base, timeout=10),
     ]
     try:
-        yield Api(server.url, clients[0], clients[1], clients[2], runtime)
+        yield Api(server.url, clients[0], clients[1], clients[2], runtime, front)
     finally:
         for client in clients:
             client.close()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from assistdesk.db.base import table_of
+from assistdesk.db.driver import DriverStatement
 from assistdesk.db.sql import add_new
 from assistdesk.db.types import utcnow
 from assistdesk.domain.events import Work
@@ -25,8 +26,13 @@ from assistdesk.errors import Conflict, Invalid, NotAllowed, NotFound
 from assistdesk.mediatypes import clean_media_type
 
 _TICKETS = table_of(Ticket)
-# Built once, and run without the ORM's flush: every comment moves its ticket's `updated_at`.
-_TOUCH = update(_TICKETS).where(_TICKETS.c.id == bindparam("ticket_id")).values(updated_at=bindparam("at"))
+# Built once, and run without the ORM's flush, on the driver's cursor: every comment moves its
+# ticket's `updated_at`.
+_TOUCH = DriverStatement(
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("ticket_id"))
+    .values(updated_at=bindparam("at", type_=_TICKETS.c.updated_at.type))
+)
 
 
 def add_comment(
@@ -63,7 +69,7 @@ def add_comment(
         attachments=[],
     )
     add_new(work.session, comment)
-    work.session.connection().execute(_TOUCH, {"ticket_id": ticket.id, "at": now})
+    _TOUCH.rowcount(work.session.connection(), {"ticket_id": ticket.id, "at": now})
     set_committed_value(ticket, "updated_at", now)
     if public and author.kind is AuthorKind.AGENT:
         # The first public reply by an agent, from any surface, stops the response clock.

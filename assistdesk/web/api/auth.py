@@ -56,6 +56,14 @@ def _holder(session: Session, token: str) -> _Holder | None:
     return _Holder(principal, record.id, people.token_use_is_stale(record))
 
 
+def cached_principal(runtime: Runtime, token: str) -> tuple[Principal | None, str]:
+    """The principal of `token` (as sent, stripped) when the process cache holds it, and the
+    token's cache key."""
+    key = tokens.digest(token)
+    holder: _Holder | None = runtime.db.cache(people.TOKEN_CACHE).peek(key)
+    return (holder.principal if holder is not None else None), key
+
+
 async def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -66,10 +74,9 @@ async def authenticate(
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthenticated("send an API token as `Authorization: Bearer <token>`")
     token = credentials.credentials.strip()
-    cache = runtime.db.cache(people.TOKEN_CACHE)
-    key = tokens.digest(token)
-    holder: _Holder | None = cache.peek(key)
-    if holder is None:
+    principal, key = cached_principal(runtime, token)
+    if principal is None:
+        cache = runtime.db.cache(people.TOKEN_CACHE)
         generation = cache.generation
         holder = await runtime.db.read_async(lambda session: _holder(session, token))
         if holder is None:
@@ -83,7 +90,8 @@ async def authenticate(
             await runtime.db.run_async(touch)
             holder = replace(holder, stale=False)
         cache.put(key, holder, loaded_in=generation)
-    return holder.principal
+        principal = holder.principal
+    return principal
 
 
 async def require_admin(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:

@@ -17,7 +17,6 @@ Only requests this lane reads exactly as FastAPI would are taken: `GET`, the rou
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -25,11 +24,11 @@ from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
+from assistdesk.web.lanes import AppErrors, Sending, api_routes
 from assistdesk.web.pages.guard import SecurityHeaders
 
 _LANE = "assistdesk.direct"
@@ -80,12 +79,10 @@ class DirectPages:
         middleware: list[Any] = [getattr(m, "cls", None) for m in pages.user_middleware]
         if middleware != [SecurityHeaders]:
             raise ValueError("the pages app's middleware changed: this lane applies SecurityHeaders alone")
-        by_endpoint = {route.endpoint: route for route in _api_routes(pages)}
+        by_endpoint = {route.endpoint: route for route in api_routes(pages)}
         self.pages = pages
         self.routes = [_Route(by_endpoint[endpoint], integers) for endpoint, integers in routes]
-        handlers = dict(pages.exception_handlers)
-        self._error = handlers.pop(Exception, None) or handlers.pop(500, None)
-        self._handlers = {key: handler for key, handler in handlers.items() if isinstance(key, type)}
+        self._errors = AppErrors(pages)
         self._guarded = SecurityHeaders(self._handled)
 
     def match(self, scope: Scope) -> tuple[DirectPages, Scope, str] | None:
@@ -109,17 +106,11 @@ class DirectPages:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        sending = _Sending(send)
+        sending = Sending(send)
         try:
             await self._guarded(scope, receive, sending)
         except Exception as exc:
-            request = Request(scope)
-            if self._error is None:
-                response: Response = PlainTextResponse("Internal Server Error", status_code=500)
-            else:
-                response = await self._error(request, exc)
-            if not sending.started:
-                await response(scope, receive, send)
+            await self._errors.crashed(exc, scope, receive, send, sending.started)
             raise
 
     async def _handled(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -127,47 +118,10 @@ class DirectPages:
         `ExceptionMiddleware`, which the security headers wrap)."""
         endpoint, arguments = scope[_LANE]
         request = Request(scope, receive)
-        sending = _Sending(send)
+        sending = Sending(send)
         try:
             response = await endpoint(request, **arguments)
             await response(scope, receive, sending)
         except Exception as exc:
-            handler = next((self._handlers[c] for c in type(exc).__mro__ if c in self._handlers), None)
-            if handler is None:
+            if not await self._errors.handled(exc, request, sending):
                 raise
-            if sending.started:
-                raise RuntimeError("Caught handled exception, but response already started.") from exc
-            if inspect.iscoroutinefunction(handler):
-                answer = await handler(request, exc)
-            else:
-                answer = await run_in_threadpool(handler, request, exc)
-            if answer is not None:
-                await answer(scope, receive, sending)
-            exc.__traceback__ = None  # as Starlette: a reused exception would keep every traceback
-
-
-def _api_routes(pages: FastAPI) -> list[APIRoute]:
-    """Every APIRoute of the routers included in `pages` (FastAPI keeps them per router)."""
-    found: list[APIRoute] = []
-    for route in pages.routes:
-        router = getattr(route, "original_router", None)
-        for inner in router.routes if router is not None else [route]:
-            if isinstance(inner, APIRoute):
-                found.append(inner)
-    return found
-
-
-class _Sending:
-    """`send`, remembering whether the response has started: an error after that cannot be
-    answered with a page of its own."""
-
-    __slots__ = ("send", "started")
-
-    def __init__(self, send: Send) -> None:
-        self.send = send
-        self.started = False
-
-    async def __call__(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.started = True
-        await self.send(message)
