@@ -25,7 +25,7 @@ T = TypeVar("T")
 # As `Database.run`: a transaction the server aborted (deadlock) or whose connection died is run
 # again from the start.
 _ATTEMPTS = 5
-_CLAIM_ATTEMPTS = 3  # as the thread path's claim (`Worker._claim`)
+_CLAIM_ATTEMPTS = 3  # as the thread path's claim (`Claimer._claim`); the idle poll too
 
 
 async def run(driver: AsyncDriver, work: Callable[[AsyncTransaction], Awaitable[T]]) -> T:
@@ -71,9 +71,14 @@ async def claim(
 
 
 async def next_due(driver: AsyncDriver, claims: store.Claims, *, now: datetime) -> datetime | None:
-    """`store.next_due`: the idle poll."""
-    rows = await driver.run_one(claims.next_due, {**claims.channels, "now": now})
-    return rows[0][0] if rows else None
+    """`store.next_due`: the idle poll, again after a dropped connection or a conflict, as the claim
+    (without, the round's claim was skipped and the exception logged until the next poll)."""
+
+    async def once() -> datetime | None:
+        rows = await driver.run_one(claims.next_due, {**claims.channels, "now": now})
+        return rows[0][0] if rows else None
+
+    return await _retried(once, _CLAIM_ATTEMPTS)
 
 
 async def mark_delivered(tx: AsyncTransaction, job_ids: list[int], *, now: datetime) -> None:

@@ -35,6 +35,7 @@ class _Pending:
     future: asyncio.Future[str]
     late: bool = False
     plain: PlainRecord | None = None
+    committed: Callable[[], None] | None = None
 
 
 class Recorder:
@@ -66,15 +67,23 @@ class Recorder:
                 pending.future.set_exception(RuntimeError("worker stopped"))
 
     async def record(
-        self, sort_key: str, record: Record, *, late: bool = False, plain: PlainRecord | None = None
+        self,
+        sort_key: str,
+        record: Record,
+        *,
+        late: bool = False,
+        plain: PlainRecord | None = None,
+        committed: Callable[[], None] | None = None,
     ) -> str:
         """Run `record` (or `plain`, see the class) in a shared transaction; returns its verdict
         once committed.
 
         `late` records run after the delivered jobs are marked (a release that checks nothing is
-        pending); records submitted together commit together or, after a failure, in order."""
+        pending); records submitted together commit together or, after a failure, in order.
+        `committed` runs once the record committed: a record may run more than once (a retried
+        transaction), its commit happens once."""
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(sort_key, record, future, late, plain))
+        self._queue.append(_Pending(sort_key, record, future, late, plain, committed))
         self._arrived.set()
         return await future
 
@@ -112,6 +121,8 @@ class Recorder:
                 await self._commit([pending])
             return
         for pending, verdict in zip(batch, verdicts, strict=True):
+            if pending.committed is not None:
+                pending.committed()
             if not pending.future.done():
                 pending.future.set_result(verdict)
 

@@ -295,11 +295,13 @@ class Worker:
                         self._outcomes.write, lease=lease, handler=handler, job=job, outcome=outcome
                     )
                     plain = self._outcomes.plain(handler=handler, job=job, outcome=outcome)
+                    counted = self._outcomes.counted(job=job, outcome=outcome)
+                    recording = functools.partial(
+                        recorder.record, lease.key, record, plain=plain, committed=counted
+                    )
                     if complete and n == len(jobs) - 1:
                         # Tasks run in the order created: the outcome is queued before the release.
-                        in_flight.append(
-                            asyncio.ensure_future(recorder.record(lease.key, record, plain=plain))
-                        )
+                        in_flight.append(asyncio.ensure_future(recording()))
                         release = functools.partial(self._release_idle, lease=lease)
                         release_plainly = functools.partial(self._release_idle_plainly, lease=lease)
                         releasing = asyncio.ensure_future(
@@ -311,13 +313,11 @@ class Worker:
                                 return _LOST
                         return _RELEASED if released == _RELEASED else _RELEASE
                     if isinstance(outcome, Delivered) and self._config.rates.interval(job.channel) <= 0:
-                        in_flight.append(
-                            asyncio.ensure_future(recorder.record(lease.key, record, plain=plain))
-                        )
+                        in_flight.append(asyncio.ensure_future(recording()))
                         continue
                     if in_flight and await settle():
                         return _LOST
-                    verdict = await recorder.record(lease.key, record, plain=plain)
+                    verdict = await recording()
                     if verdict == _LOST:
                         return _LOST
                     if verdict == "stop":
