@@ -128,6 +128,21 @@ class AsyncDriver:
         if conn is not None:
             await conn.close()
 
+    def close_now(self) -> None:
+        """`aclose` without awaiting, for a coroutine being closed (GeneratorExit)."""
+        conn, self._conn, self._tx = self._conn, None, None
+        if conn is not None:
+            close_now(conn)
+
+
+def close_now(conn: psycopg.AsyncConnection[Any]) -> None:
+    """Close `conn` at once, from code that may not await (a coroutine being closed: GeneratorExit).
+    Left to the garbage collector, the server would keep the session (and any lock its transaction
+    holds) until the connection object happened to be collected. libpq's `finish` is all that
+    closing does; what it interrupts ends on the server with the session."""
+    if not conn.closed:
+        conn.pgconn.finish()
+
 
 def is_retryable(exc: BaseException) -> bool:
     """A transaction the server aborted to resolve a conflict, or whose connection was lost (no
