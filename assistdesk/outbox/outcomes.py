@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from assistdesk.db.async_driver import AsyncTransaction
+from assistdesk.db.async_driver import Script
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.metrics import Metrics
 from assistdesk.outbox import settle, store
@@ -90,7 +90,7 @@ class OutcomeWriter:
 
     def plain(
         self, *, handler: DeliveryHandler, job: Job, outcome: Outcome
-    ) -> Callable[[AsyncTransaction, list[int]], Awaitable[str]] | None:
+    ) -> Callable[[Script, list[int]], Callable[[], str]] | None:
         """`write` as plain statements (see `recorder.PlainRecord`), when the outcome needs nothing
         else: a delivery with no answer to keep, to an unpaced channel whose handler writes nothing
         after it (`writes_after_delivery`). None otherwise: `write` records it on a session."""
@@ -99,9 +99,9 @@ class OutcomeWriter:
         if getattr(handler, "writes_after_delivery", True) or self._rates.interval(job.channel) > 0:
             return None
 
-        async def write(tx: AsyncTransaction, delivered: list[int]) -> str:
-            delivered.append(job.id)
-            return "next"
+        def write(script: Script, delivered: list[int]) -> Callable[[], str]:
+            delivered.append(job.id)  # marked with the others (`async_store.mark_delivered`)
+            return _next
 
         return write
 
@@ -128,3 +128,7 @@ def _result(outcome: Delivered) -> dict[str, Any] | None:
     if outcome.reference is None and not outcome.data:
         return None
     return {"reference": outcome.reference, **outcome.data}
+
+
+def _next() -> str:
+    return "next"

@@ -9,13 +9,12 @@ before it attempts job k+1, so the window in which a crash causes a repeat deliv
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from assistdesk.db.async_driver import AsyncDriver, AsyncTransaction
+from assistdesk.db.async_driver import AsyncDriver, Script
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.outbox import async_store, settle
@@ -24,8 +23,9 @@ log = logging.getLogger(__name__)
 
 Record = Callable[[UnitOfWork, list[int]], str]
 # The same record as plain statements on the loop's connection (`async_store`), when it needs no
-# session: a delivery to a channel that writes nothing after it, a release.
-PlainRecord = Callable[[AsyncTransaction, list[int]], Awaitable[str]]
+# session: a delivery to a channel that writes nothing after it, a release. It adds its statements
+# to the batch's script and returns how to tell its verdict once the script ran.
+PlainRecord = Callable[[Script, list[int]], Callable[[], str]]
 
 
 @dataclass
@@ -108,7 +108,9 @@ class Recorder:
 
         try:
             if self._driver is not None and all(p.plain is not None for p in batch):
-                verdicts = await async_store.run(self._driver, functools.partial(_plainly, batch))
+                script, verdicts_of = _plainly(batch)
+                await async_store.run(self._driver, script)
+                verdicts = [verdict() for verdict in verdicts_of]
             else:
                 verdicts = await self._in_thread(lambda: self._db.run(together))
         except Exception:
@@ -127,17 +129,19 @@ class Recorder:
                 pending.future.set_result(verdict)
 
 
-async def _plainly(batch: list[_Pending], tx: AsyncTransaction) -> list[str]:
-    """`Recorder._commit`'s transaction with every record in its plain form."""
+def _plainly(batch: list[_Pending]) -> tuple[Script, list[Callable[[], str]]]:
+    """`Recorder._commit`'s transaction with every record in its plain form, as one script; each
+    record's verdict, to read once the script ran."""
+    script = Script()
     delivered: list[int] = []
-    verdicts: dict[int, str] = {}
+    verdicts: dict[int, Callable[[], str]] = {}
     for pending in batch:
         if not pending.late:
             assert pending.plain is not None
-            verdicts[id(pending)] = await pending.plain(tx, delivered)
-    await async_store.mark_delivered(tx, delivered, now=utcnow())
+            verdicts[id(pending)] = pending.plain(script, delivered)
+    async_store.mark_delivered(script, delivered, now=utcnow())
     for pending in batch:
         if pending.late:
             assert pending.plain is not None
-            verdicts[id(pending)] = await pending.plain(tx, delivered)
-    return [verdicts[id(p)] for p in batch]
+            verdicts[id(pending)] = pending.plain(script, delivered)
+    return script, [verdicts[id(p)] for p in batch]

@@ -26,7 +26,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from assistdesk.db.async_driver import AsyncDriver, AsyncTransaction, close_now
+from assistdesk.db.async_driver import AsyncDriver, Script, close_now
 from assistdesk.db.threads import Threads
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database, UnitOfWork
@@ -375,8 +375,9 @@ class Worker:
     def _release_idle(self, uow: UnitOfWork, delivered: list[int], *, lease: store.Lease) -> str:
         return _RELEASED if settle.release_idle(uow.session, lease) else _RELEASE
 
-    async def _release_idle_plainly(self, tx: AsyncTransaction, _: list[int], *, lease: store.Lease) -> str:
-        return _RELEASED if await async_store.release_idle(tx, lease) else _RELEASE
+    def _release_idle_plainly(self, script: Script, _: list[int], *, lease: store.Lease) -> Callable[[], str]:
+        released = async_store.release_idle(script, lease)
+        return lambda: _RELEASED if released() else _RELEASE
 
     def _renew(self, lease: store.Lease) -> Callable[[], bool]:
         def renew() -> bool:
