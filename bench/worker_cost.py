@@ -106,7 +106,8 @@ def count_async(counts: dict[str, int]) -> None:
     """Count on psycopg's async connections too: on PostgreSQL the worker runs its claim and its
     outcomes on the event loop (`assistdesk.db.async_driver`); a statement run outside a
     transaction block (autocommit) counts as a transaction: committed (the claim) or read-only (a
-    SELECT: the idle poll). The LISTEN connection runs one statement when it connects and none per
+    SELECT: the idle poll); a script (`BEGIN; …; COMMIT`, the outcome) as its statements and one
+    commit. The LISTEN connection runs one statement when it connects and none per
     notification."""
     import psycopg
 
@@ -117,6 +118,11 @@ def count_async(counts: dict[str, int]) -> None:
     )
 
     async def counted_execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        text = str(args[0])
+        if text.startswith("BEGIN;"):  # a transaction sent as one script (`async_driver.Script`)
+            counts["statements"] += text.count(";") - 1  # without its BEGIN and COMMIT
+            counts["commits"] += 1
+            return await execute(self, *args, **kwargs)
         counts["statements"] += 1
         if self.connection.autocommit:  # a statement that is its own transaction
             read_only = str(args[0]).lstrip().upper().startswith("SELECT")  # the idle poll

@@ -4,8 +4,9 @@ One job arriving alone costs the worker two transactions: the claim (one stateme
 and its outcome with the destination's release (`settle.mark_delivered`, `settle.release_idle`).
 Handed to a thread each, the hand-off cost about as much CPU as the statements. Here they run on
 psycopg's async connection held by the worker: the same statements (`DriverStatement`, compiled once),
-in the same transactions, with the same locks (the claim's `FOR NO KEY UPDATE SKIP LOCKED`, the
-release's `FOR UPDATE` that waits for the enqueuers' `FOR KEY SHARE`). SQLite and MariaDB, and
+in the same transactions (the outcome's sent in one round trip, `async_driver.Script`), with the same
+locks (the claim's `FOR NO KEY UPDATE SKIP LOCKED`, the release's `FOR UPDATE` that waits for the
+enqueuers' `FOR KEY SHARE`). SQLite and MariaDB, and
 everything else the worker writes (outcomes that need a session, renewals, releases that compute
 a next run), keep the thread path.
 """
@@ -17,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeVar
 
-from assistdesk.db.async_driver import AsyncDriver, AsyncTransaction, is_retryable
+from assistdesk.db.async_driver import AsyncDriver, Script, is_retryable
 from assistdesk.db.uow import retry_delay
 from assistdesk.outbox import settle, store
 
@@ -25,17 +26,12 @@ T = TypeVar("T")
 # As `Database.run`: a transaction the server aborted (deadlock) or whose connection died is run
 # again from the start.
 _ATTEMPTS = 5
-_CLAIM_ATTEMPTS = 3  # as the thread path's claim (`Worker._claim`)
+_CLAIM_ATTEMPTS = 3  # as the thread path's claim (`Claimer._claim`); the idle poll too
 
 
-async def run(driver: AsyncDriver, work: Callable[[AsyncTransaction], Awaitable[T]]) -> T:
-    """`work` in a transaction of `driver`, again from the start after a retryable failure."""
-
-    async def once() -> T:
-        async with driver.transaction() as tx:
-            return await work(tx)
-
-    return await _retried(once, _ATTEMPTS)
+async def run(driver: AsyncDriver, script: Script) -> None:
+    """`script` as one transaction of `driver`, again from the start after a retryable failure."""
+    await _retried(lambda: driver.run_script(script), _ATTEMPTS)
 
 
 async def _retried(once: Callable[[], Awaitable[T]], attempts: int) -> T:
@@ -71,21 +67,26 @@ async def claim(
 
 
 async def next_due(driver: AsyncDriver, claims: store.Claims, *, now: datetime) -> datetime | None:
-    """`store.next_due`: the idle poll."""
-    rows = await driver.run_one(claims.next_due, {**claims.channels, "now": now})
-    return rows[0][0] if rows else None
+    """`store.next_due`: the idle poll, again after a dropped connection or a conflict, as the claim
+    (without, the round's claim was skipped and the exception logged until the next poll)."""
+
+    async def once() -> datetime | None:
+        rows = await driver.run_one(claims.next_due, {**claims.channels, "now": now})
+        return rows[0][0] if rows else None
+
+    return await _retried(once, _CLAIM_ATTEMPTS)
 
 
-async def mark_delivered(tx: AsyncTransaction, job_ids: list[int], *, now: datetime) -> None:
+def mark_delivered(script: Script, job_ids: list[int], *, now: datetime) -> None:
     """`settle.mark_delivered`, one statement per job (a batch of several is rare when jobs arrive
     one at a time; the thread path marks a large batch in one)."""
     for job_id in job_ids:
-        await tx.rowcount(settle.MARK_ONE_DELIVERED, {"job_id": job_id, "now": now})
+        script.add(settle.MARK_ONE_DELIVERED, {"job_id": job_id, "now": now})
 
 
-async def release_idle(tx: AsyncTransaction, lease: store.Lease) -> bool:
+def release_idle(script: Script, lease: store.Lease) -> Callable[[], bool]:
     """`settle.release_idle`: wait for the writers in flight, then give the destination back if
-    nothing is pending and nothing was enqueued since the claim."""
-    await tx.rows(settle.WAIT_FOR_WRITERS, {"dest_key": lease.key})
-    params = {"dest_key": lease.key, "token": lease.token, "seq": lease.seq}
-    return await tx.rowcount(settle.RELEASE_IDLE, params) == 1
+    nothing is pending and nothing was enqueued since the claim; whether it did, once run."""
+    script.add(settle.WAIT_FOR_WRITERS, {"dest_key": lease.key})
+    release = script.add(settle.RELEASE_IDLE, {"dest_key": lease.key, "token": lease.token, "seq": lease.seq})
+    return lambda: script.rowcount(release) == 1

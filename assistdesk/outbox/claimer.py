@@ -66,6 +66,11 @@ class Claimer:
             return due
         return await async_store.next_due(self._driver, self._claims, now=self._clock())
 
+    def close_now(self) -> None:
+        """Close the claim's connection (see `AsyncDriver.close_now`)."""
+        if self._driver is not None:
+            self._driver.close_now()
+
     async def aclose(self) -> None:
         if self._driver is not None:
             await self._driver.aclose()

@@ -88,18 +88,30 @@ def libpq_url(url: URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def listen_postgres(url: URL, wakeup: Wakeup, stop: asyncio.Event) -> None:
+async def listen_postgres(
+    url: URL,
+    wakeup: Wakeup,
+    stop: asyncio.Event,
+    *,
+    open_now: set[psycopg.AsyncConnection[Any]] | None = None,
+) -> None:
     """LISTEN for enqueue notifications until `stop`; reconnects after failures (polling covers
-    the gap)."""
+    the gap). The connection is in `open_now` while open: a worker closed without a cancellation
+    closes it from there (`async_driver.close_now`)."""
     import psycopg
 
     conninfo = libpq_url(url)
+    held: set[psycopg.AsyncConnection[Any]] = set() if open_now is None else open_now
     while not stop.is_set():
         try:
             conn = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
-            async with conn:
-                await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-                await _notified(conn, wakeup, stop)
+            held.add(conn)
+            try:
+                async with conn:
+                    await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    await _notified(conn, wakeup, stop)
+            finally:
+                held.discard(conn)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -6,12 +6,13 @@ on ("next"), wait ("stop": backoff, Retry-After) or give up the destination ("lo
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from assistdesk.db.async_driver import AsyncTransaction
+from assistdesk.db.async_driver import Script
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.metrics import Metrics
 from assistdesk.outbox import settle, store
@@ -55,7 +56,6 @@ class OutcomeWriter:
             if result is not None:
                 settle.keep_result(session, job, result)
             handler.after_delivery(uow, job, outcome)
-            self._count(channel, "delivered", (now - job.created_at).total_seconds())
             interval = self._rates.interval(channel)
             if interval > 0 and not settle.pace(session, lease, not_before=now + timedelta(seconds=interval)):
                 return "lost"
@@ -65,7 +65,6 @@ class OutcomeWriter:
             settle.mark_retry(
                 session, job, available_at=job.available_at, error=outcome.reason, counts_as_failure=False
             )
-            self._count(channel, "rate_limited")
             if not settle.pace(
                 session, lease, not_before=now + timedelta(seconds=wait), reason=outcome.reason
             ):
@@ -73,13 +72,11 @@ class OutcomeWriter:
             return "stop"
         if isinstance(outcome, PermanentFailure):
             settle.mark_failed(session, job, error=outcome.reason)
-            self._count(channel, "failed")
             log.warning("outbox job %s to %s failed permanently: %s", job.id, job.destination, outcome.reason)
             return "next"
         failures = job.failures + 1
         if failures >= self._max_failures:
             settle.mark_failed(session, job, error=f"gave up after {failures} failures: {outcome.reason}")
-            self._count(channel, "failed")
             return "next"
         delay = backoff_seconds(failures)
         settle.mark_retry(
@@ -89,12 +86,11 @@ class OutcomeWriter:
             error=outcome.reason,
             counts_as_failure=True,
         )
-        self._count(channel, "retry")
         return "stop"
 
     def plain(
         self, *, handler: DeliveryHandler, job: Job, outcome: Outcome
-    ) -> Callable[[AsyncTransaction, list[int]], Awaitable[str]] | None:
+    ) -> Callable[[Script, list[int]], Callable[[], str]] | None:
         """`write` as plain statements (see `recorder.PlainRecord`), when the outcome needs nothing
         else: a delivery with no answer to keep, to an unpaced channel whose handler writes nothing
         after it (`writes_after_delivery`). None otherwise: `write` records it on a session."""
@@ -103,19 +99,36 @@ class OutcomeWriter:
         if getattr(handler, "writes_after_delivery", True) or self._rates.interval(job.channel) > 0:
             return None
 
-        async def write(tx: AsyncTransaction, delivered: list[int]) -> str:
-            delivered.append(job.id)
-            self._count(job.channel, "delivered", (self._clock() - job.created_at).total_seconds())
-            return "next"
+        def write(script: Script, delivered: list[int]) -> Callable[[], str]:
+            delivered.append(job.id)  # marked with the others (`async_store.mark_delivered`)
+            return _next
 
         return write
 
-    def _count(self, channel: str, outcome: str, latency: float | None = None) -> None:
-        if self._metrics is not None:
-            self._metrics.delivery(channel, outcome, latency)
+    def counted(self, *, job: Job, outcome: Outcome) -> Callable[[], None] | None:
+        """The outcome's metric, to count once its record committed (`Recorder.record`): counted
+        while writing, an outcome written twice (a transaction retried after a deadlock, a group
+        commit redone one by one) was counted twice. The latency is the acceptance's, taken now."""
+        metrics = self._metrics
+        if metrics is None:
+            return None
+        latency = None
+        if isinstance(outcome, Delivered):
+            verdict, latency = "delivered", (self._clock() - job.created_at).total_seconds()
+        elif isinstance(outcome, RetryAfter):
+            verdict = "rate_limited"
+        elif isinstance(outcome, PermanentFailure) or job.failures + 1 >= self._max_failures:
+            verdict = "failed"
+        else:
+            verdict = "retry"
+        return functools.partial(metrics.delivery, job.channel, verdict, latency)
 
 
 def _result(outcome: Delivered) -> dict[str, Any] | None:
     if outcome.reference is None and not outcome.data:
         return None
     return {"reference": outcome.reference, **outcome.data}
+
+
+def _next() -> str:
+    return "next"

@@ -9,13 +9,12 @@ before it attempts job k+1, so the window in which a crash causes a repeat deliv
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from assistdesk.db.async_driver import AsyncDriver, AsyncTransaction
+from assistdesk.db.async_driver import AsyncDriver, Script
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.outbox import async_store, settle
@@ -24,8 +23,9 @@ log = logging.getLogger(__name__)
 
 Record = Callable[[UnitOfWork, list[int]], str]
 # The same record as plain statements on the loop's connection (`async_store`), when it needs no
-# session: a delivery to a channel that writes nothing after it, a release.
-PlainRecord = Callable[[AsyncTransaction, list[int]], Awaitable[str]]
+# session: a delivery to a channel that writes nothing after it, a release. It adds its statements
+# to the batch's script and returns how to tell its verdict once the script ran.
+PlainRecord = Callable[[Script, list[int]], Callable[[], str]]
 
 
 @dataclass
@@ -35,6 +35,7 @@ class _Pending:
     future: asyncio.Future[str]
     late: bool = False
     plain: PlainRecord | None = None
+    committed: Callable[[], None] | None = None
 
 
 class Recorder:
@@ -66,15 +67,23 @@ class Recorder:
                 pending.future.set_exception(RuntimeError("worker stopped"))
 
     async def record(
-        self, sort_key: str, record: Record, *, late: bool = False, plain: PlainRecord | None = None
+        self,
+        sort_key: str,
+        record: Record,
+        *,
+        late: bool = False,
+        plain: PlainRecord | None = None,
+        committed: Callable[[], None] | None = None,
     ) -> str:
         """Run `record` (or `plain`, see the class) in a shared transaction; returns its verdict
         once committed.
 
         `late` records run after the delivered jobs are marked (a release that checks nothing is
-        pending); records submitted together commit together or, after a failure, in order."""
+        pending); records submitted together commit together or, after a failure, in order.
+        `committed` runs once the record committed: a record may run more than once (a retried
+        transaction), its commit happens once."""
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(sort_key, record, future, late, plain))
+        self._queue.append(_Pending(sort_key, record, future, late, plain, committed))
         self._arrived.set()
         return await future
 
@@ -99,7 +108,9 @@ class Recorder:
 
         try:
             if self._driver is not None and all(p.plain is not None for p in batch):
-                verdicts = await async_store.run(self._driver, functools.partial(_plainly, batch))
+                script, verdicts_of = _plainly(batch)
+                await async_store.run(self._driver, script)
+                verdicts = [verdict() for verdict in verdicts_of]
             else:
                 verdicts = await self._in_thread(lambda: self._db.run(together))
         except Exception:
@@ -112,21 +123,25 @@ class Recorder:
                 await self._commit([pending])
             return
         for pending, verdict in zip(batch, verdicts, strict=True):
+            if pending.committed is not None:
+                pending.committed()
             if not pending.future.done():
                 pending.future.set_result(verdict)
 
 
-async def _plainly(batch: list[_Pending], tx: AsyncTransaction) -> list[str]:
-    """`Recorder._commit`'s transaction with every record in its plain form."""
+def _plainly(batch: list[_Pending]) -> tuple[Script, list[Callable[[], str]]]:
+    """`Recorder._commit`'s transaction with every record in its plain form, as one script; each
+    record's verdict, to read once the script ran."""
+    script = Script()
     delivered: list[int] = []
-    verdicts: dict[int, str] = {}
+    verdicts: dict[int, Callable[[], str]] = {}
     for pending in batch:
         if not pending.late:
             assert pending.plain is not None
-            verdicts[id(pending)] = await pending.plain(tx, delivered)
-    await async_store.mark_delivered(tx, delivered, now=utcnow())
+            verdicts[id(pending)] = pending.plain(script, delivered)
+    async_store.mark_delivered(script, delivered, now=utcnow())
     for pending in batch:
         if pending.late:
             assert pending.plain is not None
-            verdicts[id(pending)] = await pending.plain(tx, delivered)
-    return [verdicts[id(p)] for p in batch]
+            verdicts[id(pending)] = pending.plain(script, delivered)
+    return script, [verdicts[id(p)] for p in batch]

@@ -24,9 +24,9 @@ import socket
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from assistdesk.db.async_driver import AsyncDriver, AsyncTransaction
+from assistdesk.db.async_driver import AsyncDriver, Script, close_now
 from assistdesk.db.threads import Threads
 from assistdesk.db.types import utcnow
 from assistdesk.db.uow import Database, UnitOfWork
@@ -41,6 +41,9 @@ from assistdesk.outbox.policy import Periodic, WorkerConfig
 from assistdesk.outbox.recorder import Recorder
 from assistdesk.outbox.slots import Slots
 from assistdesk.outcomes import Delivered, Outcome, TransientFailure
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -92,6 +95,7 @@ class Worker:
         self._recorder: Recorder | None = None
         # PostgreSQL: records that need no session commit on the loop (`async_store`).
         self._recording = AsyncDriver(db.engine) if db.backend == "postgresql" else None
+        self._listening: set[psycopg.AsyncConnection[Any]] = set()  # the LISTEN connection
         self._outcomes = OutcomeWriter(
             rates=config.rates, max_failures=config.max_failures, metrics=metrics, clock=clock
         )
@@ -117,7 +121,8 @@ class Worker:
         self._recorder.start()
         helpers = [asyncio.create_task(self._run_periodic(p, stop)) for p in self._periodic]
         if self._db.backend == "postgresql":
-            helpers.append(asyncio.create_task(listen_postgres(self._db.engine.url, self._wakeup, stop)))
+            listen = listen_postgres(self._db.engine.url, self._wakeup, stop, open_now=self._listening)
+            helpers.append(asyncio.create_task(listen))
         stopper = asyncio.create_task(self._forward_stop(stop))
         tasks: set[asyncio.Task[bool]] = set()
         log.info("delivery worker %s started for %s", self._owner, ", ".join(self.channels))
@@ -132,7 +137,9 @@ class Worker:
             # Cancel what runs; the leases expire and another worker resumes the destinations.
             self._stopping = True
             for task in (*tasks, *helpers, stopper):
-                task.cancel()
+                with contextlib.suppress(RuntimeError):  # the loop is closed already
+                    task.cancel()
+            self._close_now()
             self._wakeup.unbind()
             raise
         except BaseException:
@@ -141,26 +148,35 @@ class Worker:
         await self._stop(tasks, [*helpers, stopper])
 
     async def _stop(self, tasks: set[asyncio.Task[bool]], helpers: list[asyncio.Task[None]]) -> None:
-        """Let destination tasks finish their attempt (bounded), then stop everything."""
+        """Let destination tasks finish their attempt (bounded), then stop everything (the
+        connections close even when this is interrupted: a second cancellation, GeneratorExit)."""
         self._stopping = True
-        if tasks:
-            await asyncio.wait(tasks, timeout=self._config.delivery_timeout + 5)
-        for task in (*tasks, *helpers):
-            task.cancel()
-        for task in (*tasks, *helpers):
-            # Not BaseException: a GeneratorExit (the loop closing this coroutine while it stops)
-            # must go through, or the coroutine would await again and Python reports it ignored.
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await task
-        assert self._recorder is not None
-        await self._recorder.stop()
+        try:
+            if tasks:
+                await asyncio.wait(tasks, timeout=self._config.delivery_timeout + 5)
+            for task in (*tasks, *helpers):
+                task.cancel()
+            for task in (*tasks, *helpers):
+                # Not BaseException: a GeneratorExit (the loop closing this coroutine while it stops)
+                # must go through, or the coroutine would await again and Python reports it ignored.
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await task
+            assert self._recorder is not None
+            await self._recorder.stop()
+        finally:
+            self._close_now()
+            self._threads.shutdown()
+            self._wakeup.unbind()
+        log.info("delivery worker %s stopped", self._owner)
+
+    def _close_now(self) -> None:
+        """Close the worker's own connections (PostgreSQL) without awaiting: a coroutine being closed
+        may not await, and left to the garbage collector the sessions stay open on the server."""
         for driver in (self._claimer, self._recording):
             if driver is not None:
-                with contextlib.suppress(Exception):
-                    await driver.aclose()
-        self._threads.shutdown()
-        self._wakeup.unbind()
-        log.info("delivery worker %s stopped", self._owner)
+                driver.close_now()
+        for conn in list(self._listening):
+            close_now(conn)
 
     async def _schedule(self, tasks: set[asyncio.Task[bool]], *, look: bool) -> float:
         """One scheduling round; returns how long to wait for a wake-up before the next.
@@ -295,11 +311,13 @@ class Worker:
                         self._outcomes.write, lease=lease, handler=handler, job=job, outcome=outcome
                     )
                     plain = self._outcomes.plain(handler=handler, job=job, outcome=outcome)
+                    counted = self._outcomes.counted(job=job, outcome=outcome)
+                    recording = functools.partial(
+                        recorder.record, lease.key, record, plain=plain, committed=counted
+                    )
                     if complete and n == len(jobs) - 1:
                         # Tasks run in the order created: the outcome is queued before the release.
-                        in_flight.append(
-                            asyncio.ensure_future(recorder.record(lease.key, record, plain=plain))
-                        )
+                        in_flight.append(asyncio.ensure_future(recording()))
                         release = functools.partial(self._release_idle, lease=lease)
                         release_plainly = functools.partial(self._release_idle_plainly, lease=lease)
                         releasing = asyncio.ensure_future(
@@ -311,13 +329,11 @@ class Worker:
                                 return _LOST
                         return _RELEASED if released == _RELEASED else _RELEASE
                     if isinstance(outcome, Delivered) and self._config.rates.interval(job.channel) <= 0:
-                        in_flight.append(
-                            asyncio.ensure_future(recorder.record(lease.key, record, plain=plain))
-                        )
+                        in_flight.append(asyncio.ensure_future(recording()))
                         continue
                     if in_flight and await settle():
                         return _LOST
-                    verdict = await recorder.record(lease.key, record, plain=plain)
+                    verdict = await recording()
                     if verdict == _LOST:
                         return _LOST
                     if verdict == "stop":
@@ -359,8 +375,9 @@ class Worker:
     def _release_idle(self, uow: UnitOfWork, delivered: list[int], *, lease: store.Lease) -> str:
         return _RELEASED if settle.release_idle(uow.session, lease) else _RELEASE
 
-    async def _release_idle_plainly(self, tx: AsyncTransaction, _: list[int], *, lease: store.Lease) -> str:
-        return _RELEASED if await async_store.release_idle(tx, lease) else _RELEASE
+    def _release_idle_plainly(self, script: Script, _: list[int], *, lease: store.Lease) -> Callable[[], str]:
+        released = async_store.release_idle(script, lease)
+        return lambda: _RELEASED if released() else _RELEASE
 
     def _renew(self, lease: store.Lease) -> Callable[[], bool]:
         def renew() -> bool:
