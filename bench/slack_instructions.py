@@ -111,7 +111,7 @@ def serve_counted(kind: str, count: int, bolt: bool) -> None:
 
 
 def _counted(env: dict[str, str], name: str, kind: str, count: int) -> float:
-    """Instructions per event of one checkout (or the bare Bolt app), in millions."""
+    """Instructions per event of one checkout (or the bare Bolt app), in thousands."""
     cwd = ROOT if name == BOLT else Path(name)
     with tempfile.TemporaryDirectory() as out:
         command = [
@@ -128,7 +128,7 @@ def _counted(env: dict[str, str], name: str, kind: str, count: int) -> float:
         for path in glob.glob(f"{out}/cg.*"):
             lines = Path(path).read_text().splitlines()
             total += sum(int(line.split()[1]) for line in lines if line.startswith("totals:"))
-    return total / count / 1e6
+    return total / count / 1e3
 
 
 def main() -> None:
@@ -151,10 +151,13 @@ def main() -> None:
             counts = {name: _counted(env, name, kind, args.events) for name in servers}
             for name in servers:
                 label = BOLT if name == BOLT else f"serve {name}"
-                figures.append(Figure(f"{kind}, {label}", counts[name], "M instructions/event"))
+                figures.append(Figure(f"{kind}, {label}", counts[name], "k instructions/event"))
                 if name != BOLT:
                     ratio = counts[name] / counts[BOLT]
                     figures.append(Figure("  ratio to bare Bolt", ratio, "x", "<= 2x", ratio <= 2))
+                if len(servers) > 2 and name == str(ROOT):
+                    change = 100 * (counts[name] / counts[servers[1]] - 1)
+                    figures.append(Figure(f"  change from {servers[1]}", change, "%"))
     report("Slack ack: instructions per event (callgrind), PostgreSQL, ASGI app in-process", figures)
 
 
