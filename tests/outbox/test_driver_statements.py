@@ -86,3 +86,22 @@ def test_the_claim_reads_the_leased_destinations_jobs(runtime: Runtime) -> None:
     with runtime.db.engine.connect() as connection:
         due = store.next_due(connection, claims, now=utcnow())
     assert due is not None and due.tzinfo is not None  # the leases' expiry
+
+
+def test_one_transaction_writes_all_its_jobs_in_order(runtime: Runtime) -> None:
+    """More jobs than one INSERT takes elsewhere (64), to two destinations: every one is written,
+    as it was given, and their ids follow the order they were enqueued in."""
+    jobs = [
+        NewJob(f"probe:{'ef'[n % 2]}", "probe.event", {"n": n, "text": "héllo ✓"}, f"key-many-{n}")
+        for n in range(150)
+    ]
+    with runtime.db.transaction() as uow:
+        enqueue(uow, jobs)
+    statement = (
+        select(_jobs.c.destination, _jobs.c.payload, _jobs.c.idempotency_key, _jobs.c.status)
+        .where(_jobs.c.idempotency_key.like("key-many-%"))
+        .order_by(_jobs.c.id)
+    )
+    with runtime.db.engine.connect() as connection:
+        rows = [tuple(row) for row in connection.execute(statement)]
+    assert rows == [(job.destination, job.payload, job.idempotency_key, "pending") for job in jobs]

@@ -24,3 +24,14 @@ def test_a_batch_claims_each_event_once(slack: SlackWorld) -> None:
     first = slack.runtime.db.run(lambda uow: accept_events(uow, batch))
     assert [job.kind for job in first] == ["slack.reply", "slack.reaction"]
     assert slack.runtime.db.run(lambda uow: accept_events(uow, batch)) == []  # Slack redelivers
+
+
+def test_a_large_batch_claims_every_event_once(slack: SlackWorld) -> None:
+    slack.org()
+    reactions = [
+        Reaction(f"Ev0MANY{n:04d}", TEAM, CHANNEL, f"1767225800.{n:06d}", JAMIE, "ticket") for n in range(150)
+    ]
+    first = slack.runtime.db.run(lambda uow: accept_events(uow, reactions[:100]))
+    assert len(first) == 100
+    again = slack.runtime.db.run(lambda uow: accept_events(uow, reactions))  # 100 redelivered, 50 new
+    assert len(again) == 50

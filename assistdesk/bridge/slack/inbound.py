@@ -23,7 +23,8 @@ from assistdesk.bridge.slack.models import SlackDraft
 from assistdesk.db.uow import Database, UnitOfWork
 from assistdesk.domain.links import batch, hints
 from assistdesk.domain.links import service as links
-from assistdesk.domain.links.models import ChatPlatform, TicketThread
+from assistdesk.domain.links.batch import ThreadAt
+from assistdesk.domain.links.models import ChatPlatform
 from assistdesk.domain.links.places import ChatPlace
 from assistdesk.domain.text import normalise_email
 from assistdesk.domain.tickets import service as tickets
@@ -269,7 +270,7 @@ def _thread_root(event: Event) -> str | None:
     return None if isinstance(event, Reaction) else event.thread_ts
 
 
-def _claim_key(event: Event, thread: TicketThread | None) -> str | None:
+def _claim_key(event: Event, thread: ThreadAt | None) -> str | None:
     """What makes the event count once; None when it is not ours to take (a reply, an edit outside
     a ticket's thread). A new message is claimed by (channel, ts) rather than event_id: a retry
     keeps both, and the same message delivered under two event ids (message and app_mention) keeps
@@ -308,7 +309,7 @@ def accept_events(uow: UnitOfWork, events: Sequence[Event]) -> list[NewJob]:
 
 
 def _jobs_for(
-    uow: UnitOfWork, event: Event, thread: TicketThread | None, interacts: Callable[[ChatPlace], bool]
+    uow: UnitOfWork, event: Event, thread: ThreadAt | None, interacts: Callable[[ChatPlace], bool]
 ) -> list[NewJob]:
     """A claimed event's work. A reply in a ticket's thread becomes a comment when the plan is
     two-way at this moment; otherwise its author is told, once per thread, where to reply instead.

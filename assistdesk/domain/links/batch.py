@@ -9,6 +9,7 @@ of `service.find_thread` and `service.claim_receipt`, event by event.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -54,36 +55,55 @@ def _claim(dialect: str, rows: int) -> DriverStatement:
     return DriverStatement(lite.returning(columns.receipt_key))
 
 
+@dataclass(frozen=True, slots=True)
+class ThreadAt:
+    """A ticket thread as the ack path needs it: plain values, read on the driver's cursor (an ORM
+    object per event cost more CPU than the statement's round trip)."""
+
+    id: int
+    ticket_id: int
+    platform: str
+    workspace: str
+    channel: str
+    thread_root: str | None
+
+
+_THREADS = table_of(TicketThread)
+_COLUMNS = tuple(_THREADS.c[name] for name in ThreadAt.__slots__)
 # Built once. Most batches are one event in one thread: that statement has no IN list to expand, so
-# its SQL is the same on every call (PostgreSQL prepares it once).
-_THREAD_AT = select(TicketThread).where(
-    TicketThread.platform == bindparam("platform"),
-    TicketThread.channel == bindparam("channel"),
-    TicketThread.thread_root == bindparam("root"),
+# its SQL is the same on every call and it runs on the driver's cursor (PostgreSQL prepares it once).
+_THREAD_AT = DriverStatement(
+    select(*_COLUMNS).where(
+        _THREADS.c.platform == bindparam("platform"),
+        _THREADS.c.channel == bindparam("channel"),
+        _THREADS.c.thread_root == bindparam("root"),
+    )
 )
-_THREADS_AT = select(TicketThread).where(
-    TicketThread.platform.in_(bindparam("platforms", expanding=True)),
-    TicketThread.channel.in_(bindparam("channels", expanding=True)),
-    TicketThread.thread_root.in_(bindparam("roots", expanding=True)),
+_THREADS_AT = select(*_COLUMNS).where(
+    _THREADS.c.platform.in_(bindparam("platforms", expanding=True)),
+    _THREADS.c.channel.in_(bindparam("channels", expanding=True)),
+    _THREADS.c.thread_root.in_(bindparam("roots", expanding=True)),
 )
 
 
-def threads_at(work: Work, wanted: Sequence[Where]) -> dict[Where, TicketThread]:
-    """The ticket thread at each (place, root) that has one, in one SELECT."""
+def threads_at(work: Work, wanted: Sequence[Where]) -> dict[Where, ThreadAt]:
+    """The ticket thread at each (place, root) that has one, in one SELECT. It reads what is flushed
+    (the ack path asks before it writes anything)."""
     if not wanted:
         return {}
+    connection = work.session.connection()
     if len({(place.platform, place.channel, root) for place, root in wanted}) == 1:
         place, root = wanted[0]
         params: dict[str, Any] = {"platform": place.platform, "channel": place.channel, "root": root}
-        rows = work.session.scalars(_THREAD_AT, params).all()
+        rows = [ThreadAt(*row) for row in _THREAD_AT.rows(connection, params)]
     else:
         params = {
             "platforms": sorted({place.platform for place, _ in wanted}),
             "channels": sorted({place.channel for place, _ in wanted}),
             "roots": sorted({root for _, root in wanted}),
         }
-        rows = work.session.scalars(_THREADS_AT, params).all()
-    found: dict[Where, TicketThread] = {}
+        rows = [ThreadAt(*row) for row in connection.execute(_THREADS_AT, params)]
+    found: dict[Where, ThreadAt] = {}
     for place, root in wanted:
         here = [
             r for r in rows if (r.platform, r.channel, r.thread_root) == (place.platform, place.channel, root)

@@ -16,6 +16,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from assistdesk.db.base import table_of
+from assistdesk.db.driver import DriverStatement
 from assistdesk.domain.links.models import ChannelLink
 from assistdesk.domain.links.places import ChatPlace
 from assistdesk.domain.orgs import feature_clauses
@@ -45,13 +46,15 @@ def _statement(feature: Feature) -> Select[str, int, str, str, bool, bool]:
     )
 
 
-_BY_FEATURE = {feature: _statement(feature) for feature in Feature}  # built once
+# Built once, run on the driver's cursor (db/driver.DriverStatement): every thread reply asks it,
+# and SQLAlchemy's execution path cost more CPU than the statement's round trip.
+_BY_FEATURE = {feature: DriverStatement(_statement(feature)) for feature in Feature}
 
 
 def channel_org(session: Session, place: ChatPlace, feature: Feature) -> ChannelOrg | None:
     """The organization `place` is linked to, with `feature`'s state; None when not linked."""
     params = {"platform": place.platform, "channel": place.channel}
-    rows = session.execute(_BY_FEATURE[feature], params).all()
+    rows = _BY_FEATURE[feature].rows(session.connection(), params)
     # As find_channel_link decides: this workspace's link, else one made without a workspace, else
     # the only one.
     exact = [row for row in rows if row[0] == place.workspace]

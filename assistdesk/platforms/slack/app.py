@@ -3,7 +3,8 @@
 Guards: signature and 5-minute window (401 otherwise), checked once by `screen` in front of Bolt
 (web/slack.py; Bolt's own check is off, as Socket Mode needs none) → then in Bolt's fixed order: SSL
 check and URL verification → authorization from our installation store (no auth.test per request)
-→ our own bot's events dropped → the listener.
+→ our own bot's events dropped → the listener. Event callbacks with a listener take the same steps
+without Bolt's per-request machinery (events.py); interactions and the command go through Bolt.
 
 `process_before_response=True`: the HTTP 200 goes out only after the listener returned, and event
 listeners return once the event and its work are committed to the database. Bolt's default acks
@@ -40,15 +41,14 @@ from assistdesk.platforms.slack import blocks, forms, interactions, payloads
 from assistdesk.platforms.slack.answers import OpenedView
 from assistdesk.platforms.slack.client import SlackApi
 from assistdesk.platforms.slack.errors import code_of
+from assistdesk.platforms.slack.events import EventDispatch, EventListeners, answer_error
 from assistdesk.platforms.slack.manifest import COMMAND
 from assistdesk.platforms.slack.ports import (
     Credentials,
     FindCredentials,
     FormSubmission,
     Inbound,
-    Reaction,
     Reply,
-    Uninstall,
 )
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def build_app(
         logger=logging.getLogger("assistdesk.slack.bolt"),
         name="assistdesk",
     )
-    _EventListeners(inbound).register(app)
+    app.events = EventDispatch(EventListeners(inbound), find_credentials)
     _InteractionListeners(api, inbound, translate).register(app)
     app.match_on_bodies()
 
@@ -98,18 +98,11 @@ def build_app(
     async def answer_unhandled(error: Exception) -> BoltResponse | None:
         if isinstance(error, BoltUnhandledRequestError):
             return BoltResponse(status=200, body="")
-        if isinstance(error, MALFORMED):
-            # Signed, but a shape Slack does not send (a string where an object belongs, a missing
-            # field): retrying cannot help, and a traceback per request would only fill the log.
-            log.warning("a signed Slack request was not understood: %s: %s", type(error).__name__, error)
-            return BoltResponse(status=400, body="")
-        log.error("a Slack listener failed; Slack will retry", exc_info=error)
-        return None  # keeps Bolt's 500, so that Slack redelivers
+        return await answer_error(error)
 
     return app
 
 
-MALFORMED = (AttributeError, KeyError, TypeError, IndexError, ValueError)
 NO_CONTEXT_CLIENT = "the Bolt context's client makes no calls: use SlackApi with the installation's token"
 
 
@@ -149,6 +142,15 @@ class _App(AsyncApp):
         super().__init__(**kwargs)
         self._inert_client = _InertClient(base_url=self.client.base_url)
         self._request_logger = get_bolt_app_logger(app_name=self.name, base_logger=self._base_logger)
+
+    events: EventDispatch | None = None
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        """Event callbacks we listen to go to `events` (events.py says why); the rest to Bolt."""
+        listener = self.events.listener_for(req.body) if self.events is not None else None
+        if listener is None:
+            return await super().async_dispatch(req)
+        return await self.events.dispatch(req, listener)  # type: ignore[union-attr]
 
     def match_on_bodies(self) -> None:
         """Swap the registered listeners' built-in matchers for `_BodyMatcher`s (slack-bolt 1.30)."""
@@ -199,92 +201,6 @@ class _ParsedRequest(AsyncBoltRequest):
 def credentials_of(context: Any) -> Credentials | None:
     found = context.get(_CREDENTIALS)
     return found if isinstance(found, Credentials) else None
-
-
-class _EventListeners:
-    """Events API: record what happened and return (the work is done by the outbox)."""
-
-    def __init__(self, inbound: Inbound) -> None:
-        self._inbound = inbound
-
-    def register(self, app: AsyncApp) -> None:
-        app.event("reaction_added")(self.reaction_added)
-        app.event("message")(self.message)
-        app.event("app_mention")(self.app_mention)
-        app.event("app_uninstalled")(self.app_uninstalled)
-        app.event("tokens_revoked")(self.tokens_revoked)
-
-    async def reaction_added(self, body: dict[str, Any]) -> None:
-        envelope = payloads.parse(payloads.Envelope, body)
-        event = payloads.event_of(payloads.ReactionAddedEvent, body)
-        if envelope is None or event is None or event.reaction not in payloads.TICKET_REACTIONS:
-            return
-        item = event.item
-        if item.type != "message" or not item.channel or not item.ts:
-            return
-        await self._inbound.reaction_added(
-            Reaction(
-                event_id=envelope.event_id,
-                workspace=envelope.workspace,
-                channel=item.channel,
-                message_ts=item.ts,
-                user=event.user,
-                reaction=event.reaction,
-            )
-        )
-
-    async def message(self, body: dict[str, Any], context: Any) -> None:
-        envelope = payloads.parse(payloads.Envelope, body)
-        event = payloads.event_of(payloads.MessageEvent, body)
-        if envelope is None or event is None:
-            return
-        credentials = credentials_of(context)
-        own = {
-            "app_id": envelope.api_app_id,
-            "bot_id": credentials.bot_id if credentials else None,
-            "bot_user_id": credentials.bot_user_id if credentials else None,
-        }
-        for message in (event, event.message, event.previous_message):
-            if message is not None and payloads.is_own(message, **own):
-                return
-        bot_user = (credentials.bot_user_id if credentials else None) or payloads.bot_user_of(envelope)
-        if (mention := payloads.mention(envelope, event, bot_user)) is not None:
-            # The same message also arrives as app_mention; both are claimed by (channel, ts).
-            await self._inbound.mentioned(mention)
-        elif (reply := payloads.thread_reply(envelope, event)) is not None:
-            await self._inbound.thread_reply(reply)
-        elif (edit := payloads.reply_edit(envelope, event)) is not None:
-            await self._inbound.reply_edited(edit)
-        elif (deletion := payloads.reply_deletion(envelope, event)) is not None:
-            await self._inbound.reply_deleted(deletion)
-
-    async def app_mention(self, body: dict[str, Any], context: Any) -> None:
-        envelope = payloads.parse(payloads.Envelope, body)
-        event = payloads.event_of(payloads.AppMentionEvent, body)
-        if envelope is None or event is None:
-            return
-        credentials = credentials_of(context)
-        bot_user = (credentials.bot_user_id if credentials else None) or payloads.bot_user_of(envelope)
-        if (mention := payloads.mention(envelope, event, bot_user)) is not None:
-            await self._inbound.mentioned(mention)
-
-    async def app_uninstalled(self, body: dict[str, Any]) -> None:
-        envelope = payloads.parse(payloads.Envelope, body)
-        if envelope is not None:
-            await self._inbound.uninstalled(Uninstall(envelope.workspace or None, envelope.enterprise_id))
-
-    async def tokens_revoked(self, body: dict[str, Any]) -> None:
-        envelope = payloads.parse(payloads.Envelope, body)
-        event = payloads.event_of(payloads.TokensRevokedEvent, body)
-        if envelope is not None and event is not None and event.tokens.bot:
-            await self._inbound.uninstalled(
-                Uninstall(
-                    envelope.workspace or None,
-                    envelope.enterprise_id,
-                    tokens_only=True,
-                    user_ids=tuple(event.tokens.bot),
-                )
-            )
 
 
 class _InteractionListeners:
