@@ -16,6 +16,10 @@ every refusal (401 with WWW-Authenticate, 413, 422 and their problem+json) stays
 was: a request whose headers are not the plain case (a missing or uncached token, another content
 type, a chunked body) is not taken here, and one whose body is not (not JSON, refused by the model)
 is handed to the API app with its body replayed.
+
+The token is looked up again once the whole body has arrived, as FastAPI solves its dependencies
+only after reading the body: a token revoked while a slow client was still sending (the cache of
+this process forgets it at once, others within a second) is not honoured; FastAPI answers its 401.
 """
 
 from __future__ import annotations
@@ -97,8 +101,8 @@ class DirectApi:
             return None
         if not scope["path"].startswith(self.mount.path + "/"):
             return None
-        principal = self._principal(scope)
-        if principal is None:
+        token = self._token(scope)
+        if token is None:
             return None
         found, child = self.mount.matches(scope)
         if found is not Match.FULL:
@@ -107,12 +111,12 @@ class DirectApi:
         for lane in self.lanes:
             found, params = lane.route.matches(inner)
             if found is Match.FULL:
-                return self, {**inner, **params, _LANE: (lane, inner, principal)}, lane.label
+                return self, {**inner, **params, _LANE: (lane, inner, token)}, lane.label
         return None
 
-    def _principal(self, scope: Scope) -> Principal | None:
-        """The token's principal when the headers are the plain case (a JSON body of a declared
-        length, a bearer token the process cache holds), else None."""
+    def _token(self, scope: Scope) -> str | None:
+        """The bearer token when the headers are the plain case (a JSON body of a declared length,
+        a token whose principal the process cache holds), else None."""
         content_type = authorization = length = None
         for name, value in scope["headers"]:
             if name == b"content-type" and content_type is None:
@@ -127,12 +131,13 @@ class DirectApi:
         scheme, credentials = get_authorization_scheme_param(authorization.decode("latin-1"))
         if not (scheme and credentials) or scheme.lower() != "bearer":
             return None
-        principal, _ = cached_principal(self.runtime, credentials.strip())
-        return principal
+        token = credentials.strip()
+        principal, _ = cached_principal(self.runtime, token)
+        return token if principal is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         lane: _Lane
-        lane, usual, principal = scope[_LANE]
+        lane, usual, token = scope[_LANE]
         received: list[Message] = []
         body = b""
         try:
@@ -149,7 +154,10 @@ class DirectApi:
             return
         replay = _Replay(received, receive)
         model = _validated(lane, received, body)
-        if model is None:
+        principal: Principal | None = None
+        if model is not None:
+            principal, _ = cached_principal(self.runtime, token)  # as of now, the body read
+        if model is None or principal is None:
             await self.mount.app(usual, replay, send)
             return
         sending = Sending(send)
