@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 _CURSOR = "assistdesk_driver_cursor"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -84,28 +86,56 @@ class DriverStatement:
             for row in fetched
         ]
 
-    def _run(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+    def _run(self, connection: Connection, params: Mapping[str, Any], read: Callable[[Any], T]) -> T:
+        """Execute, then `read` the cursor; the driver's errors raised as SQLAlchemy's own."""
         sql, args = self.bind(connection.dialect, params)
         cursor = _cursor(connection)
-        cursor.execute(sql, args)
-        return cursor
+        try:
+            cursor.execute(sql, args)
+            return read(cursor)
+        except connection.dialect.loaded_dbapi.Error as exc:
+            raise _as_sqlalchemy_error(connection, cursor, sql, args, exc) from exc
 
     def rowcount(self, connection: Connection, params: Mapping[str, Any]) -> int:
         """Run an UPDATE or DELETE; the rows it matched."""
-        return int(self._run(connection, params).rowcount)
+        return self._run(connection, params, lambda cursor: int(cursor.rowcount))
 
     def inserted_key(self, connection: Connection, params: Mapping[str, Any]) -> Any:
         """Run a one-row INSERT; the key it generated: the value it RETURNs, where it returns one,
         else the cursor's `lastrowid` (MySQL, MariaDB, SQLite's rowid)."""
-        cursor = self._run(connection, params)
-        if cursor.description is not None:
-            rows = cursor.fetchall()
-            return self.convert(connection.dialect, rows)[0][0] if rows else None
-        return cursor.lastrowid
+
+        def key(cursor: Any) -> Any:
+            if cursor.description is not None:
+                rows = cursor.fetchall()
+                return self.convert(connection.dialect, rows)[0][0] if rows else None
+            return cursor.lastrowid
+
+        return self._run(connection, params, key)
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[Sequence[Any]]:
         """Run a statement that returns rows; each row's values as the columns' types give them."""
-        return self.convert(connection.dialect, self._run(connection, params).fetchall())
+        return self._run(
+            connection, params, lambda cursor: self.convert(connection.dialect, cursor.fetchall())
+        )
+
+
+def _as_sqlalchemy_error(
+    connection: Connection, cursor: Any, sql: str, args: Any, exc: Any
+) -> StatementError:
+    """What SQLAlchemy raises for `exc` had it run the statement: callers that retry a deadlock or a
+    lost connection (`uow.Database.run`, `is_retryable`) and the API's error handlers see the same
+    error whichever path ran it. A lost connection is invalidated, as SQLAlchemy does, so that the
+    pool does not hand it out again; the shared cursor is forgotten with it."""
+    pooled = connection.connection
+    pooled.info.pop(_CURSOR, None)
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(exc, pooled.dbapi_connection, cursor)
+    if lost:
+        connection.invalidate(exc)
+    error: StatementError = DBAPIError.instance(
+        sql, args, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
+    )
+    return error
 
 
 def _cursor(connection: Connection) -> Any:
