@@ -32,3 +32,14 @@ def test_our_own_bots_reaction_records_nothing(slack: SlackWorld) -> None:
     assert someone.status_code == 200
     slack.wait_idle()
     assert [job.payload["user"] for job in slack.jobs()] == ["U0CUST0001"]  # the customer's only
+
+
+def test_a_signed_event_of_a_type_slack_never_sends_is_answered_as_unhandled(slack: SlackWorld) -> None:
+    """An event whose type is not a name (a list, an object) matches no listener: 200, as Bolt
+    answers an event nobody listens to, and nothing recorded."""
+    slack.org()
+    for odd in (["reaction_added"], {"name": "message"}, None, 7):
+        answer = slack.event("reaction_added.json", event_id=f"Ev0ODD{odd!s:.8}", event={"type": odd})
+        assert answer.status_code == 200
+    slack.wait_idle()
+    assert slack.jobs() == []

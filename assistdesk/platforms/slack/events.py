@@ -73,7 +73,8 @@ class EventDispatch:
         if body.get("type") != "event_callback":
             return None
         event = body.get("event")
-        return self._by_type.get(event.get("type")) if isinstance(event, dict) else None  # type: ignore[arg-type]
+        kind = event.get("type") if isinstance(event, dict) else None
+        return self._by_type.get(kind) if isinstance(kind, str) else None
 
     async def dispatch(self, req: AsyncBoltRequest, listener: Listener) -> BoltResponse:
         body, context = req.body, req.context
