@@ -21,6 +21,7 @@ from assistdesk.outbox.policy import WorkerConfig
 from assistdesk.outbox.worker import Worker
 from assistdesk.outcomes import Delivered, Outcome
 from assistdesk.runtime import Runtime
+from tests.deadlocks import deadlock_once
 from tests.outbox.harness import running
 
 DROP_OTHERS = text(
@@ -83,37 +84,11 @@ class Accepting:
 
 @pytest.fixture
 def first_mark_fails(runtime: Runtime, backend: str) -> Iterator[None]:
-    """The first UPDATE marking a job delivered fails as a deadlock does; the retry succeeds. The
-    count is a sequence: it survives the rollback of the transaction it failed."""
-    statements = {
-        "postgresql": [
-            "CREATE SEQUENCE mark_attempts",
-            "CREATE FUNCTION fail_first_mark() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-            " IF NEW.status = 'delivered' AND nextval('mark_attempts') = 1 THEN"
-            " RAISE EXCEPTION 'deadlock (test)' USING ERRCODE = '40P01'; END IF; RETURN NEW; END $$",
-            "CREATE TRIGGER fail_first_mark BEFORE UPDATE ON outbox_jobs"
-            " FOR EACH ROW EXECUTE FUNCTION fail_first_mark()",
-        ],
-        "mariadb": [
-            "CREATE SEQUENCE mark_attempts",
-            "CREATE TRIGGER fail_first_mark BEFORE UPDATE ON outbox_jobs FOR EACH ROW BEGIN"
-            " IF NEW.status = 'delivered' AND NEXTVAL(mark_attempts) = 1 THEN"
-            " SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'deadlock (test)'; END IF; END",
-        ],
-    }.get(backend)
-    if statements is None:
-        pytest.skip("SQLite has no counter that outlives a rolled-back transaction")
-    with runtime.db.engine.begin() as conn:
-        for statement in statements:
-            conn.execute(text(statement))
-    yield
-    with runtime.db.engine.begin() as conn:
-        if backend == "postgresql":
-            conn.execute(text("DROP TRIGGER fail_first_mark ON outbox_jobs"))
-            conn.execute(text("DROP FUNCTION fail_first_mark"))
-        else:
-            conn.execute(text("DROP TRIGGER fail_first_mark"))
-        conn.execute(text("DROP SEQUENCE mark_attempts"))
+    """The first UPDATE marking a job delivered fails as a deadlock does; the retry succeeds."""
+    with deadlock_once(
+        runtime.db.engine, backend, table="outbox_jobs", on="UPDATE", when="NEW.status = 'delivered'"
+    ):
+        yield
 
 
 @pytest.mark.parametrize("keeps", [False, True], ids=["plain-outcome", "outcome-on-a-session"])
