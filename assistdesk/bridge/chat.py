@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from assistdesk.bridge import visibility
 from assistdesk.db.uow import UnitOfWork
 from assistdesk.domain.links import service as links
-from assistdesk.domain.links.channel_orgs import channel_org
+from assistdesk.domain.links.channel_orgs import ChannelOrg, channel_org
 from assistdesk.domain.links.models import ChatIdentity, ChatPlatform, Direction, TicketThread
 from assistdesk.domain.links.places import ChatPlace as ChatPlace  # re-exported for the channels
 from assistdesk.domain.orgs.entitlements import plan_mode
@@ -97,8 +97,18 @@ class NotEntitled(NotAllowed):
 
 def entitlement(session: Session, place: ChatPlace) -> Entitlement:
     """What `place` may do now; one statement (asked at every inbound event)."""
-    feature = _FEATURE[ChatPlatform(place.platform)]
-    org = channel_org(session, place, feature)
+    return entitlement_of(place, channel_org(session, place, feature_of(place.platform)))
+
+
+def feature_of(platform: str) -> Feature:
+    """The plan feature that chat requests from `platform` need."""
+    return _FEATURE[ChatPlatform(platform)]
+
+
+def entitlement_of(place: ChatPlace, org: ChannelOrg | None) -> Entitlement:
+    """`entitlement` from its channel's organization, read with `feature_of(place.platform)` (the ack path
+    reads it beside the thread: batch.threads_at)."""
+    feature = feature_of(place.platform)
     if org is None:
         return Entitlement(Access.NOT_CONNECTED, feature.value, required_plan=feature.minimum_plan.value)
     common: dict[str, Any] = {

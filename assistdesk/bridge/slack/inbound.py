@@ -288,11 +288,12 @@ def accept_events(uow: UnitOfWork, events: Sequence[Event]) -> list[NewJob]:
     """The jobs of a batch of events: one SELECT finds their threads and one INSERT claims them;
     an event already claimed (a redelivery, or the same message twice in the batch) adds nothing."""
     wanted = {e: (_place(e.workspace, e.channel), root) for e in events if (root := _thread_root(e))}
-    threads = batch.threads_at(uow, list(wanted.values()))
+    threads, channels = batch.threads_at(uow, list(wanted.values()), chat.feature_of(SLACK))
     thread_of = {e: threads.get(where) for e, where in wanted.items()}
     keys = [(e, _claim_key(e, thread_of.get(e))) for e in events]
     claimed = batch.claim_receipts(uow, platform=SLACK, keys=[k for _, k in keys if k is not None])
-    entitlements: dict[ChatPlace, Entitlement] = {}
+    # A lone thread's channel came with it; other places are asked when an event needs them.
+    entitlements = {place: chat.entitlement_of(place, org) for place, org in channels.items()}
 
     def interacts(place: ChatPlace) -> bool:
         if place not in entitlements:

@@ -13,16 +13,19 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from assistdesk.db.base import table_of
 from assistdesk.db.driver import DriverStatement
 from assistdesk.db.types import utcnow
 from assistdesk.domain.events import Work
-from assistdesk.domain.links.models import PLATFORM_ID, InboundReceipt, TicketThread
+from assistdesk.domain.links import channel_orgs
+from assistdesk.domain.links.channel_orgs import ChannelOrg
+from assistdesk.domain.links.models import PLATFORM_ID, ChannelLink, InboundReceipt, TicketThread
 from assistdesk.domain.links.places import ChatPlace
 from assistdesk.domain.links.service import claim_receipt
+from assistdesk.domain.orgs.enums import Feature
 
 Where = tuple[ChatPlace, str]  # a channel and the root message of a thread in it
 
@@ -69,16 +72,31 @@ class ThreadAt:
 
 
 _THREADS = table_of(TicketThread)
+_LINKS = table_of(ChannelLink)
 _COLUMNS = tuple(_THREADS.c[name] for name in ThreadAt.__slots__)
-# Built once. Most batches are one event in one thread: that statement has no IN list to expand, so
-# its SQL is the same on every call and it runs on the driver's cursor (PostgreSQL prepares it once).
-_THREAD_AT = DriverStatement(
-    select(*_COLUMNS).where(
-        _THREADS.c.platform == bindparam("platform"),
-        _THREADS.c.channel == bindparam("channel"),
-        _THREADS.c.thread_root == bindparam("root"),
+
+
+def _thread_at(feature: Feature) -> DriverStatement:
+    """Most batches are one event in one thread: that statement has no IN list to expand, so its SQL
+    is the same on every call and it runs on the driver's cursor (PostgreSQL prepares it once). It
+    reads the channel's links and their organizations beside the thread (a row per link, none joined
+    when the channel has none): the thread's event asks its entitlement next, and a statement of its
+    own was one more round trip of the ack. Built once per feature; immutable, not state."""
+    links = channel_orgs.links_with_orgs()
+    on = and_(_LINKS.c.platform == _THREADS.c.platform, _LINKS.c.channel == _THREADS.c.channel)
+    return DriverStatement(
+        select(*_COLUMNS, *channel_orgs.columns(feature))
+        .select_from(_THREADS.outerjoin(links, on))
+        .where(
+            _THREADS.c.platform == bindparam("platform"),
+            _THREADS.c.channel == bindparam("channel"),
+            _THREADS.c.thread_root == bindparam("root"),
+        )
     )
-)
+
+
+_THREAD_AT = {feature: _thread_at(feature) for feature in Feature}
+_THREAD_FIELDS = len(_COLUMNS)
 _THREADS_AT = select(*_COLUMNS).where(
     _THREADS.c.platform.in_(bindparam("platforms", expanding=True)),
     _THREADS.c.channel.in_(bindparam("channels", expanding=True)),
@@ -86,16 +104,31 @@ _THREADS_AT = select(*_COLUMNS).where(
 )
 
 
-def threads_at(work: Work, wanted: Sequence[Where]) -> dict[Where, ThreadAt]:
+def threads_at(
+    work: Work, wanted: Sequence[Where], feature: Feature
+) -> tuple[dict[Where, ThreadAt], dict[ChatPlace, ChannelOrg | None]]:
     """The ticket thread at each (place, root) that has one, in one SELECT. It reads what is flushed
-    (the ack path asks before it writes anything)."""
+    (the ack path asks before it writes anything). When all are one thread and it exists, also its
+    place's organization with `feature`'s state (`channel_orgs.channel_org`), from the same SELECT;
+    other places are not in the second dict."""
     if not wanted:
-        return {}
+        return {}, {}
     connection = work.session.connection()
+    channels: dict[ChatPlace, ChannelOrg | None] = {}
     if len({(place.platform, place.channel, root) for place, root in wanted}) == 1:
         place, root = wanted[0]
         params: dict[str, Any] = {"platform": place.platform, "channel": place.channel, "root": root}
-        rows = [ThreadAt(*row) for row in _THREAD_AT.rows(connection, params)]
+        joined = _THREAD_AT[feature].rows(connection, params)
+        rows = list(dict.fromkeys(ThreadAt(*row[:_THREAD_FIELDS]) for row in joined))
+        if rows:  # the links, once (each thread row carries them all)
+            first = rows[0].id
+            links = [
+                row[_THREAD_FIELDS:]
+                for row in joined
+                if row[0] == first and row[_THREAD_FIELDS + 1] is not None
+            ]
+            for place, _ in wanted:
+                channels[place] = channel_orgs.choose(links, place, feature)
     else:
         params = {
             "platforms": sorted({place.platform for place, _ in wanted}),
@@ -112,7 +145,7 @@ def threads_at(work: Work, wanted: Sequence[Where]) -> dict[Where, ThreadAt]:
         thread = exact[0] if exact else (here[0] if len(here) == 1 else None)
         if thread is not None:
             found[(place, root)] = thread
-    return found
+    return found, channels
 
 
 def claim_receipts(work: Work, *, platform: str, keys: Sequence[str]) -> set[str]:

@@ -10,10 +10,13 @@ by the same rules: the link as `service.find_channel_link` picks it, the state a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Join, Select, bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from assistdesk.db.base import table_of
 from assistdesk.db.driver import DriverStatement
@@ -36,12 +39,23 @@ class ChannelOrg:
     state: FeatureState  # of the feature asked about
 
 
-def _statement(feature: Feature) -> Select[str, int, str, str, bool, bool]:
+def columns(feature: Feature) -> tuple[ColumnElement[Any], ...]:
+    """What `choose` reads of a link and its organization, in its order (batch.threads_at reads
+    them beside a thread, in the same statement)."""
     granted = feature_clauses.granted(_ORGS.c.id, feature)
     pending = feature_clauses.pending(_ORGS.c.id, feature)
+    return (_LINKS.c.workspace, _ORGS.c.id, _ORGS.c.name, _ORGS.c.plan, granted, pending)
+
+
+def links_with_orgs() -> Join:
+    """The channel links joined to their organizations, as `columns` reads them."""
+    return _LINKS.join(_ORGS, _ORGS.c.id == _LINKS.c.organization_id)
+
+
+def _statement(feature: Feature) -> Select[Any]:
     return (
-        select(_LINKS.c.workspace, _ORGS.c.id, _ORGS.c.name, _ORGS.c.plan, granted, pending)
-        .join_from(_LINKS, _ORGS, _ORGS.c.id == _LINKS.c.organization_id)
+        select(*columns(feature))
+        .select_from(links_with_orgs())
         .where(_LINKS.c.platform == bindparam("platform"), _LINKS.c.channel == bindparam("channel"))
     )
 
@@ -54,7 +68,11 @@ _BY_FEATURE = {feature: DriverStatement(_statement(feature)) for feature in Feat
 def channel_org(session: Session, place: ChatPlace, feature: Feature) -> ChannelOrg | None:
     """The organization `place` is linked to, with `feature`'s state; None when not linked."""
     params = {"platform": place.platform, "channel": place.channel}
-    rows = _BY_FEATURE[feature].rows(session.connection(), params)
+    return choose(_BY_FEATURE[feature].rows(session.connection(), params), place, feature)
+
+
+def choose(rows: Sequence[Sequence[Any]], place: ChatPlace, feature: Feature) -> ChannelOrg | None:
+    """`place`'s organization among the rows of `columns` for its channel's links."""
     # As find_channel_link decides: this workspace's link, else one made without a workspace, else
     # the only one.
     exact = [row for row in rows if row[0] == place.workspace]
