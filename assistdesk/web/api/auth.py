@@ -60,8 +60,14 @@ def cached_principal(runtime: Runtime, token: str) -> tuple[Principal | None, st
     """The principal of `token` (as sent, stripped) when the process cache holds it, and the
     token's cache key."""
     key = tokens.digest(token)
+    return principal_cached_at(runtime, key), key
+
+
+def principal_cached_at(runtime: Runtime, key: str) -> Principal | None:
+    """The principal the process cache holds under a token's cache key (`cached_principal`'s), now:
+    asking again by key costs no second digest."""
     holder: _Holder | None = runtime.db.cache(people.TOKEN_CACHE).peek(key)
-    return (holder.principal if holder is not None else None), key
+    return holder.principal if holder is not None else None
 
 
 async def authenticate(

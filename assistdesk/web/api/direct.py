@@ -39,7 +39,7 @@ from starlette.routing import Match, Mount
 from starlette.types import Message, Receive, Scope, Send
 
 from assistdesk.runtime import Runtime
-from assistdesk.web.api.auth import Principal, authenticate, cached_principal
+from assistdesk.web.api.auth import Principal, authenticate, cached_principal, principal_cached_at
 from assistdesk.web.deps import get_runtime
 from assistdesk.web.lanes import AppErrors, Sending, api_routes
 
@@ -101,8 +101,8 @@ class DirectApi:
             return None
         if not scope["path"].startswith(self.mount.path + "/"):
             return None
-        token = self._token(scope)
-        if token is None:
+        key = self._token_key(scope)
+        if key is None:
             return None
         found, child = self.mount.matches(scope)
         if found is not Match.FULL:
@@ -111,12 +111,12 @@ class DirectApi:
         for lane in self.lanes:
             found, params = lane.route.matches(inner)
             if found is Match.FULL:
-                return self, {**inner, **params, _LANE: (lane, inner, token)}, lane.label
+                return self, {**inner, **params, _LANE: (lane, inner, key)}, lane.label
         return None
 
-    def _token(self, scope: Scope) -> str | None:
-        """The bearer token when the headers are the plain case (a JSON body of a declared length,
-        a token whose principal the process cache holds), else None."""
+    def _token_key(self, scope: Scope) -> str | None:
+        """The bearer token's cache key when the headers are the plain case (a JSON body of a
+        declared length, a token whose principal the process cache holds), else None."""
         content_type = authorization = length = None
         for name, value in scope["headers"]:
             if name == b"content-type" and content_type is None:
@@ -131,13 +131,12 @@ class DirectApi:
         scheme, credentials = get_authorization_scheme_param(authorization.decode("latin-1"))
         if not (scheme and credentials) or scheme.lower() != "bearer":
             return None
-        token = credentials.strip()
-        principal, _ = cached_principal(self.runtime, token)
-        return token if principal is not None else None
+        principal, key = cached_principal(self.runtime, credentials.strip())
+        return key if principal is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         lane: _Lane
-        lane, usual, token = scope[_LANE]
+        lane, usual, key = scope[_LANE]
         received: list[Message] = []
         body = b""
         try:
@@ -156,7 +155,7 @@ class DirectApi:
         model = _validated(lane, received, body)
         principal: Principal | None = None
         if model is not None:
-            principal, _ = cached_principal(self.runtime, token)  # as of now, the body read
+            principal = principal_cached_at(self.runtime, key)  # as of now, the body read
         if model is None or principal is None:
             await self.mount.app(usual, replay, send)
             return
