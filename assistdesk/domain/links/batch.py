@@ -127,7 +127,7 @@ def threads_at(
                 for row in joined
                 if row[0] == first and row[_THREAD_FIELDS + 1] is not None
             ]
-            for place, _ in wanted:
+            for place in {place for place, _ in wanted}:  # a burst in one thread: chosen once
                 channels[place] = channel_orgs.choose(links, place, feature)
     else:
         params = {
